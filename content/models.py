@@ -1,0 +1,196 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kizuna.choices import Language
+
+from .stages import Track, Unit
+
+
+class Audience(models.TextChoices):
+    EVERYONE = "everyone", _("全員（本人向け）")
+    PARTNER = "partner", _("パートナー向け")
+    GRANDPARENT = "grandparent", _("祖父母向け")
+
+
+TRACK_CHOICES = [(Track.PREGNANCY.value, _("妊娠")), (Track.CHILD.value, _("子ども"))]
+UNIT_CHOICES = [
+    (Unit.DAY.value, _("日")),
+    (Unit.WEEK.value, _("週")),
+    (Unit.MONTH.value, _("か月")),
+    (Unit.YEAR.value, _("歳")),
+]
+
+
+class PublishedQuerySet(models.QuerySet):
+    def published(self) -> "PublishedQuerySet":
+        return self.filter(published=True)
+
+
+class WrittenText(models.Model):
+    """Fields every message text shares."""
+
+    subject = models.CharField(_("件名"), max_length=120)
+    body = models.TextField(_("本文（Markdown）"))
+    published = models.BooleanField(_("公開"), default=False)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class StageMessage(WrittenText):
+    """National content for one stage, audience and language."""
+
+    track = models.CharField(_("トラック"), max_length=10, choices=TRACK_CHOICES)
+    unit = models.CharField(_("単位"), max_length=6, choices=UNIT_CHOICES)
+    number = models.PositiveSmallIntegerField(_("番号"))
+    audience = models.CharField(
+        _("対象"), max_length=12, choices=Audience, default=Audience.EVERYONE
+    )
+    language = models.CharField(_("言語"), max_length=5, choices=Language, default=Language.JA)
+    needs_medical_review = models.BooleanField(
+        _("医療監修待ち"), default=True, help_text=_("本番利用の前に医療監修が必要です。")
+    )
+    source_path = models.CharField(_("コンテンツパックのファイル"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("ステージメッセージ")
+        verbose_name_plural = _("ステージメッセージ")
+        ordering = ["track", "unit", "number", "audience", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["track", "unit", "number", "audience", "language"],
+                name="one_stage_message_per_variant",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.track == Track.PREGNANCY and self.unit == Unit.YEAR:
+            raise ValidationError({"unit": _("妊娠トラックに「歳」の単位はありません。")})
+
+
+class SpecialMessage(WrittenText):
+    """Messages sent on an event rather than a stage: welcome, birth, loss, graduation."""
+
+    class Kind(models.TextChoices):
+        WELCOME = "welcome", _("登録のお礼")
+        BIRTH = "birth", _("出産のお祝い")
+        LOSS = "loss", _("お別れのとき")
+        GRADUATION = "graduation", _("卒業")
+        BIRTH_CHECK = "birth-check", _("出生の確認")
+
+    kind = models.CharField(_("種類"), max_length=20, choices=Kind)
+    audience = models.CharField(
+        _("対象"), max_length=12, choices=Audience, default=Audience.EVERYONE
+    )
+    language = models.CharField(_("言語"), max_length=5, choices=Language, default=Language.JA)
+    needs_medical_review = models.BooleanField(_("医療監修待ち"), default=True)
+    source_path = models.CharField(_("コンテンツパックのファイル"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("特別メッセージ")
+        verbose_name_plural = _("特別メッセージ")
+        ordering = ["kind", "audience", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "audience", "language"], name="one_special_message_per_variant"
+            ),
+        ]
+
+
+class BirthdayMessage(WrittenText):
+    """A birthday message per age; rows without a municipality are the national defaults."""
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="birthday_messages",
+        verbose_name=_("自治体"),
+        help_text=_("空欄は全国共通の既定メッセージ（自治体のものがないときに使われます）。"),
+    )
+    age_years = models.PositiveSmallIntegerField(
+        _("年齢"), validators=[MinValueValidator(1), MaxValueValidator(6)]
+    )
+    language = models.CharField(_("言語"), max_length=5, choices=Language, default=Language.JA)
+    source_path = models.CharField(_("コンテンツパックのファイル"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("誕生日メッセージ")
+        verbose_name_plural = _("誕生日メッセージ")
+        ordering = ["municipality", "age_years", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "age_years", "language"],
+                condition=models.Q(municipality__isnull=False),
+                name="one_birthday_message_per_municipality_age",
+            ),
+            models.UniqueConstraint(
+                fields=["age_years", "language"],
+                condition=models.Q(municipality__isnull=True),
+                name="one_default_birthday_message_per_age",
+            ),
+        ]
+
+
+class LocalNotice(models.Model):
+    """A municipality's own part, added under its heading to the stage messages in a range."""
+
+    class Channels(models.TextChoices):
+        BOTH = "both", _("メールとLINE")
+        EMAIL = "email", _("メールのみ")
+        LINE = "line", _("LINEのみ")
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        on_delete=models.CASCADE,
+        related_name="local_notices",
+        verbose_name=_("自治体"),
+    )
+    title = models.CharField(_("タイトル"), max_length=100)
+    body = models.TextField(_("本文（Markdown）"))
+    track = models.CharField(_("トラック"), max_length=10, choices=TRACK_CHOICES)
+    unit = models.CharField(_("単位"), max_length=6, choices=UNIT_CHOICES)
+    number_from = models.PositiveSmallIntegerField(_("開始"))
+    number_to = models.PositiveSmallIntegerField(_("終了"))
+    starts_on = models.DateField(_("掲載開始日"), null=True, blank=True)
+    ends_on = models.DateField(_("掲載終了日"), null=True, blank=True)
+    channels = models.CharField(
+        _("配信チャネル"), max_length=5, choices=Channels, default=Channels.BOTH
+    )
+    order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    published = models.BooleanField(_("公開"), default=False)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("地域のお知らせ")
+        verbose_name_plural = _("地域のお知らせ")
+        ordering = ["municipality", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(number_from__lte=models.F("number_to")),
+                name="notice_stage_range_ordered",
+                violation_error_message=_("対象期間の開始は終了以前にしてください。"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__lte=models.F("ends_on")),
+                name="notice_date_window_ordered",
+                violation_error_message=_("掲載開始日は掲載終了日以前にしてください。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

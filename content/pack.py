@@ -1,0 +1,221 @@
+"""The content pack in the repository: Markdown files with front matter, one per text.
+
+Pure parsing and checking; `content.services.load_pack` writes what this module reads.
+The layout and rules are in content/packs/README.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import frontmatter
+
+from .placeholders import unknown_placeholders
+from .stages import Stage, Track, Unit, child_month_label_ja
+
+PACKS_DIR = Path(__file__).resolve().parent / "packs"
+LANGUAGES = ("ja", "en")
+AUDIENCES = ("everyone", "partner", "grandparent")
+SPECIAL_KINDS = ("welcome", "birth", "loss", "graduation", "birth-check")
+FRONT_MATTER_KEYS = {"subject", "medical_review"}
+
+_STAGE_FILE = re.compile(r"^(day|week|month)-(\d+)$")
+_BIRTHDAY_FILE = re.compile(r"^age-(\d+)$")
+
+
+@dataclass(frozen=True)
+class LengthBudget:
+    body_min: int
+    body_max: int
+    subject_max: int
+
+
+# Characters of the Markdown body; see content/packs/README.md for why these numbers.
+LENGTH_BUDGETS = {
+    ("ja", "everyone"): LengthBudget(250, 1000, 40),
+    ("ja", "variant"): LengthBudget(150, 700, 40),
+    ("ja", "occasion"): LengthBudget(100, 1000, 40),
+    ("en", "everyone"): LengthBudget(400, 2400, 90),
+    ("en", "variant"): LengthBudget(300, 1600, 90),
+    ("en", "occasion"): LengthBudget(300, 1200, 90),
+}
+LINE_TEXT_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class PackText:
+    """One file of the pack, parsed."""
+
+    path: Path
+    language: str
+    kind: str  # "stage", "special" or "birthday"
+    subject: str
+    body: str
+    medical_review: str
+    audience: str = "everyone"
+    stage: Stage | None = None
+    special_kind: str = ""
+    age_years: int = 0
+    problems: list[str] = field(default_factory=list, compare=False)
+
+    @property
+    def relative_path(self) -> str:
+        return self.path.relative_to(PACKS_DIR.parent.parent).as_posix()
+
+    @property
+    def budget(self) -> LengthBudget:
+        if self.kind != "stage":
+            return LENGTH_BUDGETS[(self.language, "occasion")]
+        group = "everyone" if self.audience == "everyone" else "variant"
+        return LENGTH_BUDGETS[(self.language, group)]
+
+
+def stage_label(language: str, stage: Stage) -> str:
+    """The words a subject must start with for ``stage`` (e.g. 妊娠20週, 1歳6か月, Week 20)."""
+    if language == "ja":
+        if stage.track == Track.PREGNANCY:
+            return f"妊娠{stage.number}週"
+        if stage.unit == Unit.MONTH:
+            return child_month_label_ja(stage.number)
+        return f"生後{stage.number}{'日' if stage.unit == Unit.DAY else '週'}"
+    if stage.track == Track.PREGNANCY:
+        return f"Week {stage.number}"
+    if stage.unit == Unit.DAY:
+        return f"Day {stage.number}"
+    if stage.unit == Unit.WEEK:
+        return f"Week {stage.number} after birth"
+    return _english_months(stage.number)
+
+
+def _english_months(months: int) -> str:
+    years, rest = divmod(months, 12)
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+    parts = ([plural(years, "year")] if years else []) + ([plural(rest, "month")] if rest else [])
+    return " ".join(parts)
+
+
+def iter_pack_files(language: str | None = None) -> list[Path]:
+    languages = [language] if language else list(LANGUAGES)
+    files: list[Path] = []
+    for lang in languages:
+        files.extend(sorted((PACKS_DIR / lang).rglob("*.md")))
+    return files
+
+
+def read_text(path: Path) -> PackText:
+    """Parse one pack file; what is wrong with it is listed in ``problems``, never raised."""
+    relative = path.relative_to(PACKS_DIR)
+    parts = relative.with_suffix("").parts
+    problems: list[str] = []
+    try:
+        post = frontmatter.load(path)
+    except Exception as error:
+        return PackText(path, parts[0], "invalid", "", "", "", problems=[f"front matter: {error}"])
+    metadata = dict(post.metadata)
+    subject = str(metadata.get("subject", "")).strip()
+    review = str(metadata.get("medical_review", ""))
+    if set(metadata) != FRONT_MATTER_KEYS:
+        problems.append(
+            f"front matter keys must be {sorted(FRONT_MATTER_KEYS)}, not {sorted(metadata)}"
+        )
+    fields = {
+        "path": path,
+        "language": parts[0],
+        "subject": subject,
+        "body": post.content.strip(),
+        "medical_review": review,
+    }
+    if parts[0] not in LANGUAGES:
+        problems.append(f"unknown language folder {parts[0]!r}")
+
+    rest = list(parts[1:])
+    if rest[:1] == ["special"] and len(rest) == 2:
+        if rest[1] not in SPECIAL_KINDS:
+            problems.append(f"unknown special message {rest[1]!r}")
+        text = PackText(kind="special", special_kind=rest[1], **fields)
+    elif rest[:1] == ["birthday"] and len(rest) == 2 and _BIRTHDAY_FILE.match(rest[1]):
+        age = int(_BIRTHDAY_FILE.match(rest[1]).group(1))
+        text = PackText(kind="birthday", age_years=age, **fields)
+    else:
+        audience = "everyone"
+        if rest and rest[0] in AUDIENCES[1:]:
+            audience = rest.pop(0)
+        stage = _stage_from_parts(rest)
+        if stage is None:
+            return PackText(kind="invalid", problems=[f"unexpected path {relative}"], **fields)
+        text = PackText(kind="stage", audience=audience, stage=stage, **fields)
+    problems.extend(check_text(text))
+    return PackText(**{**text.__dict__, "problems": problems})
+
+
+def _stage_from_parts(parts: list[str]) -> Stage | None:
+    if len(parts) != 2 or parts[0] not in (Track.PREGNANCY, Track.CHILD):
+        return None
+    match = _STAGE_FILE.match(parts[1])
+    if not match:
+        return None
+    try:
+        return Stage(Track(parts[0]), Unit(match.group(1)), int(match.group(2)))
+    except ValueError:
+        return None
+
+
+def check_text(text: PackText) -> list[str]:
+    """Every rule of content/packs/README.md that ``text`` breaks, in plain words."""
+    problems: list[str] = []
+    budget = text.budget
+    if text.medical_review != "pending" and text.medical_review != "done":
+        problems.append("medical_review must be 'pending' (or 'done' once reviewed)")
+    if not text.subject:
+        problems.append("empty subject")
+    elif len(text.subject) > budget.subject_max:
+        problems.append(f"subject has {len(text.subject)} characters, over {budget.subject_max}")
+    if text.stage is not None:
+        label = stage_label(text.language, text.stage)
+        separator = "：" if text.language == "ja" else ": "
+        if not text.subject.startswith(label + separator):
+            problems.append(f"subject must start with {label + separator!r}: {text.subject!r}")
+    if not budget.body_min <= len(text.body) <= budget.body_max:
+        problems.append(
+            f"body has {len(text.body)} characters, outside {budget.body_min}–{budget.body_max}"
+        )
+    unknown = unknown_placeholders(text.subject + "\n" + text.body)
+    if unknown:
+        problems.append(f"unknown placeholders: {', '.join(unknown)}")
+    problems.extend(markdown_problems(text.body))
+    return problems
+
+
+_SECTION = re.compile(r"^## \S", re.MULTILINE)
+
+
+def markdown_problems(body: str) -> list[str]:
+    """Markdown outside the small subset the renderers support, and empty sections."""
+    problems = []
+    lines = body.splitlines()
+    for number, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if re.match(r"^#(?!# )|^###", stripped):
+            problems.append(f"line {number}: only '## ' headings are allowed")
+        if re.search(r"<[a-zA-Z/!][^>]*>", line):
+            problems.append(f"line {number}: raw HTML")
+        if stripped.startswith("|"):
+            problems.append(f"line {number}: tables are not allowed")
+        if "![" in line:
+            problems.append(f"line {number}: images are not allowed")
+        if line.count("**") % 2:
+            problems.append(f"line {number}: unbalanced ** emphasis")
+        if re.search(r"\]\((?!https://)", line):
+            problems.append(f"line {number}: links must be https://")
+    if not _SECTION.search(body):
+        problems.append("no '## ' section")
+    sections = re.split(r"^## .*$", body, flags=re.MULTILINE)
+    for index, section in enumerate(sections[1:], 1):
+        if not section.strip():
+            problems.append(f"section {index} is empty")
+    return problems

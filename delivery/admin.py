@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from .models import Delivery
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "due_on",
+        "municipality",
+        "channel",
+        "message_key",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["status", "channel", "due_on", "municipality"]
+    search_fields = ["message_key", "last_error", "provider_message_id"]
+    date_hierarchy = "due_on"
+    list_select_related = ["municipality"]
+    raw_id_fields = ["subscriber", "child", "stage_message", "special_message", "birthday_message"]
+    readonly_fields = ["planned_at", "sent_at", "claimed_until"]
+    show_full_result_count = False

@@ -1,0 +1,109 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from kizuna.choices import Channel
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def for_municipality(self, municipality) -> "DeliveryQuerySet":
+        return self.filter(municipality=municipality)
+
+    def due_on(self, day) -> "DeliveryQuerySet":
+        return self.filter(due_on=day)
+
+
+class Delivery(models.Model):
+    """One message to one reader through one channel; the database makes a duplicate impossible.
+
+    ``message_key`` names what is sent, independent of which text variant is chosen:
+    ``c42:stage:pregnancy:week:20``, ``c42:birthday:1``, ``c42:special:loss``.
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("予定")
+        SENDING = "sending", _("送信中")
+        SENT = "sent", _("送信済み")
+        FAILED = "failed", _("失敗")
+        SKIPPED = "skipped", _("取りやめ")
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        on_delete=models.PROTECT,
+        related_name="deliveries",
+        verbose_name=_("自治体"),
+    )
+    subscriber = models.ForeignKey(
+        "subscribers.Subscriber",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("読者"),
+    )
+    child = models.ForeignKey(
+        "subscribers.Child",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("妊娠・子ども"),
+    )
+    channel = models.CharField(_("チャネル"), max_length=10, choices=Channel)
+    message_key = models.CharField(_("メッセージキー"), max_length=100)
+    stage_message = models.ForeignKey(
+        "content.StageMessage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("ステージメッセージ"),
+    )
+    special_message = models.ForeignKey(
+        "content.SpecialMessage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("特別メッセージ"),
+    )
+    birthday_message = models.ForeignKey(
+        "content.BirthdayMessage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        verbose_name=_("誕生日メッセージ"),
+    )
+    due_on = models.DateField(_("配信日"))
+    status = models.CharField(_("状態"), max_length=10, choices=Status, default=Status.PLANNED)
+    attempts = models.PositiveSmallIntegerField(_("試行回数"), default=0)
+    last_error = models.CharField(_("最後のエラー"), max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(_("次の試行日時"), null=True, blank=True)
+    claimed_until = models.DateTimeField(_("処理中の期限"), null=True, blank=True)
+    provider_message_id = models.CharField(_("送信先のメッセージID"), max_length=200, blank=True)
+    planned_at = models.DateTimeField(_("予定日時"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("配信")
+        verbose_name_plural = _("配信")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "channel", "message_key"], name="deliver_each_message_once"
+            ),
+        ]
+        indexes = [
+            # Senders claim due work: only unsent rows are indexed, so the index stays small.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["planned", "sending"]),
+                name="delivery_pending_idx",
+            ),
+            models.Index(
+                fields=["due_on", "municipality", "channel", "status"],
+                name="delivery_dashboard_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_key} → {self.subscriber} ({self.get_channel_display()})"

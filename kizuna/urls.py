@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import path
+
+from . import views
+
+admin.site.site_header = "Kizuna 管理画面"
+admin.site.site_title = "Kizuna"
+admin.site.index_title = "管理メニュー"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("admin/", admin.site.urls),
+]

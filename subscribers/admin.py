@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from .models import Child, Subscriber, Subscription
+
+
+class SubscriptionInline(admin.TabularInline):
+    model = Subscription
+    extra = 0
+    raw_id_fields = ["child", "subscriber"]
+
+
+@admin.register(Subscriber)
+class SubscriberAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "municipality",
+        "relationship",
+        "channel",
+        "language",
+        "source",
+        "confirmed_at",
+        "unsubscribed_at",
+    ]
+    list_filter = ["municipality", "relationship", "channel", "language", "source"]
+    search_fields = ["email", "line_user_id", "nickname"]
+    date_hierarchy = "created_at"
+    list_select_related = ["municipality"]
+    inlines = [SubscriptionInline]
+    readonly_fields = ["created_at", "updated_at", "erased_at"]
+
+
+@admin.register(Child)
+class ChildAdmin(admin.ModelAdmin):
+    list_display = ["id", "municipality", "status", "due_date", "birth_date", "created_at"]
+    list_filter = ["municipality", "status", "loss"]
+    date_hierarchy = "created_at"
+    list_select_related = ["municipality"]
+    inlines = [SubscriptionInline]
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    list_display = ["id", "subscriber", "child", "created_at", "ended_at"]
+    list_filter = ["subscriber__municipality"]
+    search_fields = ["subscriber__email", "subscriber__nickname"]
+    raw_id_fields = ["subscriber", "child"]
