@@ -49,6 +49,7 @@ class PackText:
     """One file of the pack, parsed."""
 
     path: Path
+    relative_path: str  # as shown to editors, e.g. content/packs/ja/pregnancy/week-20.md
     language: str
     kind: str  # "stage", "special" or "birthday"
     subject: str
@@ -59,10 +60,6 @@ class PackText:
     special_kind: str = ""
     age_years: int = 0
     problems: list[str] = field(default_factory=list, compare=False)
-
-    @property
-    def relative_path(self) -> str:
-        return self.path.relative_to(PACKS_DIR.parent.parent).as_posix()
 
     @property
     def budget(self) -> LengthBudget:
@@ -99,23 +96,28 @@ def _english_months(months: int) -> str:
     return " ".join(parts)
 
 
-def iter_pack_files(language: str | None = None) -> list[Path]:
+def iter_pack_files(language: str | None = None, root: Path = PACKS_DIR) -> list[Path]:
     languages = [language] if language else list(LANGUAGES)
     files: list[Path] = []
     for lang in languages:
-        files.extend(sorted((PACKS_DIR / lang).rglob("*.md")))
+        files.extend(sorted((root / lang).rglob("*.md")))
     return files
 
 
-def read_text(path: Path) -> PackText:
+def read_text(path: Path, root: Path = PACKS_DIR) -> PackText:
     """Parse one pack file; what is wrong with it is listed in ``problems``, never raised."""
-    relative = path.relative_to(PACKS_DIR)
+    relative = path.relative_to(root)
+    shown = (Path(root.name) / relative).as_posix()
+    if root == PACKS_DIR:
+        shown = f"content/packs/{relative.as_posix()}"
     parts = relative.with_suffix("").parts
     problems: list[str] = []
     try:
         post = frontmatter.load(path)
     except Exception as error:
-        return PackText(path, parts[0], "invalid", "", "", "", problems=[f"front matter: {error}"])
+        return PackText(
+            path, shown, parts[0], "invalid", "", "", "", problems=[f"front matter: {error}"]
+        )
     metadata = dict(post.metadata)
     subject = str(metadata.get("subject", "")).strip()
     review = str(metadata.get("medical_review", ""))
@@ -125,6 +127,7 @@ def read_text(path: Path) -> PackText:
         )
     fields = {
         "path": path,
+        "relative_path": shown,
         "language": parts[0],
         "subject": subject,
         "body": post.content.strip(),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 
 from .models import BirthdayMessage, SpecialMessage, StageMessage
-from .pack import PackText, iter_pack_files, read_text
+from .pack import PACKS_DIR, PackText, iter_pack_files, read_text
 
 
 class PackError(Exception):
@@ -27,12 +28,14 @@ class LoadResult:
     by_group: Counter
 
 
-def load_pack(*, language: str | None = None, publish: bool = True) -> LoadResult:
+def load_pack(
+    *, language: str | None = None, publish: bool = True, root: Path = PACKS_DIR
+) -> LoadResult:
     """Load every pack text (or one language's) idempotently: new rows, changed rows, no duplicates.
 
     All or nothing: a file that breaks the pack's rules stops the load before anything is written.
     """
-    texts = [read_text(path) for path in iter_pack_files(language)]
+    texts = [read_text(path, root) for path in iter_pack_files(language, root)]
     problems = [f"{text.relative_path}: {problem}" for text in texts for problem in text.problems]
     if problems:
         raise PackError(problems)
