@@ -1,11 +1,16 @@
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from kizuna.choices import Language
 
-from .stages import Track, Unit
+from . import validators
+from .programme import stage_range_label
+from .stages import Stage, Track, Unit, current_stage_number
 
 
 class Audience(models.TextChoices):
@@ -28,12 +33,46 @@ class PublishedQuerySet(models.QuerySet):
         return self.filter(published=True)
 
 
+class LocalNoticeQuerySet(PublishedQuerySet):
+    def for_municipality(self, municipality) -> "LocalNoticeQuerySet":
+        return self.filter(municipality=municipality)
+
+    def shown_on(self, day) -> "LocalNoticeQuerySet":
+        """Notices whose date window (either end open) contains ``day``."""
+        return self.filter(
+            models.Q(starts_on__isnull=True) | models.Q(starts_on__lte=day),
+            models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=day),
+        )
+
+    def expiring(self, day, days: int) -> "LocalNoticeQuerySet":
+        """Published notices whose window closes within ``days`` days from ``day``."""
+        return self.published().filter(
+            ends_on__gte=day, ends_on__lte=day + datetime.timedelta(days=days)
+        )
+
+
 class WrittenText(models.Model):
     """Fields every message text shares."""
 
-    subject = models.CharField(_("件名"), max_length=120)
-    body = models.TextField(_("本文（Markdown）"))
-    published = models.BooleanField(_("公開"), default=False)
+    subject = models.CharField(
+        _("件名"),
+        max_length=120,
+        help_text=_("差し込み項目も使えます（例: {{ municipality }}）。"),
+    )
+    body = models.TextField(
+        _("本文（Markdown）"),
+        help_text=_(
+            "「## 見出し」、「- 箇条書き」、「**強調**」、「[リンクの文字](https://…)」が使えます。"
+            "HTMLは使えません。差し込み項目は {{ nickname }} のように書きます。"
+        ),
+    )
+    published = models.BooleanField(
+        _("公開"),
+        default=False,
+        help_text=_(
+            "チェックを外すと下書きです。下書きは配信されず、プレビューでだけ確認できます。"
+        ),
+    )
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     objects = PublishedQuerySet.as_manager()
@@ -60,6 +99,8 @@ class StageMessage(WrittenText):
     )
     source_path = models.CharField(_("コンテンツパックのファイル"), max_length=200, blank=True)
 
+    history = HistoricalRecords(verbose_name=_("ステージメッセージの履歴"))
+
     class Meta:
         verbose_name = _("ステージメッセージ")
         verbose_name_plural = _("ステージメッセージ")
@@ -71,10 +112,16 @@ class StageMessage(WrittenText):
             ),
         ]
 
+    @property
+    def stage(self) -> Stage:
+        return Stage(Track(self.track), Unit(self.unit), self.number)
+
     def clean(self) -> None:
         super().clean()
         if self.track == Track.PREGNANCY and self.unit == Unit.YEAR:
             raise ValidationError({"unit": _("妊娠トラックに「歳」の単位はありません。")})
+        validators.check_written_text(self, track=self.track)
+        validators.check_stage_message_line_length(self)
 
 
 class SpecialMessage(WrittenText):
@@ -95,6 +142,8 @@ class SpecialMessage(WrittenText):
     needs_medical_review = models.BooleanField(_("医療監修待ち"), default=True)
     source_path = models.CharField(_("コンテンツパックのファイル"), max_length=200, blank=True)
 
+    history = HistoricalRecords(verbose_name=_("特別メッセージの履歴"))
+
     class Meta:
         verbose_name = _("特別メッセージ")
         verbose_name_plural = _("特別メッセージ")
@@ -104,6 +153,11 @@ class SpecialMessage(WrittenText):
                 fields=["kind", "audience", "language"], name="one_special_message_per_variant"
             ),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        validators.check_written_text(self, track=validators.SPECIAL_MESSAGE_TRACKS.get(self.kind))
+        validators.check_line_length_alone(self)
 
 
 class BirthdayMessage(WrittenText):
@@ -119,10 +173,14 @@ class BirthdayMessage(WrittenText):
         help_text=_("空欄は全国共通の既定メッセージ（自治体のものがないときに使われます）。"),
     )
     age_years = models.PositiveSmallIntegerField(
-        _("年齢"), validators=[MinValueValidator(1), MaxValueValidator(6)]
+        _("年齢"),
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        help_text=_("何歳の誕生日に届けるか（1〜6）。"),
     )
     language = models.CharField(_("言語"), max_length=5, choices=Language, default=Language.JA)
     source_path = models.CharField(_("コンテンツパックのファイル"), max_length=200, blank=True)
+
+    history = HistoricalRecords(verbose_name=_("誕生日メッセージの履歴"))
 
     class Meta:
         verbose_name = _("誕生日メッセージ")
@@ -141,6 +199,11 @@ class BirthdayMessage(WrittenText):
             ),
         ]
 
+    def clean(self) -> None:
+        super().clean()
+        validators.check_written_text(self, track=Track.CHILD)
+        validators.check_line_length_alone(self)
+
 
 class LocalNotice(models.Model):
     """A municipality's own part, added under its heading to the stage messages in a range."""
@@ -156,22 +219,62 @@ class LocalNotice(models.Model):
         related_name="local_notices",
         verbose_name=_("自治体"),
     )
-    title = models.CharField(_("タイトル"), max_length=100)
-    body = models.TextField(_("本文（Markdown）"))
-    track = models.CharField(_("トラック"), max_length=10, choices=TRACK_CHOICES)
-    unit = models.CharField(_("単位"), max_length=6, choices=UNIT_CHOICES)
-    number_from = models.PositiveSmallIntegerField(_("開始"))
-    number_to = models.PositiveSmallIntegerField(_("終了"))
-    starts_on = models.DateField(_("掲載開始日"), null=True, blank=True)
-    ends_on = models.DateField(_("掲載終了日"), null=True, blank=True)
+    title = models.CharField(
+        _("タイトル"), max_length=100, help_text=_("例: 3〜4か月児健診のご案内")
+    )
+    body = models.TextField(
+        _("本文（Markdown）"),
+        help_text=_(
+            "日時・場所・持ち物・申し込み方法などを短く。「- 箇条書き」、「**強調**」、"
+            "「[リンクの文字](https://…)」、電話は「[03-0000-0000](tel:0300000000)」のように書けます。"
+        ),
+    )
+    track = models.CharField(
+        _("トラック"),
+        max_length=10,
+        choices=TRACK_CHOICES,
+        help_text=_("妊娠中の家族向けか、出生後の家族向けか。"),
+    )
+    unit = models.CharField(
+        _("単位"),
+        max_length=6,
+        choices=UNIT_CHOICES,
+        help_text=_("3〜4か月児健診なら「子ども」「か月」「3」〜「4」。"),
+    )
+    number_from = models.PositiveSmallIntegerField(
+        _("開始"), help_text=_("この週数・月齢（など）から載せます。")
+    )
+    number_to = models.PositiveSmallIntegerField(
+        _("終了"), help_text=_("この週数・月齢（など）の間まで載せます（この値を含みます）。")
+    )
+    starts_on = models.DateField(
+        _("掲載開始日"), null=True, blank=True, help_text=_("空欄なら公開したときから。")
+    )
+    ends_on = models.DateField(
+        _("掲載終了日"),
+        null=True,
+        blank=True,
+        help_text=_("空欄なら期限なし。この日まで載せます。"),
+    )
     channels = models.CharField(
         _("配信チャネル"), max_length=5, choices=Channels, default=Channels.BOTH
     )
-    order = models.PositiveSmallIntegerField(_("表示順"), default=0)
-    published = models.BooleanField(_("公開"), default=False)
+    order = models.PositiveSmallIntegerField(
+        _("表示順"),
+        default=0,
+        help_text=_("同じ日に複数のお知らせがあるとき、小さい順に並びます。"),
+    )
+    published = models.BooleanField(
+        _("公開"),
+        default=False,
+        help_text=_(
+            "チェックを外すと下書きです。下書きは配信されず、プレビューでだけ確認できます。"
+        ),
+    )
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
-    objects = PublishedQuerySet.as_manager()
+    objects = LocalNoticeQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("地域のお知らせの履歴"))
 
     class Meta:
         verbose_name = _("地域のお知らせ")
@@ -194,3 +297,25 @@ class LocalNotice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, list] = {}
+        if self.track == Track.PREGNANCY and self.unit == Unit.YEAR:
+            errors["unit"] = [_("妊娠トラックに「歳」の単位はありません。")]
+        elif self.track == Track.PREGNANCY and self.unit == Unit.MONTH and self.number_from == 0:
+            errors["number_from"] = [_("妊娠月数は1か月から数えます。")]
+        if errors:
+            raise ValidationError(errors)
+        validators.check_written_text(self, track=self.track, subject_field="title")
+        validators.check_notice_line_length(self)
+
+    @property
+    def stage_range_label(self) -> str:
+        """Where the notice appears, as staff say it: 子ども 3〜4か月, 妊娠 20〜24週."""
+        return stage_range_label(self.track, self.unit, self.number_from, self.number_to)
+
+    def applies_at(self, *, anchor: datetime.date, on: datetime.date) -> bool:
+        """Whether a family with this anchor is in the notice's stage range on ``on``."""
+        number = current_stage_number(Track(self.track), Unit(self.unit), anchor, on)
+        return self.number_from <= number <= self.number_to

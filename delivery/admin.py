@@ -1,10 +1,18 @@
 from django.contrib import admin
 
+from municipalities.admin_scoping import READ, MunicipalityScopedAdminMixin
+
 from .models import Delivery
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(MunicipalityScopedAdminMixin, admin.ModelAdmin):
+    """Operators read every delivery; municipality staff never open it (it names readers)."""
+
+    member_editor_actions = frozenset()
+    member_viewer_actions = frozenset()
+    operator_actions = READ
+
     list_display = [
         "id",
         "due_on",

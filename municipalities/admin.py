@@ -1,22 +1,40 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_scoping import (
+    ALL,
+    READ,
+    MunicipalityInlineScopingMixin,
+    MunicipalityScopedAdminMixin,
+)
 from .models import ConsultationContact, Municipality, StaffMembership
 
+# Set only by superusers: they decide which tenant a municipality is and where its pages live.
+IDENTITY_FIELDS = ["kind", "name", "prefecture", "code", "slug"]
 
-class ConsultationContactInline(admin.TabularInline):
+
+class ConsultationContactInline(MunicipalityInlineScopingMixin, admin.TabularInline):
     model = ConsultationContact
     extra = 0
 
 
-class StaffMembershipInline(admin.TabularInline):
+class StaffMembershipInline(MunicipalityInlineScopingMixin, admin.TabularInline):
     model = StaffMembership
     extra = 0
     autocomplete_fields = ["user"]
+    superuser_only = True
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):
+class MunicipalityAdmin(MunicipalityScopedAdminMixin, SimpleHistoryAdmin):
+    """Editors change their municipality's settings; only superusers add or remove tenants."""
+
+    municipality_field = "id"
+    member_editor_actions = frozenset({"view", "change"})
+    member_viewer_actions = READ
     list_display = [
         "name",
         "prefecture",
@@ -27,6 +45,7 @@ class MunicipalityAdmin(admin.ModelAdmin):
         "email_enabled",
         "line_enabled",
         "paused",
+        "staff_pages",
     ]
     list_filter = ["kind", "prefecture", "paused", "email_enabled", "line_enabled"]
     search_fields = ["name", "code", "service_name", "slug"]
@@ -47,18 +66,41 @@ class MunicipalityAdmin(admin.ModelAdmin):
             },
         ),
     ]
+    history_list_display = ["service_name", "paused"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.staff_roles(request).superuser:
+            return []
+        return IDENTITY_FIELDS
+
+    @admin.display(description=_("スタッフ用ページ"))
+    def staff_pages(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>　<a href="{}?municipality={}">{}</a>',
+            reverse("staff:municipality_overview", args=[obj.pk]),
+            _("概要"),
+            reverse("staff:preview"),
+            obj.pk,
+            _("配信プレビュー"),
+        )
 
 
 @admin.register(StaffMembership)
-class StaffMembershipAdmin(admin.ModelAdmin):
+class StaffMembershipAdmin(MunicipalityScopedAdminMixin, admin.ModelAdmin):
+    """Who works where: granted by superusers only."""
+
+    member_editor_actions = frozenset()
+    member_viewer_actions = frozenset()
     list_display = ["user", "municipality", "role", "created_at"]
-    list_filter = ["role", "municipality"]
+    list_filter = ["role", ("municipality", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["user__username", "user__email", "municipality__name"]
     autocomplete_fields = ["user", "municipality"]
 
 
 @admin.register(ConsultationContact)
-class ConsultationContactAdmin(admin.ModelAdmin):
+class ConsultationContactAdmin(MunicipalityScopedAdminMixin, admin.ModelAdmin):
+    member_editor_actions = ALL
     list_display = ["name", "municipality", "phone", "hours", "order"]
-    list_filter = ["municipality"]
+    list_filter = [("municipality", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["municipality"]
     search_fields = ["name", "phone", "municipality__name"]

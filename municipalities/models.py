@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .codes import PREFECTURES, code_problem, prefecture_of
 
@@ -85,6 +86,7 @@ class Municipality(models.Model):
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     objects = MunicipalityQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("自治体・医療機関の設定の履歴"))
 
     class Meta:
         verbose_name = _("自治体・医療機関")

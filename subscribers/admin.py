@@ -1,6 +1,18 @@
 from django.contrib import admin
 
+from municipalities.admin_scoping import MunicipalityScopedAdminMixin
+
 from .models import Child, Subscriber, Subscription
+
+
+class PersonalDataAdminMixin(MunicipalityScopedAdminMixin):
+    """Readers' addresses, due dates and LINE ids: superusers only, never municipality staff.
+
+    Municipalities see their families as counts on the overview page (/staff/municipalities/…).
+    """
+
+    member_editor_actions = frozenset()
+    member_viewer_actions = frozenset()
 
 
 class SubscriptionInline(admin.TabularInline):
@@ -10,7 +22,7 @@ class SubscriptionInline(admin.TabularInline):
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "municipality",
@@ -30,7 +42,7 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 
 @admin.register(Child)
-class ChildAdmin(admin.ModelAdmin):
+class ChildAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     list_display = ["id", "municipality", "status", "due_date", "birth_date", "created_at"]
     list_filter = ["municipality", "status", "loss"]
     date_hierarchy = "created_at"
@@ -39,7 +51,9 @@ class ChildAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
+    municipality_field = "subscriber__municipality"
+
     list_display = ["id", "subscriber", "child", "created_at", "ended_at"]
     list_filter = ["subscriber__municipality"]
     search_fields = ["subscriber__email", "subscriber__nickname"]

@@ -1,0 +1,144 @@
+"""What a municipality's staff may know about its families: counts, never rows.
+
+Every function returns aggregates computed in the database; no address, date or LINE id leaves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+
+from content.stages import add_months
+from kizuna import clock
+from subscribers.models import Child, Subscriber
+
+from .models import Municipality
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class FamilyOverview:
+    readers: int
+    families: int
+    pregnancy: list[Bar]
+    child: list[Bar]
+    relationships: list[Bar]
+    channels: list[Bar]
+    signups: list[Bar]
+
+    @property
+    def stage_max(self) -> int:
+        return max([bar.count for bar in self.pregnancy + self.child] + [1])
+
+    @property
+    def signup_max(self) -> int:
+        return max([bar.count for bar in self.signups] + [1])
+
+
+# (label, weeks from, weeks to): 妊娠初期・中期・後期 as in shared/DOMAIN.md.
+PREGNANCY_BANDS = [
+    ("妊娠初期（〜13週）", None, 14),
+    ("妊娠中期（14〜27週）", 14, 28),
+    ("妊娠後期（28〜41週）", 28, 42),
+    ("42週以降（出生の報告待ち）", 42, None),
+]
+# (label, months from, months to)
+CHILD_BANDS = [
+    ("生後0〜2か月", 0, 3),
+    ("生後3〜5か月", 3, 6),
+    ("生後6〜11か月", 6, 12),
+    ("1歳", 12, 24),
+    ("2歳", 24, 36),
+    ("3歳以上", 36, None),
+]
+
+
+def latest_birth_date_aged(months: int, on: date) -> date:
+    """The latest birth date of a child at least ``months`` old on ``on`` (month-end rule)."""
+    birth = add_months(on, -months)
+    while add_months(birth + timedelta(days=1), months) <= on:
+        birth += timedelta(days=1)
+    return birth
+
+
+def _due_date_at_week(week: int, on: date) -> date:
+    """The due date of a pregnancy entering ``week`` on ``on``: gestational days = 280 - (D - T)."""
+    return on + timedelta(days=280 - week * 7)
+
+
+def families_by_stage(municipality: Municipality, *, on: date) -> tuple[list[Bar], list[Bar]]:
+    """Pregnancies followed per period and children per age band on ``on``."""
+    children = Child.objects.followed().filter(municipality=municipality)
+    aggregates = {}
+    for index, (_label, first, last) in enumerate(PREGNANCY_BANDS):
+        condition = Q(status=Child.Status.EXPECTING)
+        # Later weeks mean earlier due dates: week >= first <=> due <= due_at(first).
+        if first is not None:
+            condition &= Q(due_date__lte=_due_date_at_week(first, on))
+        if last is not None:
+            condition &= Q(due_date__gt=_due_date_at_week(last, on))
+        aggregates[f"p{index}"] = Count("id", filter=condition)
+    for index, (_label, first, last) in enumerate(CHILD_BANDS):
+        condition = Q(status=Child.Status.BORN, birth_date__lte=latest_birth_date_aged(first, on))
+        if last is not None:
+            condition &= Q(birth_date__gt=latest_birth_date_aged(last, on))
+        aggregates[f"c{index}"] = Count("id", filter=condition)
+    counts = children.aggregate(**aggregates)
+    return (
+        [Bar(label, counts[f"p{i}"]) for i, (label, *_range) in enumerate(PREGNANCY_BANDS)],
+        [Bar(label, counts[f"c{i}"]) for i, (label, *_range) in enumerate(CHILD_BANDS)],
+    )
+
+
+def signups_per_month(municipality: Municipality, *, on: date, months: int = 12) -> list[Bar]:
+    """Readers who signed up in each of the last ``months`` months (Asia/Tokyo), oldest first."""
+    first_month = add_months(date(on.year, on.month, 1), -(months - 1))
+    rows = (
+        Subscriber.objects.for_municipality(municipality)
+        .filter(created_at__date__gte=first_month)
+        .annotate(month=TruncMonth("created_at", tzinfo=clock.TOKYO))
+        .values("month")
+        .annotate(count=Count("id"))
+    )
+    by_month = {row["month"].date().replace(day=1): row["count"] for row in rows}
+    bars = []
+    for offset in range(months):
+        month = add_months(first_month, offset)
+        bars.append(Bar(f"{month.year}年{month.month}月", by_month.get(month, 0)))
+    return bars
+
+
+def family_overview(municipality: Municipality, *, on: date | None = None) -> FamilyOverview:
+    """Everything the overview page shows, as counts."""
+    on = on or clock.today()
+    pregnancy, child = families_by_stage(municipality, on=on)
+    readers = Subscriber.objects.confirmed().for_municipality(municipality)
+    relationship_labels = dict(Subscriber.Relationship.choices)
+    relationships = [
+        Bar(str(relationship_labels.get(row["relationship"], row["relationship"])), row["count"])
+        for row in readers.values("relationship")
+        .annotate(count=Count("id"))
+        .order_by("relationship")
+    ]
+    channel_labels = dict(Subscriber._meta.get_field("channel").choices)
+    channels = [
+        Bar(str(channel_labels.get(row["channel"], row["channel"])), row["count"])
+        for row in readers.values("channel").annotate(count=Count("id")).order_by("channel")
+    ]
+    return FamilyOverview(
+        readers=readers.count(),
+        families=Child.objects.followed().filter(municipality=municipality).count(),
+        pregnancy=pregnancy,
+        child=child,
+        relationships=relationships,
+        channels=channels,
+        signups=signups_per_month(municipality, on=on),
+    )
