@@ -11,4 +11,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("staff/", include("content.urls")),
+    path("", include("subscribers.urls")),
 ]

@@ -1,0 +1,64 @@
+"""Writing deliveries outside the daily plan: event messages and cancellations.
+
+The database's unique (subscriber, channel, message_key) makes every call here safe to repeat.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+
+from kizuna import clock
+from subscribers.models import Subscription
+
+from .models import Delivery
+
+
+def event_message_key(kind: str, child_id: int | None) -> str:
+    """``c42:special:loss`` for a child's event; ``special:welcome`` for the reader's welcome."""
+    return f"c{child_id}:special:{kind}" if child_id else f"special:{kind}"
+
+
+def plan_event_message(
+    kind: str,
+    subscriptions: Iterable[Subscription],
+    *,
+    on: date | None = None,
+    per_child: bool = True,
+) -> None:
+    """Queue one ``kind`` special message (welcome, birth, loss…) to each subscription's reader.
+
+    ``per_child=False`` sends once per reader whatever the child (the welcome). A repeat adds
+    nothing: the insert ignores rows the unique constraint already holds.
+    """
+    rows = [
+        Delivery(
+            municipality_id=subscription.subscriber.municipality_id,
+            subscriber_id=subscription.subscriber_id,
+            child_id=subscription.child_id,
+            channel=subscription.subscriber.channel,
+            message_key=event_message_key(kind, subscription.child_id if per_child else None),
+            due_on=on or clock.today(),
+            next_attempt_at=clock.now(),
+        )
+        for subscription in subscriptions
+    ]
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def cancel_pending(
+    *,
+    child_id: int | None = None,
+    subscriber_id: int | None = None,
+    key_prefix: str = "",
+    keep_keys: Iterable[str] = (),
+    reason: str = "",
+) -> int:
+    """Mark not-yet-sent deliveries of a child or a reader as skipped; returns how many."""
+    pending = Delivery.objects.filter(status=Delivery.Status.PLANNED)
+    if child_id is not None:
+        pending = pending.filter(child_id=child_id)
+    if subscriber_id is not None:
+        pending = pending.filter(subscriber_id=subscriber_id)
+    if key_prefix:
+        pending = pending.filter(message_key__startswith=key_prefix)
+    pending = pending.exclude(message_key__in=list(keep_keys))
+    return pending.update(status=Delivery.Status.SKIPPED, last_error=reason[:500])

@@ -1,0 +1,41 @@
+"""Transactional mail to parents: confirmation and manage links, sent straight away."""
+
+import logging
+from email.utils import formataddr
+
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from . import links
+from .models import Child, Subscriber
+
+logger = logging.getLogger(__name__)
+
+
+def _send(subscriber: Subscriber, template: str, context: dict) -> None:
+    municipality = subscriber.municipality
+    context = {"subscriber": subscriber, "municipality": municipality, **context}
+    with translation.override(subscriber.language):
+        subject = render_to_string(f"subscribers/email/{template}_subject.txt", context).strip()
+        text = render_to_string(f"subscribers/email/{template}.txt", context)
+        html = render_to_string(f"subscribers/email/{template}.html", context)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=formataddr((municipality.sender_name, municipality.sender_email)),
+        to=[subscriber.email],
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()
+    logger.info("sent %s mail to subscriber %s", template, subscriber.pk)
+
+
+def send_confirmation(subscriber: Subscriber, child: Child) -> None:
+    """Double opt-in: nothing else is sent before this link is clicked."""
+    _send(subscriber, "confirm", {"url": links.confirm_url(subscriber, child), "child": child})
+
+
+def send_manage_link(subscriber: Subscriber) -> None:
+    """For a reader who is already registered, or who asked for a fresh link."""
+    _send(subscriber, "manage", {"url": links.manage_url(subscriber)})

@@ -1,0 +1,234 @@
+"""Parent-facing forms: every error is a clear Japanese sentence next to its field."""
+
+import datetime
+
+from django import forms
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from content.stages import add_months
+from kizuna import clock
+from kizuna.choices import Channel, Language
+
+from .models import Child, Subscriber
+
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"]
+DUE_DATE_MAX_AHEAD = datetime.timedelta(days=300)
+DUE_DATE_MAX_PAST = datetime.timedelta(days=28)
+
+
+def _date_field(label: str, help_text: str) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        required=False,
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}, format="%Y-%m-%d"),
+        help_text=help_text,
+        error_messages={"invalid": _("日付は 2027-04-01 のように入力してください。")},
+    )
+
+
+class ParentForm(forms.Form):
+    """Japanese labels take no trailing colon."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class StageDatesMixin(ParentForm):
+    """Due date *or* birth date, chosen with a radio so the form works without JavaScript."""
+
+    EXPECTING, BORN = "expecting", "born"
+
+    situation = forms.ChoiceField(
+        label=_("いまの状況"),
+        choices=[(EXPECTING, _("妊娠中です")), (BORN, _("すでに生まれています"))],
+        widget=forms.RadioSelect,
+        initial=EXPECTING,
+        error_messages={
+            "required": _("いまの状況を選んでください。"),
+            "invalid_choice": _("いまの状況は選択肢から選んでください。"),
+        },
+    )
+    due_date = _date_field(_("出産予定日"), _("妊娠中の方は出産予定日を入力してください。"))
+    birth_date = _date_field(
+        _("生年月日"), _("生まれている場合はお子さまの生年月日を入力してください。")
+    )
+
+    programme_months = 36
+
+    def clean(self) -> dict:
+        data = super().clean()
+        today = clock.today()
+        if data.get("situation") == self.EXPECTING:
+            due = data.get("due_date")
+            data["birth_date"] = None
+            if due is None:
+                if "due_date" not in self.errors:
+                    self.add_error("due_date", _("出産予定日を入力してください。"))
+            elif due > today + DUE_DATE_MAX_AHEAD:
+                self.add_error(
+                    "due_date", _("出産予定日は今日から300日以内の日付を入力してください。")
+                )
+            elif due < today - DUE_DATE_MAX_PAST:
+                self.add_error(
+                    "due_date",
+                    _(
+                        "出産予定日が4週間以上前です。すでにお生まれの場合は「すでに生まれています」を選び、生年月日を入力してください。"
+                    ),
+                )
+        elif data.get("situation") == self.BORN:
+            birth = data.get("birth_date")
+            data["due_date"] = None
+            if birth is None:
+                if "birth_date" not in self.errors:
+                    self.add_error("birth_date", _("生年月日を入力してください。"))
+            elif birth > today:
+                self.add_error("birth_date", _("生年月日に未来の日付は入力できません。"))
+            elif add_months(birth, self.programme_months) <= today:
+                self.add_error(
+                    "birth_date",
+                    _("配信の対象は%(months)sか月までのお子さまです。")
+                    % {"months": self.programme_months},
+                )
+        return data
+
+
+def _consent_label(privacy_url: str):
+    return format_html(
+        '<a href="{}">{}</a>{}',
+        privacy_url,
+        _("プライバシーポリシー"),
+        _("に同意します"),
+    )
+
+
+class SignupForm(StageDatesMixin):
+    email = forms.EmailField(
+        label=_("メールアドレス"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+        error_messages={
+            "required": _("メールアドレスを入力してください。"),
+            "invalid": _("メールアドレスの形式が正しくありません（例: hanako@example.jp）。"),
+        },
+    )
+    relationship = forms.ChoiceField(
+        label=_("お子さまとの関係"),
+        choices=Subscriber.Relationship.choices,
+        initial=Subscriber.Relationship.SELF,
+        widget=forms.RadioSelect,
+    )
+    nickname = forms.CharField(
+        label=_("ニックネーム（任意）"),
+        max_length=30,
+        required=False,
+        help_text=_("メッセージの呼びかけに使います。30文字まで。"),
+    )
+    language = forms.ChoiceField(label=_("言語"), choices=Language.choices, initial=Language.JA)
+    consent = forms.BooleanField(
+        required=True,
+        error_messages={"required": _("登録にはプライバシーポリシーへの同意が必要です。")},
+    )
+    field_order = [
+        "email",
+        "situation",
+        "due_date",
+        "birth_date",
+        "relationship",
+        "nickname",
+        "language",
+        "consent",
+    ]
+
+    def __init__(self, *args, municipality, privacy_url: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.programme_months = municipality.programme_months
+        self.fields["consent"].label = _consent_label(privacy_url)
+
+    def clean_nickname(self) -> str:
+        return self.cleaned_data["nickname"].strip()
+
+
+class InvitationForm(ParentForm):
+    email = SignupForm.base_fields["email"]
+    relationship = forms.ChoiceField(
+        label=_("お子さまとの関係"),
+        choices=[
+            c for c in Subscriber.Relationship.choices if c[0] != Subscriber.Relationship.SELF
+        ],
+        initial=Subscriber.Relationship.PARTNER,
+        widget=forms.RadioSelect,
+    )
+    nickname = SignupForm.base_fields["nickname"]
+    language = SignupForm.base_fields["language"]
+    consent = SignupForm.base_fields["consent"]
+
+    def __init__(self, *args, privacy_url: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["consent"].label = _consent_label(privacy_url)
+
+
+class AddChildForm(StageDatesMixin):
+    def __init__(self, *args, municipality, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.programme_months = municipality.programme_months
+
+
+class BirthReportForm(ParentForm):
+    birth_date = forms.DateField(
+        label=_("生年月日"),
+        input_formats=DATE_FORMATS,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("生年月日を入力してください。"),
+            "invalid": _("日付は 2027-04-01 のように入力してください。"),
+        },
+    )
+
+
+class SettingsForm(ParentForm):
+    nickname = SignupForm.base_fields["nickname"]
+    language = SignupForm.base_fields["language"]
+    channel = forms.ChoiceField(label=_("受け取り方法"), choices=Channel.choices)
+
+
+class LossReportForm(ParentForm):
+    loss = forms.ChoiceField(
+        label=_("お知らせいただく内容"),
+        choices=Child.Loss.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("あてはまるものを選んでください。")},
+    )
+    confirm = forms.BooleanField(
+        label=_("このお子さまについてのメッセージをすべて止めます"),
+        error_messages={"required": _("確認のチェックを入れてください。")},
+    )
+
+
+class UnsubscribeForm(ParentForm):
+    REASONS = [
+        ("", _("選ばない")),
+        ("too_many", _("配信が多い")),
+        ("not_useful", _("内容が合わない")),
+        ("other_service", _("ほかのサービスを使う")),
+        ("moved", _("引っ越した")),
+        ("other", _("その他")),
+    ]
+    reason = forms.ChoiceField(label=_("理由（任意）"), choices=REASONS, required=False)
+    comment = forms.CharField(
+        label=_("ご意見（任意）"),
+        required=False,
+        max_length=150,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def reason_text(self) -> str:
+        reason = dict(self.REASONS).get(self.cleaned_data.get("reason") or "", "")
+        comment = self.cleaned_data.get("comment", "").strip()
+        return " / ".join(str(part) for part in (reason, comment) if part)
+
+
+class ManageLinkRequestForm(ParentForm):
+    email = SignupForm.base_fields["email"]

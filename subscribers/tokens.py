@@ -1,0 +1,48 @@
+"""Signed, expiring tokens for every link a parent gets: no passwords, nothing guessable."""
+
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from django.core import signing
+
+
+class Purpose(StrEnum):
+    CONFIRM = "confirm"
+    MANAGE = "manage"
+    UNSUBSCRIBE = "unsubscribe"
+    INVITE = "invite"
+
+
+# A confirmation link is short-lived; an unsubscribe link must keep working in old messages.
+MAX_AGE = {
+    Purpose.CONFIRM: timedelta(days=3),
+    Purpose.MANAGE: timedelta(days=45),
+    Purpose.UNSUBSCRIBE: timedelta(days=400),
+    Purpose.INVITE: timedelta(days=14),
+}
+
+
+class TokenError(Exception):
+    """The link cannot be used; ``expired`` tells a stale link from a forged or broken one."""
+
+    def __init__(self, *, expired: bool) -> None:
+        super().__init__("expired" if expired else "invalid")
+        self.expired = expired
+
+
+def make_token(purpose: Purpose, **payload: Any) -> str:
+    return signing.dumps(payload, salt=f"kizuna.{purpose}", compress=True)
+
+
+def read_token(purpose: Purpose, token: str) -> dict[str, Any]:
+    """The payload of a valid token for ``purpose``; raises TokenError otherwise."""
+    try:
+        payload = signing.loads(token, salt=f"kizuna.{purpose}", max_age=MAX_AGE[purpose])
+    except signing.SignatureExpired as error:
+        raise TokenError(expired=True) from error
+    except (signing.BadSignature, ValueError, TypeError) as error:
+        raise TokenError(expired=False) from error
+    if not isinstance(payload, dict):
+        raise TokenError(expired=False)
+    return payload

@@ -1,0 +1,27 @@
+from django.urls import path
+
+from . import views
+
+app_name = "subscribers"
+
+urlpatterns = [
+    path("m/<slug:slug>/", views.landing, name="landing"),
+    path("m/<slug:slug>/sent/", views.sent, name="sent"),
+    path("m/<slug:slug>/privacy/", views.privacy, name="privacy"),
+    path("m/<slug:slug>/manage/", views.request_manage_link, name="request_manage_link"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("manage/<str:token>/", views.manage, name="manage"),
+    path("manage/<str:token>/settings/", views.update_settings, name="settings"),
+    path("manage/<str:token>/children/", views.add_child, name="add_child"),
+    path("manage/<str:token>/children/<int:child_id>/birth/", views.report_birth, name="birth"),
+    path(
+        "manage/<str:token>/children/<int:child_id>/invite/",
+        views.create_invitation,
+        name="create_invitation",
+    ),
+    path("manage/<str:token>/children/<int:child_id>/loss/", views.report_loss, name="loss"),
+    path("manage/<str:token>/leave/", views.leave, name="leave"),
+    path("manage/<str:token>/data/", views.download_data, name="data"),
+    path("invite/<str:token>/", views.accept_invitation, name="invite"),
+    path("u/<str:token>/", views.one_click_unsubscribe, name="unsubscribe"),
+]
