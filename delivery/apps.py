@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class DeliveryConfig(AppConfig):
     name = "delivery"
     verbose_name = _("配信")
+
+    def ready(self) -> None:
+        from . import webhooks  # noqa: F401 (connects the anymail tracking receiver)

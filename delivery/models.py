@@ -12,6 +12,14 @@ class DeliveryQuerySet(models.QuerySet):
         return self.filter(due_on=day)
 
 
+class Feedback(models.TextChoices):
+    """What the provider told us after sending (ESP tracking webhooks)."""
+
+    DELIVERED = "delivered", _("到達")
+    BOUNCED = "bounced", _("不達")
+    COMPLAINED = "complained", _("迷惑メール報告")
+
+
 class Delivery(models.Model):
     """One message to one reader through one channel; the database makes a duplicate impossible.
 
@@ -78,7 +86,16 @@ class Delivery(models.Model):
     last_error = models.CharField(_("最後のエラー"), max_length=500, blank=True)
     next_attempt_at = models.DateTimeField(_("次の試行日時"), null=True, blank=True)
     claimed_until = models.DateTimeField(_("処理中の期限"), null=True, blank=True)
+    claimed_by = models.CharField(_("処理中のワーカー"), max_length=100, blank=True, db_default="")
     provider_message_id = models.CharField(_("送信先のメッセージID"), max_length=200, blank=True)
+    text_versions = models.JSONField(
+        _("送った文面の版"),
+        default=dict,
+        blank=True,
+        help_text=_("送信時に使ったメッセージとお知らせの履歴ID。"),
+    )
+    feedback = models.CharField(_("到達状況"), max_length=12, choices=Feedback, blank=True)
+    feedback_at = models.DateTimeField(_("到達状況の更新日時"), null=True, blank=True)
     planned_at = models.DateTimeField(_("予定日時"), auto_now_add=True)
     sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
 
@@ -103,7 +120,37 @@ class Delivery(models.Model):
                 fields=["due_on", "municipality", "channel", "status"],
                 name="delivery_dashboard_idx",
             ),
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="delivery_provider_id_idx",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.message_key} → {self.subscriber} ({self.get_channel_display()})"
+
+
+class PlanRun(models.Model):
+    """One planned day of one municipality: the planner's memory of what it has done."""
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality",
+        on_delete=models.CASCADE,
+        related_name="plan_runs",
+        verbose_name=_("自治体"),
+    )
+    day = models.DateField(_("配信日"))
+    started_at = models.DateTimeField(_("開始日時"))
+    finished_at = models.DateTimeField(_("終了日時"))
+
+    class Meta:
+        verbose_name = _("配信計画の実行")
+        verbose_name_plural = _("配信計画の実行")
+        ordering = ["-day", "municipality"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "day"], name="plan_each_day_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality} {self.day}"

@@ -183,6 +183,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
+    "plan-and-send": {"task": "delivery.tasks.tick", "schedule": 60.0},
     "erase-unsubscribed-readers": {
         "task": "subscribers.tasks.erase_unsubscribed_readers",
         "schedule": crontab(hour=3, minute=15),
@@ -190,9 +191,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Domain settings.
-KIZUNA_BIRTH_GRACE_DAYS = env.int("KIZUNA_BIRTH_GRACE_DAYS", default=14)
+KIZUNA_BIRTH_GRACE_DAYS = env.int("KIZUNA_BIRTH_GRACE_DAYS", default=15)
 KIZUNA_CATCH_UP_DAYS = env.int("KIZUNA_CATCH_UP_DAYS", default=3)
 KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
+KIZUNA_CLAIM_LEASE_SECONDS = env.int("KIZUNA_CLAIM_LEASE_SECONDS", default=600)
+KIZUNA_DISPATCH_BATCH_SIZE = env.int("KIZUNA_DISPATCH_BATCH_SIZE", default=200)
 KIZUNA_PRIVACY_POLICY_VERSION = env.str("KIZUNA_PRIVACY_POLICY_VERSION", default="2026-04")
 
 # Security: strict unless DEBUG. `manage.py check --deploy` passes with these.

@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("content.urls")),
     path("", include("subscribers.urls")),
+    path("", include("delivery.urls")),
 ]

@@ -232,3 +232,11 @@ class UnsubscribeForm(ParentForm):
 
 class ManageLinkRequestForm(ParentForm):
     email = SignupForm.base_fields["email"]
+
+
+class LineSignupForm(SignupForm):
+    """Signing up from LINE: the LINE account is the address, already proven by LINE."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["email"]

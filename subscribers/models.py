@@ -13,6 +13,10 @@ class SubscriberQuerySet(models.QuerySet):
         """Readers who clicked their confirmation and have not left."""
         return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
 
+    def reachable(self) -> "SubscriberQuerySet":
+        """Confirmed readers whose chosen channel still works (no hard bounce, no LINE block)."""
+        return self.confirmed().filter(channel_stopped_at__isnull=True)
+
     def for_municipality(self, municipality: Municipality) -> "SubscriberQuerySet":
         return self.filter(municipality=municipality)
 
@@ -55,6 +59,13 @@ class Subscriber(models.Model):
     confirmed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)
     unsubscribed_at = models.DateTimeField(_("配信停止日時"), null=True, blank=True)
     unsubscribe_reason = models.CharField(_("配信停止の理由"), max_length=200, blank=True)
+    channel_stopped_at = models.DateTimeField(
+        _("配信方法の停止日時"),
+        null=True,
+        blank=True,
+        help_text=_("宛先不明・ブロックなどで、選んだ配信方法に届けられなくなった日時。"),
+    )
+    channel_stop_reason = models.CharField(_("配信方法の停止理由"), max_length=200, blank=True)
     erased_at = models.DateTimeField(
         _("連絡先の消去日時"),
         null=True,

@@ -82,6 +82,36 @@ def sign_up(municipality: Municipality, registration: Registration) -> SignupOut
     return SignupOutcome.CONFIRMATION_SENT
 
 
+@transaction.atomic
+def sign_up_with_line(
+    municipality: Municipality, line_user_id: str, registration: Registration
+) -> Subscriber:
+    """Register from a LINE follow: LINE vouched for the account, so it is confirmed at once."""
+    subscriber = (
+        Subscriber.objects.select_for_update()
+        .filter(municipality=municipality, line_user_id=line_user_id)
+        .first()
+    )
+    if subscriber is not None and subscriber.is_active:
+        return subscriber
+    subscriber = subscriber or Subscriber(municipality=municipality, line_user_id=line_user_id)
+    subscriber.channel = "line"
+    subscriber.relationship = registration.relationship
+    subscriber.nickname = registration.nickname
+    subscriber.language = registration.language
+    subscriber.consent_at = clock.now()
+    subscriber.consent_policy_version = settings.KIZUNA_PRIVACY_POLICY_VERSION
+    subscriber.confirmed_at = clock.now()
+    subscriber.unsubscribed_at = None
+    subscriber.channel_stopped_at = None
+    subscriber.channel_stop_reason = ""
+    subscriber.save()
+    child = _new_child(municipality, registration.due_date, registration.birth_date)
+    subscription = Subscription.objects.create(subscriber=subscriber, child=child)
+    plan_event_message("welcome", [subscription], per_child=False)
+    return subscriber
+
+
 def _drop_unconfirmed_registration(subscriber: Subscriber) -> None:
     """A registration never confirmed is replaced by the new one, not piled up."""
     child_ids = list(subscriber.subscriptions.values_list("child_id", flat=True))

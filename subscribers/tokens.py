@@ -12,6 +12,7 @@ class Purpose(StrEnum):
     MANAGE = "manage"
     UNSUBSCRIBE = "unsubscribe"
     INVITE = "invite"
+    LINE_SIGNUP = "line-signup"
 
 
 # A confirmation link is short-lived; an unsubscribe link must keep working in old messages.
@@ -20,6 +21,7 @@ MAX_AGE = {
     Purpose.MANAGE: timedelta(days=45),
     Purpose.UNSUBSCRIBE: timedelta(days=400),
     Purpose.INVITE: timedelta(days=14),
+    Purpose.LINE_SIGNUP: timedelta(days=7),
 }
 
 

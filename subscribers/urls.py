@@ -7,6 +7,7 @@ app_name = "subscribers"
 urlpatterns = [
     path("m/<slug:slug>/", views.landing, name="landing"),
     path("m/<slug:slug>/sent/", views.sent, name="sent"),
+    path("m/<slug:slug>/line/<str:token>/", views.line_signup, name="line_signup"),
     path("m/<slug:slug>/privacy/", views.privacy, name="privacy"),
     path("m/<slug:slug>/manage/", views.request_manage_link, name="request_manage_link"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),

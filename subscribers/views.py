@@ -22,6 +22,7 @@ from .forms import (
     AddChildForm,
     BirthReportForm,
     InvitationForm,
+    LineSignupForm,
     LossReportForm,
     ManageLinkRequestForm,
     SettingsForm,
@@ -116,6 +117,43 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "subscribers/landing.html",
+        {"municipality": municipality, "form": form},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def line_signup(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """The page a LINE follower opens from our reply: the same form, without an address."""
+    municipality = _municipality(slug)
+    try:
+        payload = read_token(Purpose.LINE_SIGNUP, token)
+    except TokenError as error:
+        return _link_problem(request, expired=error.expired, municipality=municipality)
+    if payload.get("m") != municipality.pk or not payload.get("u"):
+        return _link_problem(request, expired=False, municipality=municipality)
+    form = LineSignupForm(
+        request.POST or None, municipality=municipality, privacy_url=_privacy_url(municipality)
+    )
+    if request.method == "POST" and form.is_valid():
+        subscriber = services.sign_up_with_line(
+            municipality,
+            payload["u"],
+            services.Registration(
+                email="",
+                relationship=form.cleaned_data["relationship"],
+                nickname=form.cleaned_data["nickname"],
+                language=form.cleaned_data["language"],
+                due_date=form.cleaned_data["due_date"],
+                birth_date=form.cleaned_data["birth_date"],
+            ),
+        )
+        messages.success(
+            request, _("LINEでの登録が完了しました。次のメッセージからLINEでお届けします。")
+        )
+        return redirect("subscribers:manage", token=links.manage_token(subscriber))
+    return render(
+        request,
+        "subscribers/line_signup.html",
         {"municipality": municipality, "form": form},
     )
 

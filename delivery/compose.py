@@ -1,0 +1,177 @@
+"""From claimed delivery rows to messages ready for a channel: pick the text, render, address.
+
+Also the last line of defence: a delivery whose reader left, whose child was lost, or whose day
+is too far past is skipped here, whatever was planned before.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.conf import settings
+
+from content import selectors
+from content.rendering import placeholder_values, render_message
+from content.stages import Stage, Track
+from kizuna import clock
+from subscribers import links
+from subscribers.models import Child, Subscriber
+
+from .models import Delivery
+from .senders.base import OutgoingMessage
+
+
+@dataclass(frozen=True)
+class Skip:
+    delivery_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Composed:
+    message: OutgoingMessage
+    text_versions: dict
+    stage_message_id: int | None = None
+    special_message_id: int | None = None
+    birthday_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class MessageKey:
+    """``c42:stage:pregnancy:week:20``, ``c42:birthday:1``, ``c42:special:loss``, ``special:welcome``."""
+
+    child_id: int | None
+    kind: str  # stage, birthday, special
+    stage: Stage | None = None
+    age: int = 0
+    special: str = ""
+
+    @classmethod
+    def parse(cls, key: str) -> MessageKey:
+        parts = key.split(":")
+        child_id = None
+        if parts[0].startswith("c"):
+            child_id = int(parts.pop(0)[1:])
+        kind = parts[0]
+        if kind == "stage":
+            return cls(child_id, kind, stage=Stage.from_key(":".join(parts[1:])))
+        if kind == "birthday":
+            return cls(child_id, kind, age=int(parts[1]))
+        return cls(child_id, kind, special=parts[1])
+
+
+def retry_key(delivery_id: int) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kizuna-delivery:{delivery_id}"))
+
+
+def message_id(delivery: Delivery) -> str:
+    domain = delivery.municipality.sender_email.rpartition("@")[2] or "kizuna.invalid"
+    return f"<kizuna-delivery-{delivery.pk}@{domain}>"
+
+
+class Composer:
+    """Composes a batch, loading each municipality's contacts once."""
+
+    def __init__(self, today: datetime.date | None = None) -> None:
+        self.today = today or clock.today()
+        self._contacts: dict[int, list] = {}
+
+    @cached_property
+    def oldest_day_to_send(self) -> datetime.date:
+        return self.today - datetime.timedelta(days=settings.KIZUNA_CATCH_UP_DAYS)
+
+    def compose(self, delivery: Delivery) -> Composed | Skip:
+        subscriber: Subscriber = delivery.subscriber
+        key = MessageKey.parse(delivery.message_key)
+        child: Child | None = delivery.child
+        reason = self._reason_to_skip(delivery, subscriber, child, key)
+        if reason:
+            return Skip(delivery.pk, reason)
+
+        municipality = delivery.municipality
+        audience, language = subscriber.audience, subscriber.language
+        track, anchor = None, None
+        if child is not None:
+            track = (key.stage.track if key.stage else child.track).value
+            anchor = (
+                child.birth_date if track == Track.CHILD and child.birth_date else child.due_date
+            )
+        text = notices = None
+        ids: dict[str, int | None] = {}
+        if key.kind == "stage":
+            text = selectors.stage_message_for(key.stage, audience=audience, language=language)
+            ids["stage_message_id"] = text.pk if text else None
+            if text is not None:
+                notices = selectors.notices_for(
+                    municipality, track=track, anchor=anchor, on=delivery.due_on
+                )
+        elif key.kind == "birthday":
+            text = selectors.birthday_message_for(municipality, key.age, language=language)
+            ids["birthday_message_id"] = text.pk if text else None
+        else:
+            text = selectors.special_message_for(key.special, audience=audience, language=language)
+            ids["special_message_id"] = text.pk if text else None
+        if text is None:
+            return Skip(delivery.pk, "送る文面がありません（未公開または削除）")
+
+        rendered = render_message(
+            text,
+            municipality=municipality,
+            placeholders=placeholder_values(
+                municipality=municipality,
+                nickname=subscriber.nickname,
+                track=track,
+                anchor=anchor,
+                on=delivery.due_on,
+            ),
+            notices=notices or (),
+            contacts=self._contacts_of(municipality),
+            manage_url=links.manage_url(subscriber),
+            unsubscribe_url=links.unsubscribe_url(subscriber),
+        )
+        versions = selectors.current_versions(
+            stage_message=text if key.kind == "stage" else None,
+            special_message=text if key.kind == "special" else None,
+            birthday_message=text if key.kind == "birthday" else None,
+            notices=notices or (),
+        )
+        to = subscriber.email if delivery.channel == "email" else subscriber.line_user_id
+        message = OutgoingMessage(
+            delivery_id=delivery.pk,
+            municipality_id=municipality.pk,
+            to=to or "",
+            subject=rendered.subject,
+            html=rendered.html,
+            text=rendered.text,
+            line_text=rendered.line_text,
+            sender_name=municipality.sender_name,
+            sender_email=municipality.sender_email,
+            headers=links.list_unsubscribe_headers(subscriber),
+            message_id=message_id(delivery),
+            retry_key=retry_key(delivery.pk),
+        )
+        return Composed(message, versions, **ids)
+
+    def _reason_to_skip(self, delivery, subscriber, child, key: MessageKey) -> str:
+        if subscriber.unsubscribed_at is not None or subscriber.erased_at is not None:
+            return "配信停止済み"
+        if subscriber.channel_stopped_at is not None:
+            return f"配信方法が停止中: {subscriber.channel_stop_reason}"
+        if not (subscriber.email if delivery.channel == "email" else subscriber.line_user_id):
+            return "宛先がありません"
+        if child is not None and child.status == Child.Status.LOST and key.special != "loss":
+            return "お別れの報告があったため送りません"
+        pregnancy_message = key.kind == "stage" and key.stage.track == Track.PREGNANCY
+        if child is not None and pregnancy_message and child.status != Child.Status.EXPECTING:
+            return "出生の報告後のため妊娠中のメッセージは送りません"
+        if delivery.due_on < self.oldest_day_to_send:
+            return "配信日から日がたちすぎたため送りません"
+        return ""
+
+    def _contacts_of(self, municipality) -> list:
+        if municipality.pk not in self._contacts:
+            self._contacts[municipality.pk] = list(municipality.contacts.all())
+        return self._contacts[municipality.pk]

@@ -1,0 +1,42 @@
+import datetime
+from collections import defaultdict
+
+from django.core.management.base import BaseCommand
+
+from delivery import planner
+from kizuna import clock
+
+from ._arguments import municipalities, parse_date
+
+
+class Command(BaseCommand):
+    help = (
+        "今後の配信件数を日ごと・自治体ごと・配信方法ごとに予測します（LINEの月間通数の目安に）。"
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--days", type=int, default=30, help="予測する日数（既定: 30）")
+        parser.add_argument("--start", help="開始日 YYYY-MM-DD（既定: 明日）")
+        parser.add_argument("--municipality", help="自治体のURL名（省略時はすべて）")
+
+    def handle(self, *args, days: int, start: str | None, municipality: str | None, **options):
+        first = parse_date(start) if start else clock.today() + datetime.timedelta(days=1)
+        targets = municipalities(municipality)
+        counts = planner.forecast(targets, first, days)
+        totals: dict[tuple[int, str], int] = defaultdict(int)
+        self.stdout.write("日付\t自治体\tメール\tLINE")
+        for target in targets:
+            for offset in range(days):
+                day = first + datetime.timedelta(days=offset)
+                email = counts.get((day, target.pk, "email"), 0)
+                line = counts.get((day, target.pk, "line"), 0)
+                totals[(target.pk, "email")] += email
+                totals[(target.pk, "line")] += line
+                self.stdout.write(f"{day}\t{target.name}\t{email}\t{line}")
+        for target in targets:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{target.name} {days}日間の合計: メール {totals[(target.pk, 'email')]} 通、"
+                    f"LINE {totals[(target.pk, 'line')]} 通"
+                )
+            )

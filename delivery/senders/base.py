@@ -1,0 +1,56 @@
+"""The interface every channel implements: a batch of composed messages in, one result each out.
+
+Like healthchecks' transports and anymail's backends: the dispatcher knows nothing of SMTP or
+LINE, and a new channel (SMS) is one new module beside these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+
+class Outcome(StrEnum):
+    SENT = "sent"
+    RETRY = "retry"  # transient: timeout, 429, 5xx; try again later
+    FAILED = "failed"  # permanent: bad address, blocked; stop this channel for the reader
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    delivery_id: int
+    municipality_id: int
+    to: str  # an email address or a LINE user id
+    subject: str
+    html: str
+    text: str
+    line_text: str
+    sender_name: str
+    sender_email: str
+    headers: dict[str, str] = field(default_factory=dict)
+    message_id: str = ""  # stable per delivery: a resend is recognisable as the same message
+    retry_key: str = ""  # a UUID stable per delivery: LINE drops a retried request it accepted
+
+
+@dataclass(frozen=True)
+class Result:
+    delivery_id: int
+    outcome: Outcome
+    provider_message_id: str = ""
+    error: str = ""
+    retry_after: float | None = None  # seconds, when the provider said (Retry-After)
+
+
+class Sender(Protocol):
+    channel: str
+
+    def send(self, messages: list[OutgoingMessage]) -> Iterator[list[Result]]:
+        """Send each message once, yielding what each provider request settled.
+
+        Yielding per request lets the dispatcher record a message as sent right after the
+        provider took it, which keeps the window in which a crash could resend it tiny. Never
+        raise for a per-message problem: report it as a result.
+        """
+        ...

@@ -1,0 +1,107 @@
+"""Email through Django's mail connection: SMTP from EMAIL_URL, or any ESP via django-anymail."""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+from collections.abc import Iterator
+from email.utils import formataddr
+
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django.core.mail import EmailMultiAlternatives, get_connection
+
+from .base import Outcome, OutgoingMessage, Result
+
+TRANSIENT_HTTP = {408, 425, 429, 500, 502, 503, 504}
+CIRCUIT_BREAKER = 3  # transient failures in a row before the rest of a batch waits
+
+
+class EmailSender:
+    channel = "email"
+
+    def __init__(self, connection=None) -> None:
+        self._connection = connection
+
+    def _open(self):
+        if self._connection is None:
+            self._connection = get_connection(fail_silently=False)
+        self._connection.open()
+        return self._connection
+
+    def _reset(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                self._connection.close()  # the server may have hung up already
+            self._connection = None
+
+    def send(self, messages: list[OutgoingMessage]) -> Iterator[list[Result]]:
+        transient_in_a_row = 0
+        try:
+            for message in messages:
+                if transient_in_a_row >= CIRCUIT_BREAKER:
+                    # The server is down or hanging: don't spend a timeout on every message.
+                    yield [
+                        Result(
+                            message.delivery_id, Outcome.RETRY, error="メールサーバーが応答しません"
+                        )
+                    ]
+                    continue
+                result = self._send_one(message)
+                transient_in_a_row = (
+                    transient_in_a_row + 1 if result.outcome == Outcome.RETRY else 0
+                )
+                yield [result]
+        finally:
+            self._reset()
+
+    def _send_one(self, message: OutgoingMessage) -> Result:
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.text,
+            from_email=formataddr((message.sender_name, message.sender_email)),
+            to=[message.to],
+            headers={"Message-ID": message.message_id, **message.headers},
+        )
+        email.attach_alternative(message.html, "text/html")
+        try:
+            email.connection = self._open()
+            email.send()
+        except AnymailRecipientsRefused as error:
+            return Result(message.delivery_id, Outcome.FAILED, error=f"refused: {error}"[:500])
+        except AnymailAPIError as error:
+            status = getattr(error, "status_code", None)
+            if status is None or status in TRANSIENT_HTTP:
+                self._reset()
+                retry_after = _retry_after(getattr(error, "response", None))
+                return Result(
+                    message.delivery_id,
+                    Outcome.RETRY,
+                    error=str(error)[:500],
+                    retry_after=retry_after,
+                )
+            return Result(message.delivery_id, Outcome.FAILED, error=str(error)[:500])
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _ in error.recipients.values()]
+            outcome = Outcome.RETRY if all(400 <= c < 500 for c in codes) else Outcome.FAILED
+            return Result(message.delivery_id, outcome, error=f"SMTP {codes}"[:500])
+        except smtplib.SMTPResponseException as error:
+            self._reset()
+            outcome = Outcome.RETRY if 400 <= error.smtp_code < 500 else Outcome.FAILED
+            return Result(message.delivery_id, outcome, error=f"SMTP {error.smtp_code}"[:500])
+        except (TimeoutError, smtplib.SMTPException, OSError) as error:
+            self._reset()
+            return Result(
+                message.delivery_id, Outcome.RETRY, error=f"{type(error).__name__}: {error}"[:500]
+            )
+        status = getattr(email, "anymail_status", None)
+        if status is not None and status.status and status.status <= {"rejected", "invalid"}:
+            return Result(message.delivery_id, Outcome.FAILED, error=f"ESP: {status.status}")
+        provider_id = (status.message_id if status is not None else None) or message.message_id
+        return Result(message.delivery_id, Outcome.SENT, provider_message_id=str(provider_id))
+
+
+def _retry_after(response) -> float | None:
+    try:
+        return float(response.headers["Retry-After"])
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None

@@ -1,0 +1,160 @@
+"""LINE through line-bot-sdk: multicast for identical texts, push for personal ones.
+
+Every request carries an ``X-Line-Retry-Key`` derived from the deliveries it sends, so a retry
+after a timeout (the request may have been accepted) is never a second message: LINE answers
+409 for a key it has already accepted, which counts as sent.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+
+import urllib3
+from django.conf import settings
+from linebot.v3.messaging import (
+    ApiClient,
+    ApiException,
+    Configuration,
+    MessagingApi,
+    MulticastRequest,
+    PushMessageRequest,
+    ReplyMessageRequest,
+    TextMessage,
+)
+
+from .base import Outcome, OutgoingMessage, Result
+
+MULTICAST_LIMIT = 500
+TRANSIENT = {408, 429, 500, 502, 503, 504}
+REQUEST_TIMEOUT = 15  # seconds
+
+
+def channel_access_token(slug: str) -> str:
+    """Each municipality's LINE channel token comes from LINE_CHANNEL_ACCESS_TOKEN_<SLUG>."""
+    return os.environ.get(f"LINE_CHANNEL_ACCESS_TOKEN_{_env_suffix(slug)}", "")
+
+
+def channel_secret(slug: str) -> str:
+    return os.environ.get(f"LINE_CHANNEL_SECRET_{_env_suffix(slug)}", "")
+
+
+def _env_suffix(slug: str) -> str:
+    return slug.upper().replace("-", "_")
+
+
+def retry_key(delivery_ids: list[int]) -> str:
+    """The same deliveries always give the same key, whichever worker sends them."""
+    return str(
+        uuid.uuid5(uuid.NAMESPACE_URL, "kizuna-line:" + ",".join(map(str, sorted(delivery_ids))))
+    )
+
+
+class LineSender:
+    channel = "line"
+
+    def __init__(self, slug_by_municipality: dict[int, str]) -> None:
+        self._slugs = slug_by_municipality
+
+    def send(self, messages: list[OutgoingMessage]) -> Iterator[list[Result]]:
+        by_municipality: dict[int, list[OutgoingMessage]] = defaultdict(list)
+        for message in messages:
+            by_municipality[message.municipality_id].append(message)
+        for municipality_id, group in by_municipality.items():
+            token = channel_access_token(self._slugs[municipality_id])
+            if not token:
+                yield [
+                    Result(
+                        m.delivery_id,
+                        Outcome.RETRY,
+                        error="LINEのチャネルアクセストークンが未設定です",
+                    )
+                    for m in group
+                ]
+                continue
+            configuration = Configuration(host=settings.LINE_API_BASE_URL, access_token=token)
+            with ApiClient(configuration) as client:
+                yield from self._send_group(MessagingApi(client), group)
+
+    def _send_group(
+        self, api: MessagingApi, messages: list[OutgoingMessage]
+    ) -> Iterator[list[Result]]:
+        by_text: dict[str, list[OutgoingMessage]] = defaultdict(list)
+        for message in messages:
+            by_text[message.line_text].append(message)
+        for text, same in by_text.items():
+            for start in range(0, len(same), MULTICAST_LIMIT):
+                yield self._send_chunk(api, text, same[start : start + MULTICAST_LIMIT])
+
+    def _send_chunk(
+        self, api: MessagingApi, text: str, chunk: list[OutgoingMessage]
+    ) -> list[Result]:
+        ids = [m.delivery_id for m in chunk]
+        key = retry_key(ids) if len(chunk) > 1 else chunk[0].retry_key
+        try:
+            if len(chunk) == 1:
+                response = api.push_message(
+                    PushMessageRequest(to=chunk[0].to, messages=[TextMessage(text=text)]),
+                    x_line_retry_key=key,
+                    _request_timeout=REQUEST_TIMEOUT,
+                )
+                sent = response.sent_messages or []
+                provider_id = sent[0].id if sent else key
+            else:
+                api.multicast(
+                    MulticastRequest(to=[m.to for m in chunk], messages=[TextMessage(text=text)]),
+                    x_line_retry_key=key,
+                    _request_timeout=REQUEST_TIMEOUT,
+                )
+                provider_id = key
+        except ApiException as error:
+            if len(chunk) > 1 and error.status == 400:
+                # One bad user id fails a whole multicast: find it by sending one by one.
+                return [r for m in chunk for r in self._send_chunk(api, text, [m])]
+            return [_result_for_error(m.delivery_id, error, key) for m in chunk]
+        except (OSError, ValueError, urllib3.exceptions.HTTPError) as error:  # timeouts, resets
+            return [
+                Result(i, Outcome.RETRY, error=f"{type(error).__name__}: {error}"[:500])
+                for i in ids
+            ]
+        return [Result(i, Outcome.SENT, provider_message_id=provider_id) for i in ids]
+
+
+def _result_for_error(delivery_id: int, error: ApiException, key: str) -> Result:
+    status = error.status or 0
+    if status == 409:  # this retry key was already accepted: the message went out before
+        return Result(delivery_id, Outcome.SENT, provider_message_id=key)
+    body = (
+        (error.body or b"").decode("utf-8", "replace")
+        if isinstance(error.body, bytes)
+        else str(error.body or "")
+    )
+    if status in TRANSIENT or status == 0:
+        return Result(
+            delivery_id,
+            Outcome.RETRY,
+            error=f"LINE {status}: {body}"[:500],
+            retry_after=_retry_after(error.headers),
+        )
+    return Result(delivery_id, Outcome.FAILED, error=f"LINE {status}: {body}"[:500])
+
+
+def _retry_after(headers) -> float | None:
+    try:
+        return float(dict(headers or {}).get("Retry-After") or dict(headers or {})["retry-after"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def reply(slug: str, reply_token: str, text: str) -> None:
+    """Answer a LINE event (follow, a text command) with one text message."""
+    configuration = Configuration(
+        host=settings.LINE_API_BASE_URL, access_token=channel_access_token(slug)
+    )
+    with ApiClient(configuration) as client:
+        MessagingApi(client).reply_message(
+            ReplyMessageRequest(reply_token=reply_token, messages=[TextMessage(text=text)]),
+            _request_timeout=REQUEST_TIMEOUT,
+        )

@@ -1,0 +1,300 @@
+"""The daily planner: the right stage on the right day, once, for exactly the right families."""
+
+import datetime
+import threading
+
+import pytest
+import time_machine
+from django.db import connection
+
+from content.models import BirthdayMessage, StageMessage
+from content.stages import Stage, Track, Unit, stage_start
+from delivery import planner
+from delivery.models import Delivery, PlanRun
+from kizuna import clock
+from subscribers.models import Child
+from tests.factories import MunicipalityFactory, SubscriptionFactory
+
+pytestmark = pytest.mark.django_db
+
+ON = datetime.date(2026, 11, 24)
+
+
+def _message(track, unit, number, audience="everyone", language="ja"):
+    return StageMessage.objects.create(
+        track=track,
+        unit=unit,
+        number=number,
+        audience=audience,
+        language=language,
+        subject=f"{track} {unit} {number}",
+        body="## 見出し\n本文",
+        published=True,
+    )
+
+
+@pytest.fixture
+def weekly_content():
+    for week in range(4, 43):
+        _message("pregnancy", "week", week)
+    for day in range(7):
+        _message("child", "day", day)
+    for week in range(1, 4):
+        _message("child", "week", week)
+    for month in range(1, 37):
+        _message("child", "month", month)
+    _message("child", "day", 100)
+    BirthdayMessage.objects.create(age_years=1, subject="1歳", body="本文", published=True)
+
+
+@pytest.fixture
+def municipality():
+    with time_machine.travel(datetime.datetime(2026, 1, 1, tzinfo=clock.TOKYO)):
+        return MunicipalityFactory()
+
+
+def _family(municipality, *, due=None, birth=None, **subscriber):
+    subscriber = {"confirmed_at": datetime.datetime(2026, 1, 1, tzinfo=clock.TOKYO), **subscriber}
+    return SubscriptionFactory(
+        subscriber__municipality=municipality,
+        child__municipality=municipality,
+        child__due_date=due,
+        child__birth_date=birth,
+        child__status="born" if birth else "expecting",
+        **{f"subscriber__{k}": v for k, v in subscriber.items()},
+    )
+
+
+def _due_for(week: int, on=ON) -> datetime.date:
+    """The due date of a pregnancy that enters ``week`` on ``on``."""
+    return on + datetime.timedelta(days=280 - week * 7)
+
+
+def _keys(**filters):
+    return sorted(Delivery.objects.filter(**filters).values_list("message_key", flat=True))
+
+
+def test_a_family_gets_the_stage_it_enters_today_and_nothing_in_between(
+    municipality, weekly_content
+):
+    family = _family(municipality, due=_due_for(20))
+    planner.plan_day(ON, [municipality])
+    assert _keys() == [f"c{family.child_id}:stage:pregnancy:week:20"]
+    delivery = Delivery.objects.get()
+    assert (delivery.due_on, delivery.channel, delivery.status) == (ON, "email", "planned")
+    planner.plan_day(ON + datetime.timedelta(days=1), [municipality])  # 20w1d: no message
+    assert Delivery.objects.count() == 1
+
+
+def test_planning_twice_adds_nothing(municipality, weekly_content):
+    _family(municipality, due=_due_for(20))
+    _family(municipality, birth=ON - datetime.timedelta(days=3))
+    first = planner.plan_day(ON, [municipality])
+    second = planner.plan_day(ON, [municipality])
+    assert first.total == 2
+    assert second.total == 0
+    assert Delivery.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_beats_planning_at_once_add_each_message_once(municipality, weekly_content):
+    families = [_family(municipality, due=_due_for(20)) for _ in range(30)]
+    errors = []
+
+    def beat():
+        try:
+            planner.plan_day(ON, [municipality])
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=beat) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert Delivery.objects.count() == len(families)
+
+
+def test_every_family_member_gets_their_own_copy(municipality, weekly_content):
+    mother = _family(municipality, due=_due_for(12))
+    SubscriptionFactory(
+        subscriber__municipality=municipality,
+        subscriber__relationship="partner",
+        child=mother.child,
+        subscriber__confirmed_at=mother.subscriber.confirmed_at,
+    )
+    planner.plan_day(ON, [municipality])
+    assert Delivery.objects.filter(child=mother.child).count() == 2
+
+
+def test_who_gets_nothing(municipality, weekly_content):
+    due = _due_for(20)
+    _family(municipality, due=due, confirmed_at=None)
+    _family(municipality, due=due, unsubscribed_at=clock.now())
+    _family(municipality, due=due, channel_stopped_at=clock.now())
+    lost = _family(municipality, due=due)
+    Child.objects.filter(pk=lost.child_id).update(status="lost", loss="miscarriage")
+    born = _family(municipality, due=due)
+    Child.objects.filter(pk=born.child_id).update(status="born", birth_date=ON)
+    other_municipality = _family(MunicipalityFactory(), due=due)
+    planner.plan_day(ON, [municipality])
+    # Only the baby born today gets its day-0 message; nobody else here gets anything.
+    assert _keys() == [f"c{born.child_id}:stage:child:day:0"]
+    assert not Delivery.objects.filter(child=other_municipality.child).exists()
+
+
+@pytest.mark.parametrize(
+    ("birth", "on", "stage"),
+    [
+        (datetime.date(2027, 1, 31), datetime.date(2027, 2, 28), "child:month:1"),
+        (datetime.date(2027, 1, 29), datetime.date(2027, 2, 28), "child:month:1"),
+        (datetime.date(2028, 1, 29), datetime.date(2028, 2, 29), "child:month:1"),
+        (datetime.date(2027, 1, 31), datetime.date(2027, 3, 31), "child:month:2"),
+        (datetime.date(2027, 1, 1), datetime.date(2027, 4, 11), "child:day:100"),
+        (datetime.date(2027, 1, 1), datetime.date(2027, 1, 22), "child:week:3"),
+    ],
+)
+def test_month_ends_and_milestones(municipality, weekly_content, birth, on, stage):
+    family = _family(municipality, birth=birth)
+    planner.plan_day(on, [municipality])
+    assert _keys() == [f"c{family.child_id}:stage:{stage}"]
+
+
+def test_without_a_reported_birth_the_child_track_starts_after_the_grace_period(
+    municipality, weekly_content, settings
+):
+    settings.KIZUNA_BIRTH_GRACE_DAYS = 15
+    due = ON
+    family = _family(municipality, due=due)
+    key = f"c{family.child_id}"
+    planner.plan_day(due + datetime.timedelta(days=14), [municipality])
+    assert _keys() == [f"{key}:stage:pregnancy:week:42"]
+    planner.plan_day(due + datetime.timedelta(days=15), [municipality])
+    assert f"{key}:special:birth-check" in _keys()
+    planner.plan_day(due + datetime.timedelta(days=21), [municipality])
+    assert f"{key}:stage:child:week:3" in _keys()
+    # Planning the birth-check day again sends no second question.
+    planner.plan_day(due + datetime.timedelta(days=15), [municipality])
+    assert _keys().count(f"{key}:special:birth-check") == 1
+
+
+def test_birthdays_graduation_and_the_end_of_the_programme(municipality, weekly_content):
+    one = _family(municipality, birth=datetime.date(2025, 11, 24))
+    three = _family(municipality, birth=datetime.date(2023, 11, 24))
+    older = _family(municipality, birth=datetime.date(2023, 11, 20))
+    planner.plan_day(ON, [municipality])
+    assert _keys(child=one.child) == [
+        f"c{one.child_id}:birthday:1",
+        f"c{one.child_id}:stage:child:month:12",
+    ]
+    assert _keys(child=three.child) == [
+        f"c{three.child_id}:special:graduation",
+        f"c{three.child_id}:stage:child:month:36",
+    ]
+    assert _keys(child=older.child) == []
+    older.child.refresh_from_db()
+    assert older.child.status == "graduated"
+    three.child.refresh_from_db()
+    assert three.child.status == "born"  # graduates tomorrow, after today's last message
+
+
+def test_a_shorter_programme_stops_earlier(weekly_content):
+    municipality = MunicipalityFactory(programme_months=12)
+    family = _family(municipality, birth=datetime.date(2025, 10, 24))
+    planner.plan_day(ON, [municipality])  # 13 months old today
+    assert _keys() == []
+    family.child.refresh_from_db()
+    assert family.child.status == "graduated"
+
+
+def test_dry_run_counts_what_would_be_written_and_writes_nothing(municipality, weekly_content):
+    for week in (8, 20, 20, 36):
+        _family(municipality, due=_due_for(week))
+    dry = planner.plan_day(ON, [municipality], dry_run=True)
+    assert Delivery.objects.count() == 0
+    assert not PlanRun.objects.exists()
+    assert dry.by_channel == {(municipality.pk, "email"): 4}
+    real = planner.plan_day(ON, [municipality])
+    assert real.total == dry.total == 4
+    assert planner.plan_day(ON, [municipality], dry_run=True).total == 0
+
+
+def test_forecast_counts_each_coming_day(municipality, weekly_content):
+    _family(
+        municipality,
+        due=_due_for(20, on=ON + datetime.timedelta(days=3)),
+        channel="line",
+        line_user_id="U" + "1" * 32,
+    )
+    counts = planner.forecast([municipality], ON, days=7)
+    assert counts == {(ON + datetime.timedelta(days=3), municipality.pk, "line"): 1}
+
+
+@pytest.mark.parametrize(
+    ("clock_time", "planned_today"),
+    [(datetime.time(7, 29), False), (datetime.time(7, 30), True)],
+)
+def test_today_is_planned_once_the_delivery_time_has_come(
+    municipality, weekly_content, clock_time, planned_today
+):
+    _family(municipality, due=_due_for(20))
+    with time_machine.travel(datetime.datetime.combine(ON, clock_time, tzinfo=clock.TOKYO)):
+        planner.plan_due()
+    assert PlanRun.objects.filter(municipality=municipality, day=ON).exists() is planned_today
+    assert Delivery.objects.exists() is planned_today
+
+
+def test_catch_up_after_downtime_plans_missed_days_in_order_within_the_window(
+    municipality, weekly_content, settings
+):
+    settings.KIZUNA_CATCH_UP_DAYS = 3
+    families = {
+        offset: _family(municipality, due=_due_for(20, on=ON - datetime.timedelta(days=offset)))
+        for offset in range(6)
+    }  # each enters week 20 on a different one of the last six days
+    PlanRun.objects.create(
+        municipality=municipality,
+        day=ON - datetime.timedelta(days=6),
+        started_at=clock.now(),
+        finished_at=clock.now(),
+    )
+    with time_machine.travel(datetime.datetime.combine(ON, datetime.time(8), tzinfo=clock.TOKYO)):
+        planner.plan_due()
+    planned_days = sorted(PlanRun.objects.values_list("day", flat=True))
+    assert planned_days[1:] == [ON - datetime.timedelta(days=n) for n in (3, 2, 1, 0)]
+    got = {f.pk for f in families.values() if Delivery.objects.filter(child=f.child).exists()}
+    assert got == {families[n].pk for n in range(4)}  # 4 and 5 days ago: beyond the window
+    # In order: the older missed day was written first.
+    due_days = list(Delivery.objects.order_by("pk").values_list("due_on", flat=True))
+    assert due_days == sorted(due_days)
+
+
+def test_catch_up_never_sends_a_new_reader_what_fell_due_before_they_joined(
+    municipality, weekly_content
+):
+    yesterday = ON - datetime.timedelta(days=1)
+    family = _family(municipality, due=_due_for(20, on=yesterday))
+    family.subscriber.confirmed_at = datetime.datetime.combine(
+        ON, datetime.time(6), tzinfo=clock.TOKYO
+    )
+    family.subscriber.save()
+    planner.plan_day(yesterday, [municipality])
+    assert not Delivery.objects.exists()
+
+
+def test_stage_start_and_planner_agree_for_every_week(municipality, weekly_content):
+    """A whole pregnancy, day by day: each week's message exactly once, on its first day."""
+    due = datetime.date(2027, 3, 1)
+    family = _family(municipality, due=due)
+    day = stage_start(Stage(Track.PREGNANCY, Unit.WEEK, 4), due)
+    while day < due + datetime.timedelta(days=15):
+        planner.plan_day(day, [municipality])
+        day += datetime.timedelta(days=1)
+    rows = Delivery.objects.filter(child=family.child).order_by("due_on")
+    assert [r.message_key.rsplit(":", 1)[1] for r in rows] == [str(w) for w in range(4, 43)]
+    for row in rows:
+        week = int(row.message_key.rsplit(":", 1)[1])
+        assert row.due_on == stage_start(Stage(Track.PREGNANCY, Unit.WEEK, week), due)

@@ -1,0 +1,316 @@
+"""Loopback fakes of the outside world, checking what the real services check.
+
+- :class:`FakeLine`: LINE Messaging API (push, multicast, reply): bearer token, user id format,
+  message count and the 5,000-character text limit, multicast's 500 recipients, and
+  ``X-Line-Retry-Key`` (a UUID; a key already accepted gets 409, as LINE answers).
+- :class:`FakePostmark`: Postmark's ``/email`` endpoint as django-anymail calls it.
+- :class:`SmtpMailbox`: a real SMTP server (aiosmtpd) that stores what it accepts.
+
+Each records receipts and can be told to answer 429, 500, to hang, or to accept a request and
+then fail or hang (the message did arrive): the cases retries must survive without duplicates.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import re
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Faults:
+    """What the next requests should suffer. ``plan`` is consumed one entry per request."""
+
+    plan: list[str] = field(
+        default_factory=list
+    )  # "429", "500", "hang", "accept-500", "accept-hang"
+    hang_seconds: float = 3.0
+    delay_seconds: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next(self) -> str:
+        with self.lock:
+            return self.plan.pop(0) if self.plan else "ok"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _JsonHandler(BaseHTTPRequestHandler):
+    fake: FakeHttpService
+
+    def log_message(self, *args) -> None:  # keep test output quiet
+        pass
+
+    def _reply(self, status: int, body: dict, headers: dict | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            self._reply(400, {"message": "The request body has 1 error(s)"})
+            return
+        fault = self.fake.faults.next()
+        if self.fake.faults.delay_seconds:
+            time.sleep(self.fake.faults.delay_seconds)
+        if fault == "429":
+            self._reply(
+                429, {"message": "The API rate limit has been exceeded."}, {"Retry-After": "1"}
+            )
+            return
+        if fault == "500":
+            self._reply(500, {"message": "Internal server error"})
+            return
+        if fault == "hang":
+            time.sleep(self.fake.faults.hang_seconds)
+            self.close_connection = True
+            return
+        status, answer, headers = self.fake.handle(self.path, dict(self.headers), body)
+        if fault == "accept-500" and status < 300:
+            self._reply(500, {"message": "Internal server error"})
+            return
+        if fault == "accept-hang" and status < 300:
+            time.sleep(self.fake.faults.hang_seconds)
+            self.close_connection = True
+            return
+        self._reply(status, answer, headers)
+
+
+class FakeHttpService:
+    def __init__(self) -> None:
+        self.faults = Faults()
+        self.lock = threading.Lock()
+        handler = type("Handler", (_JsonHandler,), {"fake": self})
+        self.server = _Server(("127.0.0.1", free_port()), handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict, dict]:
+        raise NotImplementedError
+
+
+class FakeLine(FakeHttpService):
+    TEXT_LIMIT = 5000
+
+    def __init__(self, tokens: set[str], blocked: set[str] = frozenset()) -> None:
+        super().__init__()
+        self.tokens = set(tokens)
+        self.blocked = set(blocked)
+        self.accepted_keys: dict[str, str] = {}
+        self.received: list[tuple[str, str]] = []  # (user id, text): what users see
+        self.replies: list[tuple[str, str]] = []  # (reply token, text)
+        self.requests = Counter()
+
+    def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict, dict]:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        self.requests[path] += 1
+        token = lowered.get("authorization", "").removeprefix("Bearer ")
+        if token not in self.tokens:
+            return (
+                401,
+                {"message": "Authentication failed due to the following reason: invalid token."},
+                {},
+            )
+        messages = body.get("messages")
+        problem = self._check_messages(messages)
+        if problem:
+            return 400, {"message": problem}, {}
+        if path == "/v2/bot/message/reply":
+            if not body.get("replyToken"):
+                return 400, {"message": "Invalid reply token"}, {}
+            with self.lock:
+                self.replies.append((body["replyToken"], messages[0]["text"]))
+            return 200, {"sentMessages": [{"id": uuid.uuid4().hex, "quoteToken": "q"}]}, {}
+        key = lowered.get("x-line-retry-key")
+        if key is not None:
+            try:
+                uuid.UUID(key)
+            except ValueError:
+                return (
+                    400,
+                    {"message": "The value for the 'X-Line-Retry-Key' header is invalid"},
+                    {},
+                )
+        if path == "/v2/bot/message/push":
+            recipients = [body.get("to", "")]
+        elif path == "/v2/bot/message/multicast":
+            recipients = body.get("to") or []
+            if not 1 <= len(recipients) <= 500:
+                return 400, {"message": "Size must be between 1 and 500"}, {}
+        else:
+            return 404, {"message": "Not found"}, {}
+        if not all(isinstance(r, str) and LINE_USER_ID.match(r) for r in recipients):
+            return 400, {"message": "The property, 'to', in the request body is invalid"}, {}
+        if path.endswith("/push") and recipients[0] in self.blocked:
+            return 400, {"message": "Failed to send messages"}, {}
+        with self.lock:
+            if key is not None and key in self.accepted_keys:
+                return (
+                    409,
+                    {"message": "The retry key is already accepted"},
+                    {"x-line-accepted-request-id": self.accepted_keys[key]},
+                )
+            request_id = uuid.uuid4().hex
+            if key is not None:
+                self.accepted_keys[key] = request_id
+            for recipient in recipients:
+                if recipient not in self.blocked:
+                    self.received.append((recipient, messages[0]["text"]))
+        return (
+            200,
+            {"sentMessages": [{"id": request_id, "quoteToken": "q"}]},
+            {"x-line-request-id": request_id},
+        )
+
+    def _check_messages(self, messages) -> str:
+        if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
+            return "Size must be between 1 and 5"
+        for message in messages:
+            if message.get("type") != "text":
+                return "Only text messages are expected here"
+            text = message.get("text") or ""
+            if not text or len(text.encode("utf-16-le")) // 2 > self.TEXT_LIMIT:
+                return f"Length must be between 1 and {self.TEXT_LIMIT}"
+        return ""
+
+
+class FakePostmark(FakeHttpService):
+    """``POST /email`` as Postmark answers it; ``rejected`` addresses get ErrorCode 406."""
+
+    def __init__(self, token: str, rejected: set[str] = frozenset()) -> None:
+        super().__init__()
+        self.token = token
+        self.rejected = set(rejected)
+        self.received: list[dict] = []
+
+    def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict, dict]:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        if lowered.get("x-postmark-server-token") != self.token:
+            return 401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."}, {}
+        if path != "/email":
+            return 404, {"ErrorCode": 404, "Message": "Not found"}, {}
+        for required in ("From", "To", "Subject"):
+            if not body.get(required):
+                return (
+                    422,
+                    {"ErrorCode": 300, "Message": f"Invalid email request: missing {required}"},
+                    {},
+                )
+        if not (body.get("HtmlBody") or body.get("TextBody")):
+            return (
+                422,
+                {"ErrorCode": 300, "Message": "Provide either email TextBody or HtmlBody or both."},
+                {},
+            )
+        to = body["To"]
+        if to in self.rejected:
+            return (
+                422,
+                {
+                    "ErrorCode": 406,
+                    "Message": (
+                        "You tried to send to a recipient that has been marked as inactive.\n"
+                        f" Found inactive addresses: {to}.\n Inactive recipients are ones that have"
+                        " generated a hard bounce or a spam complaint. "
+                    ),
+                    "To": to,
+                },
+                {},
+            )
+        message_id = str(uuid.uuid4())
+        with self.lock:
+            self.received.append({**body, "MessageID": message_id})
+        return (
+            200,
+            {
+                "To": to,
+                "SubmittedAt": "2026-11-24T07:30:00Z",
+                "MessageID": message_id,
+                "ErrorCode": 0,
+                "Message": "OK",
+            },
+            {},
+        )
+
+    def headers_of(self, received: dict) -> dict[str, str]:
+        return {h["Name"]: h["Value"] for h in received.get("Headers", [])}
+
+
+class SmtpMailbox:
+    """A real SMTP server on loopback. ``refuse`` maps addresses to SMTP reply lines."""
+
+    def __init__(self, refuse: dict[str, str] | None = None, delay_seconds: float = 0.0) -> None:
+        self.refuse = dict(refuse or {})
+        self.delay_seconds = delay_seconds
+        self.messages: list[email.message.EmailMessage] = []
+        self.arrived = threading.Condition()
+        self.port = free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.delay_seconds:
+            time.sleep(self.delay_seconds)  # a slow server, so a worker can die mid-batch
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.arrived:
+            self.messages.append(message)
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def by_message_id(self) -> Counter:
+        """How many copies of each Message-ID arrived (a mailbox shows one of each)."""
+        return Counter(m["Message-ID"] for m in self.messages)
