@@ -54,6 +54,7 @@ _PHRASES = {
         "bullet": "・",
         "link": "{text}（{url}）",
         "section": "■ ",
+        "line_commands": "登録内容の変更は「設定」、配信の停止は「配信停止」と、このトークに送ってください。",
     },
     "en": {
         "greeting": "Hello {nickname},",
@@ -68,6 +69,7 @@ _PHRASES = {
         "bullet": "- ",
         "link": "{text} ({url})",
         "section": "■ ",
+        "line_commands": 'Send "settings" here to change your registration, or "stop" to unsubscribe.',
     },
 }
 _RULE = "━━━━━━━━━━"
@@ -437,13 +439,16 @@ def render_message(
             lines += [f"{phrases['contacts_short']}:"]
             lines += [_contact_line(contact) for contact in contacts]
             lines.append("")
-        lines += [
-            "――――",
-            f"{municipality.service_name}（{municipality.sender_name}）",
-            sender,
-            f"{phrases['manage']}: {manage_url}",
-            f"{phrases['unsubscribe']}: {unsubscribe_url}",
-        ]
+        lines += ["――――", f"{municipality.service_name}（{municipality.sender_name}）", sender]
+        if with_subject:
+            # LINE readers manage by chat commands, so the text carries no personal link and
+            # readers at the same stage get the same text: one multicast instead of many pushes.
+            lines.append(phrases["line_commands"])
+        else:
+            lines += [
+                f"{phrases['manage']}: {manage_url}",
+                f"{phrases['unsubscribe']}: {unsubscribe_url}",
+            ]
         return "\n".join(lines).strip() + "\n"
 
     return RenderedMessage(

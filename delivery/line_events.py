@@ -13,7 +13,7 @@ from subscribers.tokens import Purpose, make_token
 from .models import Delivery
 from .webhooks import LineEvent, LineFollow, LineText, LineUnfollow
 
-STOP_WORDS = {"配信停止", "停止", "stop", "STOP", "Stop"}
+STOP_WORDS = {"配信停止", "停止", "stop"}
 SETTINGS_WORDS = {"設定", "登録内容", "変更", "settings"}
 
 
@@ -51,10 +51,11 @@ def handle(municipality: Municipality, event: LineEvent) -> str | None:
     if isinstance(event, LineText):
         if reader is None or not reader.is_active:
             return f"まだ登録がありません。登録はこちらから:\n{line_signup_url(municipality, event.user_id)}"
-        if event.text in STOP_WORDS:
+        command = event.text.strip().lower()
+        if command in STOP_WORDS:
             services.unsubscribe(reader.pk, "LINEで配信停止")
             return "配信を停止しました。これまでお読みいただき、ありがとうございました。"
-        if event.text in SETTINGS_WORDS:
+        if command in SETTINGS_WORDS:
             return f"登録内容の確認・変更はこちら:\n{links.manage_url(reader)}"
         return "「設定」と送ると登録内容の変更、「配信停止」と送ると配信の停止ができます。"
     return None

@@ -61,6 +61,7 @@ class MunicipalityAdmin(MunicipalityScopedAdminMixin, SimpleHistoryAdmin):
                     "programme_months",
                     "email_enabled",
                     "line_enabled",
+                    "line_friend_url",
                     "paused",
                 ]
             },

@@ -77,6 +77,15 @@ class Municipality(models.Model):
     )
     email_enabled = models.BooleanField(_("メール配信"), default=True)
     line_enabled = models.BooleanField(_("LINE配信"), default=False)
+    line_friend_url = models.URLField(
+        _("LINE友だち追加URL"),
+        blank=True,
+        help_text=_(
+            "LINE公式アカウントの友だち追加リンク（例: https://lin.ee/xxxx）。登録ページに表示します。"
+            "チャネルのトークンとシークレットは環境変数 LINE_CHANNEL_ACCESS_TOKEN_<URL名> と "
+            "LINE_CHANNEL_SECRET_<URL名> に設定します。"
+        ),
+    )
     paused = models.BooleanField(
         _("配信を一時停止中"),
         default=False,

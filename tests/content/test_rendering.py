@@ -213,13 +213,16 @@ def test_a_stage_message_renders_to_all_three_formats_with_notices_under_the_hea
         assert "生後4か月、江東区の健診があります。" in body
         assert body.index("江東区からのお知らせ") < body.index("3〜4か月児健診")
         assert body.index("生後4か月、江東区") < body.index("江東区からのお知らせ")
-        assert MANAGE in body and UNSUBSCRIBE in body
         assert "こんにちは赤ちゃんメール" in body and "江東区 保健所" in body
         assert "03-3647-5879" in body  # the short contacts footer
     assert rendered.html.startswith("<!doctype html>")
     assert '<html lang="ja">' in rendered.html
     assert "<h1" in rendered.html and "<h2" in rendered.html
     assert rendered.line_text.startswith("【生後4か月：はなさん、首がすわるころ】\n")
+    for mail in (rendered.html, rendered.text):
+        assert MANAGE in mail and UNSUBSCRIBE in mail
+    # LINE carries no personal link (readers manage by chat), so it can be multicast.
+    assert MANAGE not in rendered.line_text and "「配信停止」" in rendered.line_text
     assert "予約（https://city.example.jp/yoyaku）" in rendered.text
     # Channels: the email-only notice is in the mail, not in LINE.
     assert "離乳食教室" in rendered.html and "離乳食教室" in rendered.text
@@ -273,7 +276,8 @@ def test_a_loss_message_lists_every_contact_and_never_carries_notices(koto):
         assert "こども家庭センター" in body and "03-0000-0001" in body
         assert "助産師・保健師が相談に応じます" in body
         assert "こんにちは。" not in body  # no cheerful greeting
-        assert UNSUBSCRIBE in body
+    assert UNSUBSCRIBE in rendered.html and UNSUBSCRIBE in rendered.text
+    assert "「配信停止」" in rendered.line_text
     assert rendered.html.index("ご相談窓口") > rendered.html.index("相談先をこの下に")
 
 

@@ -70,6 +70,15 @@ def test_landing_page_says_what_parents_receive(client, municipality):
     assert client.get("/m/nowhere/").status_code == 404
 
 
+def test_municipalities_with_line_offer_it_on_the_landing_page(client, municipality):
+    assert "LINEで友だち追加する" not in client.get("/m/koto/").content.decode()
+    municipality.line_enabled = True
+    municipality.line_friend_url = "https://lin.ee/koto-kizuna"
+    municipality.save()
+    page = client.get("/m/koto/").content.decode()
+    assert "LINEで友だち追加する" in page and "https://lin.ee/koto-kizuna" in page
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
