@@ -10,6 +10,7 @@ staff see is what parents get.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Iterable, Sequence
@@ -152,7 +153,10 @@ def _separate_blocks(source: str) -> str:
     return "\n".join(out)
 
 
+@functools.lru_cache(maxsize=4096)
 def _protect(source: str) -> _Protected:
+    # Cached: a day's deliveries share a few hundred texts, and this is the costly part
+    # (Markdown, then nh3). The result is immutable and holds no reader's data.
     names: list[str] = []
 
     def token(match: re.Match) -> str:
@@ -199,12 +203,17 @@ def render_markdown(
     return RenderedFragment(
         html=_fill(protected.html, protected.names, placeholders, escape=True),
         text=_fill(
-            html_to_text(protected.html, language=language),
+            _protected_text(protected.html, language),
             protected.names,
             placeholders,
             escape=False,
         ),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _protected_text(protected_html: str, language: str) -> str:
+    return html_to_text(protected_html, language=language)
 
 
 def fill_plain(text: str, placeholders: dict[str, str]) -> str:

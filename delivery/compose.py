@@ -14,6 +14,7 @@ from functools import cached_property
 from django.conf import settings
 
 from content import selectors
+from content.models import LocalNotice
 from content.rendering import placeholder_values, render_message
 from content.stages import Stage, Track
 from kizuna import clock
@@ -73,11 +74,19 @@ def message_id(delivery: Delivery) -> str:
 
 
 class Composer:
-    """Composes a batch, loading each municipality's contacts once."""
+    """Composes a batch. Texts, notices, contacts and text versions are looked up once per batch,
+    not once per delivery: a day's deliveries share a few hundred texts."""
 
     def __init__(self, today: datetime.date | None = None) -> None:
         self.today = today or clock.today()
         self._contacts: dict[int, list] = {}
+        self._notices: dict[int, list[LocalNotice]] = {}
+        self._memo: dict[tuple, object] = {}
+
+    def _once(self, key: tuple, load):
+        if key not in self._memo:
+            self._memo[key] = load()
+        return self._memo[key]
 
     @cached_property
     def oldest_day_to_send(self) -> datetime.date:
@@ -102,17 +111,30 @@ class Composer:
         text = notices = None
         ids: dict[str, int | None] = {}
         if key.kind == "stage":
-            text = selectors.stage_message_for(key.stage, audience=audience, language=language)
+            text = self._once(
+                ("stage", key.stage, audience, language),
+                lambda: selectors.stage_message_for(
+                    key.stage, audience=audience, language=language
+                ),
+            )
             ids["stage_message_id"] = text.pk if text else None
             if text is not None:
-                notices = selectors.notices_for(
-                    municipality, track=track, anchor=anchor, on=delivery.due_on
+                notices = selectors.select_notices(
+                    self._notices_of(municipality), track=track, anchor=anchor, on=delivery.due_on
                 )
         elif key.kind == "birthday":
-            text = selectors.birthday_message_for(municipality, key.age, language=language)
+            text = self._once(
+                ("birthday", municipality.pk, key.age, language),
+                lambda: selectors.birthday_message_for(municipality, key.age, language=language),
+            )
             ids["birthday_message_id"] = text.pk if text else None
         else:
-            text = selectors.special_message_for(key.special, audience=audience, language=language)
+            text = self._once(
+                ("special", key.special, audience, language),
+                lambda: selectors.special_message_for(
+                    key.special, audience=audience, language=language
+                ),
+            )
             ids["special_message_id"] = text.pk if text else None
         if text is None:
             return Skip(delivery.pk, "送る文面がありません（未公開または削除）")
@@ -132,11 +154,14 @@ class Composer:
             manage_url=links.manage_url(subscriber),
             unsubscribe_url=links.unsubscribe_url(subscriber),
         )
-        versions = selectors.current_versions(
-            stage_message=text if key.kind == "stage" else None,
-            special_message=text if key.kind == "special" else None,
-            birthday_message=text if key.kind == "birthday" else None,
-            notices=notices or (),
+        versions = self._once(
+            ("versions", key.kind, text.pk, tuple(n.pk for n in notices or ())),
+            lambda: selectors.current_versions(
+                stage_message=text if key.kind == "stage" else None,
+                special_message=text if key.kind == "special" else None,
+                birthday_message=text if key.kind == "birthday" else None,
+                notices=notices or (),
+            ),
         )
         to = subscriber.email if delivery.channel == "email" else subscriber.line_user_id
         message = OutgoingMessage(
@@ -170,6 +195,13 @@ class Composer:
         if delivery.due_on < self.oldest_day_to_send:
             return "配信日から日がたちすぎたため送りません"
         return ""
+
+    def _notices_of(self, municipality) -> list[LocalNotice]:
+        if municipality.pk not in self._notices:
+            self._notices[municipality.pk] = list(
+                LocalNotice.objects.published().filter(municipality=municipality)
+            )
+        return self._notices[municipality.pk]
 
     def _contacts_of(self, municipality) -> list:
         if municipality.pk not in self._contacts:

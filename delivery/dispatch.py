@@ -8,7 +8,9 @@ lease runs out); the broker only carries "go and look", never what to send.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import json
 import logging
 import os
 import random
@@ -110,7 +112,9 @@ def senders_for(deliveries: list[Delivery]) -> dict[str, Sender]:
     return {"email": EmailSender(), "line": LineSender(slugs)}
 
 
-def send_claimed(ids: list[int], *, senders: dict[str, Sender] | None = None) -> Counter:
+def send_claimed(
+    ids: list[int], *, senders: dict[str, Sender] | None = None, composer: Composer | None = None
+) -> Counter:
     """Compose, send and record one claimed batch; returns how many ended in each outcome."""
     deliveries = list(
         Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING)
@@ -120,7 +124,7 @@ def send_claimed(ids: list[int], *, senders: dict[str, Sender] | None = None) ->
     if not deliveries:
         return Counter()
     senders = senders or senders_for(deliveries)
-    composer = Composer()
+    composer = composer or Composer()
     composed: dict[int, Composed] = {}
     skipped: list[Skip] = []
     by_channel: dict[str, list] = defaultdict(list)
@@ -148,97 +152,70 @@ def record(
     composed: dict[int, Composed],
     deliveries: dict[int, Delivery],
 ) -> None:
-    """Write each outcome back in a few statements, whatever the batch size."""
+    """Write each outcome back: one UPDATE per group of rows that get the same values."""
     now = clock.now()
-    attempts = {pk: delivery.attempts for pk, delivery in deliveries.items()}
-    sent = [r for r in results if r.outcome == Outcome.SENT]
-    retry = [
-        r for r in results if r.outcome == Outcome.RETRY and attempts[r.delivery_id] < MAX_ATTEMPTS
-    ]
-    exhausted = [r for r in results if r.outcome == Outcome.RETRY and r not in retry]
-    failed = [r for r in results if r.outcome == Outcome.FAILED]
-    with transaction.atomic():
-        if sent:
-            rows = []
-            for result in sent:
-                parts = composed[result.delivery_id]
-                rows.append(
-                    Delivery(
-                        pk=result.delivery_id,
-                        status=Delivery.Status.SENT,
-                        sent_at=now,
-                        claimed_until=None,
-                        last_error="",
-                        provider_message_id=result.provider_message_id[:200],
-                        text_versions=parts.text_versions,
-                        stage_message_id=parts.stage_message_id,
-                        special_message_id=parts.special_message_id,
-                        birthday_message_id=parts.birthday_message_id,
-                    )
-                )
-            Delivery.objects.bulk_update(
-                rows,
-                [
-                    "status",
-                    "sent_at",
-                    "claimed_until",
-                    "last_error",
-                    "provider_message_id",
-                    "text_versions",
-                    "stage_message_id",
-                    "special_message_id",
-                    "birthday_message_id",
-                ],
-                batch_size=500,
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    stopped: list[Result] = []
+    for result in results:
+        delivery_id = result.delivery_id
+        if result.outcome == Outcome.SENT:
+            parts = composed[delivery_id]
+            values = {
+                "status": Delivery.Status.SENT,
+                "sent_at": now,
+                "last_error": "",
+                "provider_message_id": result.provider_message_id[:200],
+                "text_versions": parts.text_versions,
+                "stage_message_id": parts.stage_message_id,
+                "special_message_id": parts.special_message_id,
+                "birthday_message_id": parts.birthday_message_id,
+            }
+        elif result.outcome == Outcome.RETRY and deliveries[delivery_id].attempts < MAX_ATTEMPTS:
+            wait = backoff(deliveries[delivery_id].attempts, result.retry_after)
+            values = {
+                "status": Delivery.Status.PLANNED,
+                "last_error": result.error[:500],
+                "next_attempt_at": now + wait,
+            }
+        else:
+            error = (
+                result.error
+                if result.outcome == Outcome.FAILED
+                else f"再試行の上限に達しました: {result.error}"
             )
-        if retry:
-            Delivery.objects.bulk_update(
-                [
-                    Delivery(
-                        pk=r.delivery_id,
-                        status=Delivery.Status.PLANNED,
-                        claimed_until=None,
-                        last_error=r.error[:500],
-                        next_attempt_at=now + backoff(attempts[r.delivery_id], r.retry_after),
-                    )
-                    for r in retry
-                ],
-                ["status", "claimed_until", "last_error", "next_attempt_at"],
-                batch_size=500,
+            values = {"status": Delivery.Status.FAILED, "last_error": error[:500]}
+            if result.outcome == Outcome.FAILED:
+                stopped.append(result)
+        groups[_freeze(values)].append(delivery_id)
+    for skip in skipped:
+        values = {"status": Delivery.Status.SKIPPED, "last_error": skip.reason[:500]}
+        groups[_freeze(values)].append(skip.delivery_id)
+
+    # One group (the usual case: one message just sent) is one statement in autocommit.
+    with transaction.atomic() if len(groups) + len(stopped) > 1 else contextlib.nullcontext():
+        for frozen, ids in groups.items():
+            values = dict(frozen)
+            values["text_versions"] = json.loads(values.get("text_versions", "{}"))
+            if values["status"] != Delivery.Status.SENT:
+                values.pop("text_versions")
+            Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING).update(
+                claimed_until=None, claimed_by="", **values
             )
-        final = [(r.delivery_id, r.error) for r in failed]
-        final += [(r.delivery_id, f"再試行の上限に達しました: {r.error}") for r in exhausted]
-        if final:
-            Delivery.objects.bulk_update(
-                [
-                    Delivery(
-                        pk=i, status=Delivery.Status.FAILED, claimed_until=None, last_error=e[:500]
-                    )
-                    for i, e in final
-                ],
-                ["status", "claimed_until", "last_error"],
-                batch_size=500,
-            )
-        for result in failed:
+        for result in stopped:
             # A permanent failure stops this channel for the reader: no more tries, no more plans.
             delivery = deliveries[result.delivery_id]
             Subscriber.objects.filter(pk=delivery.subscriber_id, channel=delivery.channel).update(
                 channel_stopped_at=now, channel_stop_reason=result.error[:200]
             )
-        if skipped:
-            Delivery.objects.bulk_update(
-                [
-                    Delivery(
-                        pk=s.delivery_id,
-                        status=Delivery.Status.SKIPPED,
-                        claimed_until=None,
-                        last_error=s.reason,
-                    )
-                    for s in skipped
-                ],
-                ["status", "claimed_until", "last_error"],
-                batch_size=500,
-            )
+
+
+def _freeze(values: dict) -> tuple:
+    return tuple(
+        sorted(
+            (name, json.dumps(value, sort_keys=True) if name == "text_versions" else value)
+            for name, value in values.items()
+        )
+    )
 
 
 def dispatch(
@@ -252,13 +229,14 @@ def dispatch(
     """Claim and send batches until nothing is due or the time budget is spent."""
     report = DispatchReport()
     batch_size = batch_size or settings.KIZUNA_DISPATCH_BATCH_SIZE
+    composer = Composer()  # its lookups serve every batch of this run
     started = time.monotonic()
     while time.monotonic() - started < time_budget:
         ids = claim(batch_size, due_on=due_on, municipality_ids=municipality_ids)
         if not ids:
             break
         batch_started = time.monotonic()
-        outcomes = send_claimed(ids, senders=senders)
+        outcomes = send_claimed(ids, senders=senders, composer=composer)
         report.outcomes.update(outcomes)
         report.batches += 1
         logger.info(

@@ -58,6 +58,8 @@ class _Server(ThreadingHTTPServer):
 
 class _JsonHandler(BaseHTTPRequestHandler):
     fake: FakeHttpService
+    protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs offer
+    disable_nagle_algorithm = True  # headers and body leave at once, no delayed-ACK stall
 
     def log_message(self, *args) -> None:  # keep test output quiet
         pass
