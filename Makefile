@@ -10,6 +10,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
 .PHONY: install run test lint services bench clean
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna_bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +37,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+
+bench: install services
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kizuna_bench'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres kizuna_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/plan_day.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/send.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -54,6 +54,7 @@ def stages_with_messages() -> list[Stage]:
     rows = (
         StageMessage.objects.published()
         .filter(audience=Audience.EVERYONE)
+        .order_by()  # the model's ordering would make DISTINCT keep one row per language
         .values_list("track", "unit", "number")
         .distinct()
     )
@@ -210,7 +211,8 @@ def plan_day(
             _remember(municipalities, on, statements.now)
     result.seconds = time.monotonic() - started
     logger.info(
-        "planned %s deliveries for %s municipalities on %s in %.3fs",
+        "%s %s deliveries for %s municipalities on %s in %.3fs",
+        "would plan" if dry_run else "planned",
         result.total,
         len(statements.ids),
         on,

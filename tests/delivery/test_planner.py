@@ -298,3 +298,11 @@ def test_stage_start_and_planner_agree_for_every_week(municipality, weekly_conte
     for row in rows:
         week = int(row.message_key.rsplit(":", 1)[1])
         assert row.due_on == stage_start(Stage(Track.PREGNANCY, Unit.WEEK, week), due)
+
+
+def test_each_stage_is_planned_once_whatever_the_number_of_languages(municipality, weekly_content):
+    _message("pregnancy", "week", 20, language="en")
+    _message("pregnancy", "week", 20, audience="partner")
+    assert planner.stages_with_messages().count(Stage(Track.PREGNANCY, Unit.WEEK, 20)) == 1
+    _family(municipality, due=_due_for(20))
+    assert planner.plan_day(ON, [municipality], dry_run=True).total == 1
