@@ -158,6 +158,7 @@ ANYMAIL = {
 }
 
 LINE_API_BASE_URL = env.str("LINE_API_BASE_URL", default="https://api.line.me").rstrip("/")
+LINE_TIMEOUT_SECONDS = env.float("LINE_TIMEOUT_SECONDS", default=15.0)
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport needing no server.
 if REDIS_URL:

@@ -29,7 +29,6 @@ from .base import Outcome, OutgoingMessage, Result
 
 MULTICAST_LIMIT = 500
 TRANSIENT = {408, 429, 500, 502, 503, 504}
-REQUEST_TIMEOUT = 15  # seconds
 
 
 def channel_access_token(slug: str) -> str:
@@ -98,7 +97,7 @@ class LineSender:
                 response = api.push_message(
                     PushMessageRequest(to=chunk[0].to, messages=[TextMessage(text=text)]),
                     x_line_retry_key=key,
-                    _request_timeout=REQUEST_TIMEOUT,
+                    _request_timeout=settings.LINE_TIMEOUT_SECONDS,
                 )
                 sent = response.sent_messages or []
                 provider_id = sent[0].id if sent else key
@@ -106,7 +105,7 @@ class LineSender:
                 api.multicast(
                     MulticastRequest(to=[m.to for m in chunk], messages=[TextMessage(text=text)]),
                     x_line_retry_key=key,
-                    _request_timeout=REQUEST_TIMEOUT,
+                    _request_timeout=settings.LINE_TIMEOUT_SECONDS,
                 )
                 provider_id = key
         except ApiException as error:
@@ -156,5 +155,5 @@ def reply(slug: str, reply_token: str, text: str) -> None:
     with ApiClient(configuration) as client:
         MessagingApi(client).reply_message(
             ReplyMessageRequest(reply_token=reply_token, messages=[TextMessage(text=text)]),
-            _request_timeout=REQUEST_TIMEOUT,
+            _request_timeout=settings.LINE_TIMEOUT_SECONDS,
         )

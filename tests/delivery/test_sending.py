@@ -95,18 +95,15 @@ def test_a_line_request_accepted_but_answered_with_500_is_not_sent_twice(
 
 
 @pytest.mark.parametrize("fault", ["429", "500", "hang"])
-def test_transient_line_errors_retry_with_backoff(municipality, texts, line, morning, fault):
+def test_transient_line_errors_retry_with_backoff(
+    municipality, texts, line, morning, fault, settings
+):
     line.faults.plan = [fault]
     line.faults.hang_seconds = 20
     family(municipality, due=due_for(20), channel="line", line_user_id=line_user(2), email=None)
     planner.plan_day(clock.today(), [municipality])
-    import delivery.senders.line as line_sender
-
-    line_sender.REQUEST_TIMEOUT = 1
-    try:
-        assert dispatch.dispatch().outcomes == {"retry": 1}
-    finally:
-        line_sender.REQUEST_TIMEOUT = 15
+    settings.LINE_TIMEOUT_SECONDS = 1
+    assert dispatch.dispatch().outcomes == {"retry": 1}
     delivery = Delivery.objects.get()
     assert delivery.status == "planned"
     assert delivery.next_attempt_at > clock.now()
