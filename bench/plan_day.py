@@ -73,7 +73,7 @@ def families(count: int, municipality: Municipality) -> None:
                    CASE WHEN g.age < 252 THEN %(on)s::date + (252 - g.age) ELSE NULL END,
                    CASE WHEN g.age >= 252 THEN %(on)s::date - (g.age - 252) ELSE NULL END,
                    CASE WHEN g.age < 252 THEN 'expecting' ELSE 'born' END, '', now()
-            FROM (SELECT i, (i::bigint * 7919) %% %(span)s AS age FROM generate_series(1, %(n)s) AS i) AS g
+            FROM (SELECT i, ((i::bigint * 7919) %% %(span)s)::int AS age FROM generate_series(1, %(n)s) AS i) AS g
             ORDER BY g.i
             """,
             {"m": municipality.pk, "on": ON, "n": count, "span": PROGRAMME_DAYS},
@@ -93,7 +93,9 @@ def families(count: int, municipality: Municipality) -> None:
             "INSERT INTO subscribers_subscription (subscriber_id, child_id, created_at) "
             "SELECT id, id, now() FROM subscribers_subscriber"
         )
-        cursor.execute("ANALYZE")
+        cursor.execute(
+            "ANALYZE subscribers_child, subscribers_subscriber, subscribers_subscription"
+        )
 
 
 FLOOR_SQL = """

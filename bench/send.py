@@ -113,7 +113,9 @@ def _prepare(families: int) -> int:
             "INSERT INTO subscribers_subscription (subscriber_id, child_id, created_at) "
             "SELECT id, id, now() FROM subscribers_subscriber"
         )
-        cursor.execute("ANALYZE")
+        cursor.execute(
+            "ANALYZE subscribers_child, subscribers_subscriber, subscribers_subscription"
+        )
     result = planner.plan_day(today, [municipality])
     return result.total
 
