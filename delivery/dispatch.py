@@ -66,7 +66,7 @@ def claim(
     narrow, narrow_params = "", []
     if due_on is not None:
         narrow += " AND d.due_on = %s"
-        narrow_params.append(due_on)
+        narrow_params.append(connection.ops.adapt_datefield_value(due_on))
     if municipality_ids:
         narrow += f" AND d.municipality_id IN ({', '.join(['%s'] * len(municipality_ids))})"
         narrow_params += list(municipality_ids)
@@ -87,7 +87,8 @@ def claim(
         RETURNING id
     """  # noqa: S608 (only fixed clauses and placeholders are interpolated)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, [now + lease(), WORKER, now, now, *narrow_params, limit])
+        at = connection.ops.adapt_datetimefield_value
+        cursor.execute(sql, [at(now + lease()), WORKER, at(now), at(now), *narrow_params, limit])
         return sorted(row[0] for row in cursor.fetchall())
 
 

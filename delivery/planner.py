@@ -107,8 +107,8 @@ class _Statements:
         next_day = datetime.datetime.combine(
             self.on + datetime.timedelta(days=1), datetime.time(), tzinfo=clock.TOKYO
         )
-        params = [value for row in rows for value in row]
-        params += [self.on, self.now, self.now, *self.ids, next_day]
+        params = [_db(value) for row in rows for value in row]
+        params += [_db(self.on), _db(self.now), _db(self.now), *self.ids, _db(next_day)]
         return f"WITH v(track, unit, number, anchor) AS (VALUES {values})", select, params
 
     def insert(self, rows: list[tuple], key_sql: str, child_filter: str) -> tuple[str, list]:
@@ -127,6 +127,15 @@ class _Statements:
                 AND d.message_key = due.message_key)
             GROUP BY due.municipality_id, due.channel"""  # noqa: S608
         return sql, params
+
+
+def _db(value):
+    """Dates and datetimes as the database stores them (SQLite keeps text in UTC)."""
+    if isinstance(value, datetime.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, datetime.date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
 
 
 STAGE_KEY_SQL = "'c' || c.id || ':stage:' || v.track || ':' || v.unit || ':' || v.number"
@@ -205,7 +214,11 @@ def plan_day(
                         result.by_channel[(municipality_id, channel)] += count
                 else:
                     cursor.execute(*statements.insert(rows, key_sql, child_filter))
-                    result.planned[kind] += cursor.rowcount
+                    inserted = cursor.rowcount
+                    if inserted < 0:  # SQLite gives no row count for a statement led by WITH
+                        cursor.execute("SELECT changes()")
+                        inserted = cursor.fetchone()[0]
+                    result.planned[kind] += inserted
         if not dry_run:
             _graduate(statements.ids, months, on)
             _remember(municipalities, on, statements.now)

@@ -80,3 +80,39 @@ def test_celery_is_configured_for_crash_safety():
     assert conf.task_acks_late is True
     assert conf.task_reject_on_worker_lost is True
     assert conf.worker_prefetch_multiplier == 1
+
+
+def test_the_embedded_default_plans_and_sends_on_sqlite(tmp_path):
+    """`make run`'s setup: SQLite and the console mail backend, through the real planner."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
+    env.update(DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'kizuna.sqlite3'}")
+    today = subprocess.run(
+        [sys.executable, "-c", "from kizuna import clock; print(clock.today())"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    for command in (["migrate"], ["load_content"], ["load_demo"]):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+    result = subprocess.run(
+        [sys.executable, "manage.py", "deliver", "--date", today],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    # The demo's pregnancy at 20w0d (mother and partner) and its baby on day 3.
+    assert "送信: 3 件" in result.stdout
+    assert "妊娠20週" in result.stdout
