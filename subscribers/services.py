@@ -40,6 +40,18 @@ class Registration:
     due_date: datetime.date | None = None
     birth_date: datetime.date | None = None
 
+    @classmethod
+    def from_form(cls, data: dict, *, email: str = "") -> Registration:
+        """From a signup or invitation form's cleaned data (dates only where the form has them)."""
+        return cls(
+            email=email,
+            relationship=data["relationship"],
+            nickname=data["nickname"],
+            language=data["language"],
+            due_date=data.get("due_date"),
+            birth_date=data.get("birth_date"),
+        )
+
 
 class SignupOutcome(StrEnum):
     CONFIRMATION_SENT = "confirmation_sent"

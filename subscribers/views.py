@@ -104,14 +104,7 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
             return _too_many(request, municipality)
         services.sign_up(
             municipality,
-            services.Registration(
-                email=email,
-                relationship=form.cleaned_data["relationship"],
-                nickname=form.cleaned_data["nickname"],
-                language=form.cleaned_data["language"],
-                due_date=form.cleaned_data["due_date"],
-                birth_date=form.cleaned_data["birth_date"],
-            ),
+            services.Registration.from_form(form.cleaned_data, email=email),
         )
         return redirect("subscribers:sent", slug=municipality.slug)
     return render(
@@ -138,14 +131,7 @@ def line_signup(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         subscriber = services.sign_up_with_line(
             municipality,
             payload["u"],
-            services.Registration(
-                email="",
-                relationship=form.cleaned_data["relationship"],
-                nickname=form.cleaned_data["nickname"],
-                language=form.cleaned_data["language"],
-                due_date=form.cleaned_data["due_date"],
-                birth_date=form.cleaned_data["birth_date"],
-            ),
+            services.Registration.from_form(form.cleaned_data),
         )
         messages.success(
             request, _("LINEでの登録が完了しました。次のメッセージからLINEでお届けします。")
@@ -402,12 +388,7 @@ def accept_invitation(
             return _too_many(request, municipality)
         services.accept_invitation(
             child.pk,
-            services.Registration(
-                email=email,
-                relationship=form.cleaned_data["relationship"],
-                nickname=form.cleaned_data["nickname"],
-                language=form.cleaned_data["language"],
-            ),
+            services.Registration.from_form(form.cleaned_data, email=email),
             municipality=municipality,
         )
         return redirect("subscribers:sent", slug=municipality.slug)

@@ -54,3 +54,14 @@ class Sender(Protocol):
         raise for a per-message problem: report it as a result.
         """
         ...
+
+
+def retry_after_seconds(headers) -> float | None:
+    """The provider's ``Retry-After`` in seconds, from any mapping of headers, if it sent one."""
+    for name, value in dict(headers or {}).items():
+        if name.lower() == "retry-after":
+            try:
+                return float(value)
+            except (TypeError, ValueError):
+                return None
+    return None

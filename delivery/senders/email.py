@@ -10,7 +10,7 @@ from email.utils import formataddr
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.core.mail import EmailMultiAlternatives, get_connection
 
-from .base import Outcome, OutgoingMessage, Result
+from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
 
 TRANSIENT_HTTP = {408, 425, 429, 500, 502, 503, 504}
 CIRCUIT_BREAKER = 3  # transient failures in a row before the rest of a batch waits
@@ -72,7 +72,9 @@ class EmailSender:
             status = getattr(error, "status_code", None)
             if status is None or status in TRANSIENT_HTTP:
                 self._reset()
-                retry_after = _retry_after(getattr(error, "response", None))
+                retry_after = retry_after_seconds(
+                    getattr(getattr(error, "response", None), "headers", None)
+                )
                 return Result(
                     message.delivery_id,
                     Outcome.RETRY,
@@ -98,10 +100,3 @@ class EmailSender:
             return Result(message.delivery_id, Outcome.FAILED, error=f"ESP: {status.status}")
         provider_id = (status.message_id if status is not None else None) or message.message_id
         return Result(message.delivery_id, Outcome.SENT, provider_message_id=str(provider_id))
-
-
-def _retry_after(response) -> float | None:
-    try:
-        return float(response.headers["Retry-After"])
-    except (AttributeError, KeyError, TypeError, ValueError):
-        return None

@@ -25,7 +25,7 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 
-from .base import Outcome, OutgoingMessage, Result
+from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
 
 MULTICAST_LIMIT = 500
 TRANSIENT = {408, 429, 500, 502, 503, 504}
@@ -135,16 +135,9 @@ def _result_for_error(delivery_id: int, error: ApiException, key: str) -> Result
             delivery_id,
             Outcome.RETRY,
             error=f"LINE {status}: {body}"[:500],
-            retry_after=_retry_after(error.headers),
+            retry_after=retry_after_seconds(error.headers),
         )
     return Result(delivery_id, Outcome.FAILED, error=f"LINE {status}: {body}"[:500])
-
-
-def _retry_after(headers) -> float | None:
-    try:
-        return float(dict(headers or {}).get("Retry-After") or dict(headers or {})["retry-after"])
-    except (KeyError, TypeError, ValueError):
-        return None
 
 
 def reply(slug: str, reply_token: str, text: str) -> None:

@@ -7,12 +7,14 @@ import pytest
 import time_machine
 from django.db import connection
 
-from content.models import BirthdayMessage, StageMessage
+from content.models import BirthdayMessage
 from content.stages import Stage, Track, Unit, stage_start
 from delivery import planner
 from delivery.models import Delivery, PlanRun
 from kizuna import clock
 from subscribers.models import Child
+from tests.delivery.conftest import due_for, stage_text
+from tests.delivery.conftest import family as make_family
 from tests.factories import MunicipalityFactory, SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -20,30 +22,17 @@ pytestmark = pytest.mark.django_db
 ON = datetime.date(2026, 11, 24)
 
 
-def _message(track, unit, number, audience="everyone", language="ja"):
-    return StageMessage.objects.create(
-        track=track,
-        unit=unit,
-        number=number,
-        audience=audience,
-        language=language,
-        subject=f"{track} {unit} {number}",
-        body="## 見出し\n本文",
-        published=True,
-    )
-
-
 @pytest.fixture
 def weekly_content():
     for week in range(4, 43):
-        _message("pregnancy", "week", week)
+        stage_text("pregnancy", "week", week)
     for day in range(7):
-        _message("child", "day", day)
+        stage_text("child", "day", day)
     for week in range(1, 4):
-        _message("child", "week", week)
+        stage_text("child", "week", week)
     for month in range(1, 37):
-        _message("child", "month", month)
-    _message("child", "day", 100)
+        stage_text("child", "month", month)
+    stage_text("child", "day", 100)
     BirthdayMessage.objects.create(age_years=1, subject="1歳", body="本文", published=True)
 
 
@@ -53,23 +42,6 @@ def municipality():
         return MunicipalityFactory()
 
 
-def _family(municipality, *, due=None, birth=None, **subscriber):
-    subscriber = {"confirmed_at": datetime.datetime(2026, 1, 1, tzinfo=clock.TOKYO), **subscriber}
-    return SubscriptionFactory(
-        subscriber__municipality=municipality,
-        child__municipality=municipality,
-        child__due_date=due,
-        child__birth_date=birth,
-        child__status="born" if birth else "expecting",
-        **{f"subscriber__{k}": v for k, v in subscriber.items()},
-    )
-
-
-def _due_for(week: int, on=ON) -> datetime.date:
-    """The due date of a pregnancy that enters ``week`` on ``on``."""
-    return on + datetime.timedelta(days=280 - week * 7)
-
-
 def _keys(**filters):
     return sorted(Delivery.objects.filter(**filters).values_list("message_key", flat=True))
 
@@ -77,7 +49,7 @@ def _keys(**filters):
 def test_a_family_gets_the_stage_it_enters_today_and_nothing_in_between(
     municipality, weekly_content
 ):
-    family = _family(municipality, due=_due_for(20))
+    family = make_family(municipality, due=due_for(20))
     planner.plan_day(ON, [municipality])
     assert _keys() == [f"c{family.child_id}:stage:pregnancy:week:20"]
     delivery = Delivery.objects.get()
@@ -87,8 +59,8 @@ def test_a_family_gets_the_stage_it_enters_today_and_nothing_in_between(
 
 
 def test_planning_twice_adds_nothing(municipality, weekly_content):
-    _family(municipality, due=_due_for(20))
-    _family(municipality, birth=ON - datetime.timedelta(days=3))
+    make_family(municipality, due=due_for(20))
+    make_family(municipality, birth=ON - datetime.timedelta(days=3))
     first = planner.plan_day(ON, [municipality])
     second = planner.plan_day(ON, [municipality])
     assert first.total == 2
@@ -98,7 +70,7 @@ def test_planning_twice_adds_nothing(municipality, weekly_content):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_beats_planning_at_once_add_each_message_once(municipality, weekly_content):
-    families = [_family(municipality, due=_due_for(20)) for _ in range(30)]
+    families = [make_family(municipality, due=due_for(20)) for _ in range(30)]
     errors = []
 
     def beat():
@@ -119,7 +91,7 @@ def test_two_beats_planning_at_once_add_each_message_once(municipality, weekly_c
 
 
 def test_every_family_member_gets_their_own_copy(municipality, weekly_content):
-    mother = _family(municipality, due=_due_for(12))
+    mother = make_family(municipality, due=due_for(12))
     SubscriptionFactory(
         subscriber__municipality=municipality,
         subscriber__relationship="partner",
@@ -131,15 +103,15 @@ def test_every_family_member_gets_their_own_copy(municipality, weekly_content):
 
 
 def test_who_gets_nothing(municipality, weekly_content):
-    due = _due_for(20)
-    _family(municipality, due=due, confirmed_at=None)
-    _family(municipality, due=due, unsubscribed_at=clock.now())
-    _family(municipality, due=due, channel_stopped_at=clock.now())
-    lost = _family(municipality, due=due)
+    due = due_for(20)
+    make_family(municipality, due=due, confirmed_at=None)
+    make_family(municipality, due=due, unsubscribed_at=clock.now())
+    make_family(municipality, due=due, channel_stopped_at=clock.now())
+    lost = make_family(municipality, due=due)
     Child.objects.filter(pk=lost.child_id).update(status="lost", loss="miscarriage")
-    born = _family(municipality, due=due)
+    born = make_family(municipality, due=due)
     Child.objects.filter(pk=born.child_id).update(status="born", birth_date=ON)
-    other_municipality = _family(MunicipalityFactory(), due=due)
+    other_municipality = make_family(MunicipalityFactory(), due=due)
     planner.plan_day(ON, [municipality])
     # Only the baby born today gets its day-0 message; nobody else here gets anything.
     assert _keys() == [f"c{born.child_id}:stage:child:day:0"]
@@ -158,7 +130,7 @@ def test_who_gets_nothing(municipality, weekly_content):
     ],
 )
 def test_month_ends_and_milestones(municipality, weekly_content, birth, on, stage):
-    family = _family(municipality, birth=birth)
+    family = make_family(municipality, birth=birth)
     planner.plan_day(on, [municipality])
     assert _keys() == [f"c{family.child_id}:stage:{stage}"]
 
@@ -168,7 +140,7 @@ def test_without_a_reported_birth_the_child_track_starts_after_the_grace_period(
 ):
     settings.KIZUNA_BIRTH_GRACE_DAYS = 15
     due = ON
-    family = _family(municipality, due=due)
+    family = make_family(municipality, due=due)
     key = f"c{family.child_id}"
     planner.plan_day(due + datetime.timedelta(days=14), [municipality])
     assert _keys() == [f"{key}:stage:pregnancy:week:42"]
@@ -182,9 +154,9 @@ def test_without_a_reported_birth_the_child_track_starts_after_the_grace_period(
 
 
 def test_birthdays_graduation_and_the_end_of_the_programme(municipality, weekly_content):
-    one = _family(municipality, birth=datetime.date(2025, 11, 24))
-    three = _family(municipality, birth=datetime.date(2023, 11, 24))
-    older = _family(municipality, birth=datetime.date(2023, 11, 20))
+    one = make_family(municipality, birth=datetime.date(2025, 11, 24))
+    three = make_family(municipality, birth=datetime.date(2023, 11, 24))
+    older = make_family(municipality, birth=datetime.date(2023, 11, 20))
     planner.plan_day(ON, [municipality])
     assert _keys(child=one.child) == [
         f"c{one.child_id}:birthday:1",
@@ -203,7 +175,7 @@ def test_birthdays_graduation_and_the_end_of_the_programme(municipality, weekly_
 
 def test_a_shorter_programme_stops_earlier(weekly_content):
     municipality = MunicipalityFactory(programme_months=12)
-    family = _family(municipality, birth=datetime.date(2025, 10, 24))
+    family = make_family(municipality, birth=datetime.date(2025, 10, 24))
     planner.plan_day(ON, [municipality])  # 13 months old today
     assert _keys() == []
     family.child.refresh_from_db()
@@ -212,7 +184,7 @@ def test_a_shorter_programme_stops_earlier(weekly_content):
 
 def test_dry_run_counts_what_would_be_written_and_writes_nothing(municipality, weekly_content):
     for week in (8, 20, 20, 36):
-        _family(municipality, due=_due_for(week))
+        make_family(municipality, due=due_for(week))
     dry = planner.plan_day(ON, [municipality], dry_run=True)
     assert Delivery.objects.count() == 0
     assert not PlanRun.objects.exists()
@@ -223,9 +195,9 @@ def test_dry_run_counts_what_would_be_written_and_writes_nothing(municipality, w
 
 
 def test_forecast_counts_each_coming_day(municipality, weekly_content):
-    _family(
+    make_family(
         municipality,
-        due=_due_for(20, on=ON + datetime.timedelta(days=3)),
+        due=due_for(20, on=ON + datetime.timedelta(days=3)),
         channel="line",
         line_user_id="U" + "1" * 32,
     )
@@ -240,7 +212,7 @@ def test_forecast_counts_each_coming_day(municipality, weekly_content):
 def test_today_is_planned_once_the_delivery_time_has_come(
     municipality, weekly_content, clock_time, planned_today
 ):
-    _family(municipality, due=_due_for(20))
+    make_family(municipality, due=due_for(20))
     with time_machine.travel(datetime.datetime.combine(ON, clock_time, tzinfo=clock.TOKYO)):
         planner.plan_due()
     assert PlanRun.objects.filter(municipality=municipality, day=ON).exists() is planned_today
@@ -252,7 +224,7 @@ def test_catch_up_after_downtime_plans_missed_days_in_order_within_the_window(
 ):
     settings.KIZUNA_CATCH_UP_DAYS = 3
     families = {
-        offset: _family(municipality, due=_due_for(20, on=ON - datetime.timedelta(days=offset)))
+        offset: make_family(municipality, due=due_for(20, on=ON - datetime.timedelta(days=offset)))
         for offset in range(6)
     }  # each enters week 20 on a different one of the last six days
     PlanRun.objects.create(
@@ -276,7 +248,7 @@ def test_catch_up_never_sends_a_new_reader_what_fell_due_before_they_joined(
     municipality, weekly_content
 ):
     yesterday = ON - datetime.timedelta(days=1)
-    family = _family(municipality, due=_due_for(20, on=yesterday))
+    family = make_family(municipality, due=due_for(20, on=yesterday))
     family.subscriber.confirmed_at = datetime.datetime.combine(
         ON, datetime.time(6), tzinfo=clock.TOKYO
     )
@@ -288,7 +260,7 @@ def test_catch_up_never_sends_a_new_reader_what_fell_due_before_they_joined(
 def test_stage_start_and_planner_agree_for_every_week(municipality, weekly_content):
     """A whole pregnancy, day by day: each week's message exactly once, on its first day."""
     due = datetime.date(2027, 3, 1)
-    family = _family(municipality, due=due)
+    family = make_family(municipality, due=due)
     day = stage_start(Stage(Track.PREGNANCY, Unit.WEEK, 4), due)
     while day < due + datetime.timedelta(days=15):
         planner.plan_day(day, [municipality])
@@ -301,8 +273,8 @@ def test_stage_start_and_planner_agree_for_every_week(municipality, weekly_conte
 
 
 def test_each_stage_is_planned_once_whatever_the_number_of_languages(municipality, weekly_content):
-    _message("pregnancy", "week", 20, language="en")
-    _message("pregnancy", "week", 20, audience="partner")
+    stage_text("pregnancy", "week", 20, language="en")
+    stage_text("pregnancy", "week", 20, audience="partner")
     assert planner.stages_with_messages().count(Stage(Track.PREGNANCY, Unit.WEEK, 20)) == 1
-    _family(municipality, due=_due_for(20))
+    make_family(municipality, due=due_for(20))
     assert planner.plan_day(ON, [municipality], dry_run=True).total == 1
