@@ -26,6 +26,7 @@ from kizuna import clock
 from municipalities.models import Municipality
 from subscribers.models import Subscriber
 
+from . import stats
 from .compose import Composed, Composer, Skip
 from .models import Delivery
 from .senders.base import Outcome, Result, Sender
@@ -140,10 +141,18 @@ def send_claimed(
     by_id = {d.pk: d for d in deliveries}
     record([], skipped, composed, by_id)
     outcomes = Counter(skipped=len(skipped)) if skipped else Counter()
+    tally = Counter(
+        (by_id[skip.delivery_id].municipality_id, by_id[skip.delivery_id].channel, "skipped")
+        for skip in skipped
+    )
     for channel, messages in by_channel.items():
         for results in senders[channel].send(messages):
             record(results, [], composed, by_id)
             outcomes.update(r.outcome.value for r in results)
+            tally.update(
+                (by_id[r.delivery_id].municipality_id, channel, r.outcome.value) for r in results
+            )
+    stats.add_tally(tally)
     return outcomes
 
 
@@ -240,12 +249,19 @@ def dispatch(
         outcomes = send_claimed(ids, senders=senders, composer=composer)
         report.outcomes.update(outcomes)
         report.batches += 1
+        seconds = time.monotonic() - batch_started
         logger.info(
             "sent batch of %d in %.3fs: %s",
             len(ids),
-            time.monotonic() - batch_started,
+            seconds,
             dict(outcomes),
-            extra={"event": "send_batch", "size": len(ids), "outcomes": dict(outcomes)},
+            extra={
+                "event": "send_batch",
+                "size": len(ids),
+                "outcomes": dict(outcomes),
+                "seconds": round(seconds, 3),
+                "worker": WORKER,
+            },
         )
     report.seconds = time.monotonic() - started
     return report

@@ -120,6 +120,12 @@ class Delivery(models.Model):
                 fields=["due_on", "municipality", "channel", "status"],
                 name="delivery_dashboard_idx",
             ),
+            # The dashboard's latest failures and error breakdown read failed rows only.
+            models.Index(
+                fields=["due_on"],
+                condition=models.Q(status="failed"),
+                name="delivery_failed_idx",
+            ),
             models.Index(
                 fields=["provider_message_id"],
                 condition=~models.Q(provider_message_id=""),
@@ -154,3 +160,97 @@ class PlanRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality} {self.day}"
+
+
+class DayCount(models.Model):
+    """Exact counts of one day's deliveries per municipality, channel and status.
+
+    Kept by :mod:`delivery.stats` so the dashboard reads a few hundred rows rather than
+    aggregating millions; the counts also outlive the rows (an erased reader's deliveries go,
+    what was sent that day stays counted).
+    """
+
+    day = models.DateField(_("配信日"))
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.CASCADE, verbose_name=_("自治体")
+    )
+    channel = models.CharField(_("チャネル"), max_length=10, choices=Channel)
+    status = models.CharField(_("状態"), max_length=10, choices=Delivery.Status)
+    count = models.PositiveIntegerField(_("件数"))
+    counted_at = models.DateTimeField(_("集計日時"))
+
+    class Meta:
+        verbose_name = _("日ごとの配信件数")
+        verbose_name_plural = _("日ごとの配信件数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "municipality", "channel", "status"], name="one_count_per_group"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel} {self.status}: {self.count}"
+
+
+class SendTally(models.Model):
+    """Send outcomes per minute, written once per batch: the dashboard's sending rate."""
+
+    minute = models.DateTimeField(_("分"))
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.CASCADE, verbose_name=_("自治体")
+    )
+    channel = models.CharField(_("チャネル"), max_length=10, choices=Channel)
+    outcome = models.CharField(_("結果"), max_length=10)
+    count = models.PositiveIntegerField(_("件数"))
+
+    class Meta:
+        verbose_name = _("分ごとの送信件数")
+        verbose_name_plural = _("分ごとの送信件数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["minute", "municipality", "channel", "outcome"],
+                name="one_tally_per_minute",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%Y-%m-%d %H:%M} {self.channel} {self.outcome}: {self.count}"
+
+
+class ForecastCount(models.Model):
+    """Tomorrow onwards, as the planner would plan it today; rewritten daily."""
+
+    made_on = models.DateField(_("予測した日"))
+    day = models.DateField(_("配信日"))
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.CASCADE, verbose_name=_("自治体")
+    )
+    channel = models.CharField(_("チャネル"), max_length=10, choices=Channel)
+    count = models.PositiveIntegerField(_("件数"))
+
+    class Meta:
+        verbose_name = _("配信件数の予測")
+        verbose_name_plural = _("配信件数の予測")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "municipality", "channel"], name="one_forecast_per_group"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.channel}: {self.count}"
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran (the planner's tick): what /healthz and the dashboard read."""
+
+    name = models.CharField(_("名前"), max_length=50, unique=True)
+    at = models.DateTimeField(_("日時"))
+    detail = models.JSONField(_("詳細"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("定期処理の実行記録")
+        verbose_name_plural = _("定期処理の実行記録")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

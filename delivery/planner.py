@@ -230,7 +230,15 @@ def plan_day(
         len(statements.ids),
         on,
         result.seconds,
-        extra={"event": "plan_day", "day": str(on), "planned": dict(result.planned)},
+        extra={
+            "event": "plan_day",
+            "day": str(on),
+            "dry_run": dry_run,
+            "municipalities": len(statements.ids),
+            "planned": dict(result.planned),
+            "total": result.total,
+            "seconds": round(result.seconds, 3),
+        },
     )
     return result
 

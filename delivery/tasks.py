@@ -6,7 +6,7 @@ import math
 from celery import shared_task
 from django.conf import settings
 
-from . import dispatch, planner
+from . import dispatch, planner, stats
 
 logger = logging.getLogger(__name__)
 
@@ -16,13 +16,21 @@ MAX_PARALLEL_DISPATCHERS = 4
 @shared_task(ignore_result=True)
 def tick() -> int:
     """Every minute from beat: plan what has come due, then start enough dispatchers."""
-    planner.plan_due()
+    planned = sum(result.total for result in planner.plan_due())
     due = dispatch.due_count()
     dispatchers = min(
         MAX_PARALLEL_DISPATCHERS, math.ceil(due / settings.KIZUNA_DISPATCH_BATCH_SIZE)
     )
     for _ in range(dispatchers):
         send_due.delay()
+    stats.beat(stats.TICK, planned=planned, due=due, dispatchers=dispatchers)
+    logger.info(
+        "tick: planned %d, %d due, started %d dispatchers",
+        planned,
+        due,
+        dispatchers,
+        extra={"event": "tick", "planned": planned, "due": due, "dispatchers": dispatchers},
+    )
     return dispatchers
 
 
@@ -30,3 +38,16 @@ def tick() -> int:
 def send_due() -> int:
     """Claim and send until nothing is due; a duplicate task finds nothing left to claim."""
     return dispatch.dispatch().handled
+
+
+@shared_task(ignore_result=True)
+def recount_days() -> int:
+    """Every minute from beat: the dashboard's day counts for days that can still change."""
+    return len(stats.recount_open_days())
+
+
+@shared_task(ignore_result=True)
+def refresh_forecast() -> int:
+    """Nightly from beat: the next 30 days' message counts, and old send tallies pruned."""
+    stats.prune_tallies()
+    return stats.refresh_forecast()

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "subscribers",
     "content",
     "delivery",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +187,11 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
     "plan-and-send": {"task": "delivery.tasks.tick", "schedule": 60.0},
+    "count-deliveries": {"task": "delivery.tasks.recount_days", "schedule": 60.0},
+    "forecast-deliveries": {
+        "task": "delivery.tasks.refresh_forecast",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "erase-unsubscribed-readers": {
         "task": "subscribers.tasks.erase_unsubscribed_readers",
         "schedule": crontab(hour=3, minute=15),
@@ -198,6 +204,15 @@ KIZUNA_CATCH_UP_DAYS = env.int("KIZUNA_CATCH_UP_DAYS", default=3)
 KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
 KIZUNA_CLAIM_LEASE_SECONDS = env.int("KIZUNA_CLAIM_LEASE_SECONDS", default=600)
 KIZUNA_DISPATCH_BATCH_SIZE = env.int("KIZUNA_DISPATCH_BATCH_SIZE", default=200)
+# Operations: what /healthz calls healthy, and where the dashboard links to Flower.
+KIZUNA_HEALTH_TIMEOUT_SECONDS = env.float("KIZUNA_HEALTH_TIMEOUT_SECONDS", default=1.0)
+KIZUNA_HEALTH_TICK_MAX_AGE_SECONDS = env.int("KIZUNA_HEALTH_TICK_MAX_AGE_SECONDS", default=300)
+KIZUNA_HEALTH_BACKLOG_MAX = env.int("KIZUNA_HEALTH_BACKLOG_MAX", default=1_000_000)
+KIZUNA_HEALTH_BACKLOG_MAX_AGE_SECONDS = env.int(
+    "KIZUNA_HEALTH_BACKLOG_MAX_AGE_SECONDS", default=3600
+)
+KIZUNA_WORKER_PING_TIMEOUT_SECONDS = env.float("KIZUNA_WORKER_PING_TIMEOUT_SECONDS", default=0.5)
+KIZUNA_FLOWER_URL = env.str("KIZUNA_FLOWER_URL", default="")
 KIZUNA_PRIVACY_POLICY_VERSION = env.str("KIZUNA_PRIVACY_POLICY_VERSION", default="2026-04")
 
 # Security: strict unless DEBUG. `manage.py check --deploy` passes with these.
@@ -209,6 +224,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # monitors inside the network may speak plain HTTP
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -217,10 +233,20 @@ if not DEBUG:
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# LOG_FORMAT=json: one JSON object per line, with each event's counts and durations.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "kizuna.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

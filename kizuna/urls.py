@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from operations import views as operations_views
+
 from . import views
 
 admin.site.site_header = "Kizuna 管理画面"
@@ -11,6 +13,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("staff/", include("content.urls")),
+    path("ops/", include("operations.urls")),
+    path("healthz", operations_views.healthz, name="healthz"),
     path("", include("subscribers.urls")),
     path("", include("delivery.urls")),
 ]

@@ -62,6 +62,7 @@ class MunicipalityAdmin(MunicipalityScopedAdminMixin, SimpleHistoryAdmin):
                     "email_enabled",
                     "line_enabled",
                     "line_friend_url",
+                    "line_monthly_quota",
                     "paused",
                 ]
             },

@@ -86,6 +86,15 @@ class Municipality(models.Model):
             "LINE_CHANNEL_SECRET_<URL名> に設定します。"
         ),
     )
+    line_monthly_quota = models.PositiveIntegerField(
+        _("LINEの月間メッセージ数の上限"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "LINE公式アカウントの料金プランで送れる月間のメッセージ数（例: 200、5000、30000）。"
+            "運用画面で今月の送信数と予測を比べます。空欄なら比べません。"
+        ),
+    )
     paused = models.BooleanField(
         _("配信を一時停止中"),
         default=False,

@@ -66,8 +66,9 @@ class EmailSender:
         try:
             email.connection = self._open()
             email.send()
-        except AnymailRecipientsRefused as error:
-            return Result(message.delivery_id, Outcome.FAILED, error=f"refused: {error}"[:500])
+        except AnymailRecipientsRefused:
+            # The exception's text names the address: keep personal data out of last_error.
+            return Result(message.delivery_id, Outcome.FAILED, error="ESP: 宛先が拒否されました")
         except AnymailAPIError as error:
             status = getattr(error, "status_code", None)
             if status is None or status in TRANSIENT_HTTP:

@@ -29,6 +29,7 @@ from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
 
 MULTICAST_LIMIT = 500
 TRANSIENT = {408, 429, 500, 502, 503, 504}
+CHANNEL_SETUP = {401, 403}
 
 
 def channel_access_token(slug: str) -> str:
@@ -130,6 +131,15 @@ def _result_for_error(delivery_id: int, error: ApiException, key: str) -> Result
         if isinstance(error.body, bytes)
         else str(error.body or "")
     )
+    if status in CHANNEL_SETUP:
+        # A bad token or plan is ours to fix, not the reader's: never stop their LINE for it.
+        return Result(
+            delivery_id,
+            Outcome.RETRY,
+            error=f"LINE {status}: チャネルの設定（アクセストークン・プラン）を確認してください {body}"[
+                :500
+            ],
+        )
     if status in TRANSIENT or status == 0:
         return Result(
             delivery_id,

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from kizuna.choices import Channel
+from municipalities.models import Municipality
+
+MAX_SELECTED = 1000
+
+
+class IdListField(forms.Field):
+    """Delivery ids ticked in a list: whole numbers only, at most MAX_SELECTED."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        if len(values) > MAX_SELECTED:
+            raise forms.ValidationError(
+                _("一度に選べるのは%(max)d件までです。") % {"max": MAX_SELECTED}
+            )
+        try:
+            return sorted({int(item) for item in values})
+        except (TypeError, ValueError) as error:
+            raise forms.ValidationError(_("配信の指定が正しくありません。")) from error
+
+
+class RetryForm(forms.Form):
+    ids = IdListField(required=False)
+    error = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+    municipality = forms.ModelChoiceField(
+        queryset=Municipality.objects.none(), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, municipalities, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not self.errors and not data.get("ids") and not data.get("error"):
+            raise forms.ValidationError(
+                _("再試行する配信を選ぶか、エラーの理由を指定してください。")
+            )
+        return data
+
+
+class BatchForm(forms.Form):
+    """A planned batch to cancel: one day of one municipality, optionally one channel."""
+
+    municipality = forms.ModelChoiceField(
+        queryset=Municipality.objects.none(),
+        error_messages={"invalid_choice": _("その自治体は選べません。")},
+    )
+    day = forms.DateField(
+        error_messages={"invalid": _("日付は YYYY-MM-DD の形で指定してください。")}
+    )
+    channel = forms.ChoiceField(choices=[("", _("すべて")), *Channel.choices], required=False)
+    kind = forms.CharField(required=False, max_length=40)
+
+    def __init__(self, *args, municipalities, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+
+
+class FailureFilterForm(forms.Form):
+    municipality = forms.ModelChoiceField(
+        queryset=Municipality.objects.none(), required=False, empty_label=_("すべての自治体")
+    )
+    channel = forms.ChoiceField(choices=[("", _("すべて")), *Channel.choices], required=False)
+    error = forms.CharField(required=False, max_length=500, label=_("エラーの理由"))
+
+    def __init__(self, *args, municipalities, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities
+        self.fields["municipality"].label = _("自治体")
+        self.fields["channel"].label = _("配信方法")
