@@ -12,6 +12,9 @@ class DeliveryQuerySet(models.QuerySet):
         return self.filter(due_on=day)
 
 
+FINISHED_STATUSES = ["sent", "failed", "skipped"]
+
+
 class Feedback(models.TextChoices):
     """What the provider told us after sending (ESP tracking webhooks)."""
 
@@ -116,6 +119,14 @@ class Delivery(models.Model):
                 condition=models.Q(status__in=["planned", "sending"]),
                 name="delivery_pending_idx",
             ),
+            # A municipality's longest-waiting delivery, for the dashboard. "Not finished" rather
+            # than "planned or sending", so that PostgreSQL can't answer a one-municipality query
+            # by walking the claim index above through every other municipality's rows.
+            models.Index(
+                fields=["municipality", "next_attempt_at"],
+                condition=~models.Q(status__in=FINISHED_STATUSES),
+                name="delivery_unfinished_place_idx",
+            ),
             models.Index(
                 fields=["due_on", "municipality", "channel", "status"],
                 name="delivery_dashboard_idx",
@@ -125,6 +136,11 @@ class Delivery(models.Model):
                 fields=["due_on"],
                 condition=models.Q(status="failed"),
                 name="delivery_failed_idx",
+            ),
+            models.Index(
+                fields=["last_error"],
+                condition=models.Q(status="failed"),
+                name="delivery_failed_reason_idx",
             ),
             models.Index(
                 fields=["provider_message_id"],

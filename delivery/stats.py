@@ -138,8 +138,8 @@ def prune_tallies(now: datetime.datetime | None = None) -> int:
 
 def refresh_forecast(
     start: datetime.date | None = None, days: int = 30, *, made_on: datetime.date | None = None
-) -> int:
-    """Replace the stored forecast with the planner's count of the coming ``days``."""
+) -> dict[tuple[datetime.date, int, str], int]:
+    """Replace the stored forecast with the planner's count of the coming ``days``; returns it."""
     started = time.monotonic()
     made_on = made_on or clock.today()
     start = start or made_on + datetime.timedelta(days=1)
@@ -164,4 +164,4 @@ def refresh_forecast(
             "seconds": round(time.monotonic() - started, 3),
         },
     )
-    return len(rows)
+    return counts

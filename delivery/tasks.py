@@ -50,4 +50,4 @@ def recount_days() -> int:
 def refresh_forecast() -> int:
     """Nightly from beat: the next 30 days' message counts, and old send tallies pruned."""
     stats.prune_tallies()
-    return stats.refresh_forecast()
+    return len(stats.refresh_forecast())

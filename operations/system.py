@@ -118,8 +118,8 @@ def _check_backlog(now: datetime.datetime) -> Check:
     backlog = selectors.backlog(None, now)
     age = backlog.oldest_age(now)
     seconds = age.total_seconds() if age else 0
-    detail = f"{backlog.due} due, oldest waiting {seconds:.0f} s"
-    if backlog.due > max_count:
+    detail = f"{backlog.unsent} unsent, oldest due waiting {seconds:.0f} s"
+    if backlog.unsent > max_count:
         return Check("backlog", False, f"{detail} (limit {max_count} deliveries)")
     if seconds > max_age:
         return Check("backlog", False, f"{detail} (limit {max_age} s)")

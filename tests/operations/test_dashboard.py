@@ -69,7 +69,7 @@ def test_who_may_open_the_dashboard(ops, client):
 def test_backlog_counts_what_is_due_and_its_age(ops):
     html = ops.client("operator").get("/ops/").content.decode()
     backlog = re.search(
-        r"送信待ち.*?kz-stat-num\">(\d+)</span>.*?最も古いもの: (.*?)前から", html, re.S
+        r"未送信.*?kz-stat-num\">(\d+)</span>.*?待っているもの: (.*?)前から", html, re.S
     )
     assert backlog[1] == "3"
     assert backlog[2].replace("\xa0", "") == "40分"
@@ -79,7 +79,7 @@ def test_a_pause_holds_the_backlog_apart(ops):
     ops.aoba.paused = True
     ops.aoba.save()
     html = ops.client("operator").get("/ops/").content.decode()
-    assert re.search(r"送信待ち.*?kz-stat-num\">0</span>", html, re.S)
+    assert re.search(r"未送信.*?kz-stat-num\">0</span>", html, re.S)
     assert "一時停止で待機中: 3件" in html
 
 

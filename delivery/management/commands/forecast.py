@@ -3,7 +3,7 @@ from collections import defaultdict
 
 from django.core.management.base import BaseCommand
 
-from delivery import planner
+from delivery import planner, stats
 from kizuna import clock
 
 from ._arguments import municipalities, parse_date
@@ -12,6 +12,7 @@ from ._arguments import municipalities, parse_date
 class Command(BaseCommand):
     help = (
         "今後の配信件数を日ごと・自治体ごと・配信方法ごとに予測します（LINEの月間通数の目安に）。"
+        "自治体を指定しないときは、運用画面の予測も更新します。"
     )
 
     def add_arguments(self, parser) -> None:
@@ -22,7 +23,11 @@ class Command(BaseCommand):
     def handle(self, *args, days: int, start: str | None, municipality: str | None, **options):
         first = parse_date(start) if start else clock.today() + datetime.timedelta(days=1)
         targets = municipalities(municipality)
-        counts = planner.forecast(targets, first, days)
+        if municipality is None:
+            # All of them: the same counts the nightly job stores for the operations dashboard.
+            counts = stats.refresh_forecast(first, days)
+        else:
+            counts = planner.forecast(targets, first, days)
         totals: dict[tuple[int, str], int] = defaultdict(int)
         self.stdout.write("日付\t自治体\tメール\tLINE")
         for target in targets:
