@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "subscribers",
     "content",
     "delivery",
+    "surveys",
 ]
 
 MIDDLEWARE = [

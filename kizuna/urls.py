@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("staff/", include("content.urls")),
+    path("", include("surveys.urls")),
     path("", include("subscribers.urls")),
     path("", include("delivery.urls")),
 ]
