@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from dataclasses import dataclass
-from datetime import date
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
@@ -23,7 +23,7 @@ class SurveyError(Exception):
     """Something the staff member or reader must be told, in Japanese."""
 
 
-def targeted_readers(survey: Survey, *, on: date | None = None):
+def targeted_readers(survey: Survey, *, on: datetime.date | None = None):
     """Readers the survey goes to: confirmed, still subscribed, reachable, following a pregnancy
     or child today, within the survey's target, and never anyone who reported a loss.
 
@@ -136,16 +136,28 @@ def submit_response(
     now = clock.now()
     if survey.state_on(now.date()) != "open":
         raise SurveyError("このアンケートは締め切りました。")
+    return record_response(survey, subscriber, answers, at=now)
+
+
+def record_response(
+    survey: Survey,
+    subscriber: Subscriber,
+    answers: dict[int, AnswerValue],
+    *,
+    at: datetime.datetime,
+) -> Response:
+    """Write the response as of ``at`` (the open-survey check is the caller's: demo data
+    records past years' answers)."""
     children = Child.objects.filter(
         subscriptions__subscriber=subscriber, subscriptions__ended_at__isnull=True
     )
-    bucket = stage_buckets.reader_bucket(children, now.date())
+    bucket = stage_buckets.reader_bucket(children, at.astimezone(clock.TOKYO).date())
     questions = {q.pk: q for q in survey.questions.all()}
     with transaction.atomic():
-        response = _lock_response(survey, subscriber, now)
+        response = _lock_response(survey, subscriber, at)
         response.stage_bucket = bucket
         response.relationship = subscriber.relationship
-        response.updated_at = now
+        response.updated_at = at
         response.save(update_fields=["stage_bucket", "relationship", "updated_at"])
         response.answers.all().delete()
         rows = []
