@@ -15,7 +15,7 @@ from django.conf import settings
 
 from content import selectors
 from content.models import LocalNotice
-from content.rendering import placeholder_values, render_message
+from content.rendering import RenderedMessage, placeholder_values, render_message
 from content.stages import Stage, Track
 from kizuna import clock
 from subscribers import links
@@ -78,6 +78,28 @@ def retry_key(delivery_id: int) -> str:
 def message_id(delivery: Delivery) -> str:
     domain = delivery.municipality.sender_email.rpartition("@")[2] or "kizuna.invalid"
     return f"<kizuna-delivery-{delivery.pk}@{domain}>"
+
+
+def _outgoing(
+    delivery: Delivery, subscriber: Subscriber, rendered: RenderedMessage
+) -> OutgoingMessage:
+    """A rendered message addressed to the reader on the delivery's channel."""
+    municipality = delivery.municipality
+    to = subscriber.email if delivery.channel == "email" else subscriber.line_user_id
+    return OutgoingMessage(
+        delivery_id=delivery.pk,
+        municipality_id=municipality.pk,
+        to=to or "",
+        subject=rendered.subject,
+        html=rendered.html,
+        text=rendered.text,
+        line_text=rendered.line_text,
+        sender_name=municipality.sender_name,
+        sender_email=municipality.sender_email,
+        headers=links.list_unsubscribe_headers(subscriber),
+        message_id=message_id(delivery),
+        retry_key=retry_key(delivery.pk),
+    )
 
 
 class Composer:
@@ -172,22 +194,7 @@ class Composer:
                 notices=notices or (),
             ),
         )
-        to = subscriber.email if delivery.channel == "email" else subscriber.line_user_id
-        message = OutgoingMessage(
-            delivery_id=delivery.pk,
-            municipality_id=municipality.pk,
-            to=to or "",
-            subject=rendered.subject,
-            html=rendered.html,
-            text=rendered.text,
-            line_text=rendered.line_text,
-            sender_name=municipality.sender_name,
-            sender_email=municipality.sender_email,
-            headers=links.list_unsubscribe_headers(subscriber),
-            message_id=message_id(delivery),
-            retry_key=retry_key(delivery.pk),
-        )
-        return Composed(message, versions, **ids)
+        return Composed(_outgoing(delivery, subscriber, rendered), versions, **ids)
 
     def _reason_to_skip(self, delivery, subscriber, child, key: MessageKey) -> str:
         if subscriber.unsubscribed_at is not None or subscriber.erased_at is not None:
@@ -237,22 +244,7 @@ class Composer:
             manage_url=links.manage_url(subscriber),
             unsubscribe_url=links.unsubscribe_url(subscriber),
         )
-        to = subscriber.email if delivery.channel == "email" else subscriber.line_user_id
-        message = OutgoingMessage(
-            delivery_id=delivery.pk,
-            municipality_id=municipality.pk,
-            to=to or "",
-            subject=rendered.subject,
-            html=rendered.html,
-            text=rendered.text,
-            line_text=rendered.line_text,
-            sender_name=municipality.sender_name,
-            sender_email=municipality.sender_email,
-            headers=links.list_unsubscribe_headers(subscriber),
-            message_id=message_id(delivery),
-            retry_key=retry_key(delivery.pk),
-        )
-        return Composed(message, {"survey": survey.pk})
+        return Composed(_outgoing(delivery, subscriber, rendered), {"survey": survey.pk})
 
     def _notices_of(self, municipality) -> list[LocalNotice]:
         if municipality.pk not in self._notices:
