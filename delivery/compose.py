@@ -15,11 +15,14 @@ from django.conf import settings
 
 from content import selectors
 from content.models import LocalNotice
-from content.rendering import placeholder_values, render_message
+from content.rendering import RenderedMessage, placeholder_values, render_message
 from content.stages import Stage, Track
 from kizuna import clock
 from subscribers import links
-from subscribers.models import Child, Subscriber
+from subscribers.models import Child, Subscriber, Subscription
+from surveys.links import survey_url
+from surveys.messages import render_invitation
+from surveys.models import Survey
 
 from .models import Delivery
 from .senders.base import OutgoingMessage
@@ -42,13 +45,15 @@ class Composed:
 
 @dataclass(frozen=True)
 class MessageKey:
-    """``c42:stage:pregnancy:week:20``, ``c42:birthday:1``, ``c42:special:loss``, ``special:welcome``."""
+    """``c42:stage:pregnancy:week:20``, ``c42:birthday:1``, ``c42:special:loss``, ``special:welcome``,
+    ``survey:7``."""
 
     child_id: int | None
-    kind: str  # stage, birthday, special
+    kind: str  # stage, birthday, special, survey
     stage: Stage | None = None
     age: int = 0
     special: str = ""
+    survey_id: int | None = None
 
     @classmethod
     def parse(cls, key: str) -> MessageKey:
@@ -61,6 +66,8 @@ class MessageKey:
             return cls(child_id, kind, stage=Stage.from_key(":".join(parts[1:])))
         if kind == "birthday":
             return cls(child_id, kind, age=int(parts[1]))
+        if kind == "survey":
+            return cls(child_id, kind, survey_id=int(parts[1]))
         return cls(child_id, kind, special=parts[1])
 
 
@@ -71,6 +78,28 @@ def retry_key(delivery_id: int) -> str:
 def message_id(delivery: Delivery) -> str:
     domain = delivery.municipality.sender_email.rpartition("@")[2] or "kizuna.invalid"
     return f"<kizuna-delivery-{delivery.pk}@{domain}>"
+
+
+def _outgoing(
+    delivery: Delivery, subscriber: Subscriber, rendered: RenderedMessage
+) -> OutgoingMessage:
+    """A rendered message addressed to the reader on the delivery's channel."""
+    municipality = delivery.municipality
+    to = subscriber.email if delivery.channel == "email" else subscriber.line_user_id
+    return OutgoingMessage(
+        delivery_id=delivery.pk,
+        municipality_id=municipality.pk,
+        to=to or "",
+        subject=rendered.subject,
+        html=rendered.html,
+        text=rendered.text,
+        line_text=rendered.line_text,
+        sender_name=municipality.sender_name,
+        sender_email=municipality.sender_email,
+        headers=links.list_unsubscribe_headers(subscriber),
+        message_id=message_id(delivery),
+        retry_key=retry_key(delivery.pk),
+    )
 
 
 class Composer:
@@ -99,6 +128,8 @@ class Composer:
         reason = self._reason_to_skip(delivery, subscriber, child, key)
         if reason:
             return Skip(delivery.pk, reason)
+        if key.kind == "survey":
+            return self._compose_survey(delivery, subscriber, key)
 
         municipality = delivery.municipality
         audience, language = subscriber.audience, subscriber.language
@@ -163,22 +194,7 @@ class Composer:
                 notices=notices or (),
             ),
         )
-        to = subscriber.email if delivery.channel == "email" else subscriber.line_user_id
-        message = OutgoingMessage(
-            delivery_id=delivery.pk,
-            municipality_id=municipality.pk,
-            to=to or "",
-            subject=rendered.subject,
-            html=rendered.html,
-            text=rendered.text,
-            line_text=rendered.line_text,
-            sender_name=municipality.sender_name,
-            sender_email=municipality.sender_email,
-            headers=links.list_unsubscribe_headers(subscriber),
-            message_id=message_id(delivery),
-            retry_key=retry_key(delivery.pk),
-        )
-        return Composed(message, versions, **ids)
+        return Composed(_outgoing(delivery, subscriber, rendered), versions, **ids)
 
     def _reason_to_skip(self, delivery, subscriber, child, key: MessageKey) -> str:
         if subscriber.unsubscribed_at is not None or subscriber.erased_at is not None:
@@ -192,9 +208,43 @@ class Composer:
         pregnancy_message = key.kind == "stage" and key.stage.track == Track.PREGNANCY
         if child is not None and pregnancy_message and child.status != Child.Status.EXPECTING:
             return "出生の報告後のため妊娠中のメッセージは送りません"
+        if key.kind == "survey":
+            # An invitation is not tied to a stage: late is fine while the survey is open.
+            return self._reason_not_to_survey(subscriber, key.survey_id)
         if delivery.due_on < self.oldest_day_to_send:
             return "配信日から日がたちすぎたため送りません"
         return ""
+
+    def _survey(self, survey_id: int) -> Survey | None:
+        return self._once(
+            ("survey", survey_id), lambda: Survey.objects.filter(pk=survey_id).first()
+        )
+
+    def _reason_not_to_survey(self, subscriber: Subscriber, survey_id: int) -> str:
+        survey = self._survey(survey_id)
+        if survey is None:
+            return "アンケートが削除されたため送りません"
+        if survey.state_on(self.today) != "open":
+            return "アンケートの受付期間外のため送りません"
+        if Subscription.objects.filter(
+            subscriber=subscriber, child__status=Child.Status.LOST
+        ).exists():
+            return "お別れの報告があったためアンケートは送りません"
+        return ""
+
+    def _compose_survey(self, delivery: Delivery, subscriber: Subscriber, key: MessageKey):
+        survey = self._survey(key.survey_id)
+        municipality = delivery.municipality
+        rendered = render_invitation(
+            survey,
+            municipality=municipality,
+            nickname=subscriber.nickname,
+            survey_url=survey_url(subscriber, survey),
+            contacts=self._contacts_of(municipality),
+            manage_url=links.manage_url(subscriber),
+            unsubscribe_url=links.unsubscribe_url(subscriber),
+        )
+        return Composed(_outgoing(delivery, subscriber, rendered), {"survey": survey.pk})
 
     def _notices_of(self, municipality) -> list[LocalNotice]:
         if municipality.pk not in self._notices:

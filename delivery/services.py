@@ -48,16 +48,22 @@ def cancel_pending(
     *,
     child_id: int | None = None,
     subscriber_id: int | None = None,
+    subscriber_ids: Iterable[int] | None = None,
     key_prefix: str = "",
     keep_keys: Iterable[str] = (),
     reason: str = "",
 ) -> int:
-    """Mark not-yet-sent deliveries of a child or a reader as skipped; returns how many."""
+    """Mark not-yet-sent deliveries of a child or of readers as skipped; returns how many.
+
+    ``subscriber_ids`` may be a queryset of ids (one UPDATE with a subquery).
+    """
     pending = Delivery.objects.filter(status=Delivery.Status.PLANNED)
     if child_id is not None:
         pending = pending.filter(child_id=child_id)
     if subscriber_id is not None:
         pending = pending.filter(subscriber_id=subscriber_id)
+    if subscriber_ids is not None:
+        pending = pending.filter(subscriber_id__in=subscriber_ids)
     if key_prefix:
         pending = pending.filter(message_key__startswith=key_prefix)
     pending = pending.exclude(message_key__in=list(keep_keys))

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "content",
     "delivery",
     "operations",
+    "surveys",
 ]
 
 MIDDLEWARE = [

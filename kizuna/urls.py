@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/", include("content.urls")),
     path("ops/", include("operations.urls")),
     path("healthz", operations_views.healthz, name="healthz"),
+    path("", include("surveys.urls")),
     path("", include("subscribers.urls")),
     path("", include("delivery.urls")),
 ]

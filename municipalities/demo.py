@@ -1,4 +1,5 @@
-"""Demo data for `make run`: one municipality, a superuser and a few families at different stages.
+"""Demo data for `make run`: one municipality, a superuser, a few families at different stages
+and two years of reader surveys.
 
 Idempotent: running it again changes nothing and prints the same login.
 """
@@ -64,6 +65,10 @@ def load_demo() -> tuple[Municipality, DemoLogin]:
 
     login = _ensure_superuser()
     _ensure_families(municipality)
+    # Imported here: surveys builds on municipalities, not the other way round.
+    from surveys.demo import ensure_demo_surveys
+
+    ensure_demo_surveys(municipality)
     return municipality, login
 
 

@@ -219,6 +219,12 @@ def report_loss(child_id: int, loss: str) -> Child:
     child.save(update_fields=["status", "loss", "status_changed_at"])
     loss_key = f"c{child.pk}:special:loss"
     cancel_pending(child_id=child.pk, keep_keys=[loss_key], reason="お別れの報告")
+    # A survey invitation not yet sent would ask everyone who followed the child about it.
+    cancel_pending(
+        subscriber_ids=Subscription.objects.filter(child=child).values("subscriber_id"),
+        key_prefix="survey:",
+        reason="お別れの報告",
+    )
     plan_event_message("loss", followers(child))
     return child
 

@@ -13,6 +13,7 @@ class Purpose(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     INVITE = "invite"
     LINE_SIGNUP = "line-signup"
+    SURVEY = "survey"
 
 
 # A confirmation link is short-lived; an unsubscribe link must keep working in old messages.
@@ -22,6 +23,9 @@ MAX_AGE = {
     Purpose.UNSUBSCRIBE: timedelta(days=400),
     Purpose.INVITE: timedelta(days=14),
     Purpose.LINE_SIGNUP: timedelta(days=7),
+    # A survey link made on the first day must last until the close date, at most a year later;
+    # the survey page itself refuses answers once the survey has closed.
+    Purpose.SURVEY: timedelta(days=367),
 }
 
 
