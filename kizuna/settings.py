@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "subscribers",
     "content",
     "delivery",
+    "urgent_notices",
+    "adoption",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +188,10 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
     "plan-and-send": {"task": "delivery.tasks.tick", "schedule": 60.0},
+    "queue-urgent-notices": {
+        "task": "urgent_notices.tasks.queue_due_urgent_notices",
+        "schedule": 60.0,
+    },
     "erase-unsubscribed-readers": {
         "task": "subscribers.tasks.erase_unsubscribed_readers",
         "schedule": crontab(hour=3, minute=15),
@@ -199,6 +205,8 @@ KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
 KIZUNA_CLAIM_LEASE_SECONDS = env.int("KIZUNA_CLAIM_LEASE_SECONDS", default=600)
 KIZUNA_DISPATCH_BATCH_SIZE = env.int("KIZUNA_DISPATCH_BATCH_SIZE", default=200)
 KIZUNA_PRIVACY_POLICY_VERSION = env.str("KIZUNA_PRIVACY_POLICY_VERSION", default="2026-04")
+# A second editor of the municipality approves each urgent notice before it goes.
+KIZUNA_URGENT_APPROVAL_REQUIRED = env.bool("KIZUNA_URGENT_APPROVAL_REQUIRED", default=True)
 
 # Security: strict unless DEBUG. `manage.py check --deploy` passes with these.
 SESSION_COOKIE_HTTPONLY = True

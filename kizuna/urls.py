@@ -10,6 +10,8 @@ admin.site.index_title = "管理メニュー"
 urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("staff/urgent/", include("urgent_notices.urls")),
+    path("staff/adoption/", include("adoption.urls")),
     path("staff/", include("content.urls")),
     path("", include("subscribers.urls")),
     path("", include("delivery.urls")),
