@@ -205,6 +205,13 @@ KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
 KIZUNA_CLAIM_LEASE_SECONDS = env.int("KIZUNA_CLAIM_LEASE_SECONDS", default=600)
 KIZUNA_DISPATCH_BATCH_SIZE = env.int("KIZUNA_DISPATCH_BATCH_SIZE", default=200)
 KIZUNA_PRIVACY_POLICY_VERSION = env.str("KIZUNA_PRIVACY_POLICY_VERSION", default="2026-04")
+# The signup flyer's Japanese font (Debian's fonts-noto-cjk).
+KIZUNA_FLYER_FONT = env.str(
+    "KIZUNA_FLYER_FONT", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+)
+KIZUNA_FLYER_BOLD_FONT = env.str(
+    "KIZUNA_FLYER_BOLD_FONT", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
+)
 # A second editor of the municipality approves each urgent notice before it goes.
 KIZUNA_URGENT_APPROVAL_REQUIRED = env.bool("KIZUNA_URGENT_APPROVAL_REQUIRED", default=True)
 
