@@ -9,6 +9,7 @@ class AdoptionConfig(AppConfig):
     def ready(self) -> None:
         from delivery.compose import register_kind
 
-        from .messages import ImportWelcomeTexts
+        from .messages import ChannelMoveTexts, ImportWelcomeTexts
 
         register_kind("import", ImportWelcomeTexts)
+        register_kind("move", ChannelMoveTexts)

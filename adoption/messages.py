@@ -75,3 +75,42 @@ class ImportWelcomeTexts:
             return "取り込みの記録がありません"
         language = delivery.subscriber.language
         return ExtraText(welcome_text(batch, language), {"import_batch": batch.pk})
+
+
+MOVE_SUBJECT = "{{ service_name }}をLINEでも受け取れるようになりました"
+MOVE_BODY = (
+    "{{ municipality }}の「{{ service_name }}」は、LINEでもお届けできるようになりました。\n\n"
+    "下のリンクから手続きをすると、今の登録（お子さまの時期やこれまでの記録）のまま、"
+    "次のメッセージからLINEでお届けします。手続きは1分ほどです。\n\n"
+    "[LINEでの受け取りに切り替える]({url})\n\n"
+    "このままメールで受け取る場合は、何もする必要はありません。"
+    "このリンクはあなた専用です。ほかの人に転送しないでください。"
+)
+
+
+class ChannelMoveTexts:
+    """The announcement: the same words for everyone, with each reader's own signed link."""
+
+    def __init__(self) -> None:
+        self.moves: dict[int, object] = {}
+
+    def prepare(self, deliveries: Sequence[Delivery]) -> None:
+        from .models import ChannelMove
+
+        ids = {int(d.message_key.split(":")[1]) for d in deliveries} - set(self.moves)
+        found = ChannelMove.objects.in_bulk(ids)
+        self.moves.update({pk: found.get(pk) for pk in ids})
+
+    def text(self, delivery: Delivery, key: MessageKey) -> ExtraText | str:
+        from .moves import move_url
+
+        move_id = int(key.special)
+        if move_id not in self.moves:
+            self.prepare([delivery])
+        move = self.moves[move_id]
+        if move is None:
+            return "移行の案内の記録がありません"
+        if delivery.subscriber.line_user_id:
+            return "すでにLINEと連携済みです"
+        body = MOVE_BODY.replace("{url}", move_url(move, delivery.subscriber_id))
+        return ExtraText(WelcomeText(MOVE_SUBJECT, body, "ja", "channel-move"), {"move": move_id})

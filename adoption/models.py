@@ -179,3 +179,50 @@ class ExportLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.municipality_id} {self.created_at:%Y-%m-%d %H:%M} ({self.rows})"
+
+
+class ChannelMove(models.Model):
+    """Staff announced a move from email to LINE: each email reader got a personal link."""
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="channel_moves"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    invited = models.PositiveIntegerField(_("案内した読者"), default=0)
+    created_at = models.DateTimeField(_("案内日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("配信方法の移行")
+        verbose_name_plural = _("配信方法の移行")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.municipality_id} {self.created_at:%Y-%m-%d}"
+
+    @property
+    def message_key(self) -> str:
+        return f"move:{self.pk}"
+
+
+class LineLinkCode(models.Model):
+    """A short code a reader sends to the LINE account to bind it to their registration."""
+
+    move = models.ForeignKey(ChannelMove, on_delete=models.CASCADE, related_name="codes")
+    subscriber = models.ForeignKey(
+        "subscribers.Subscriber", on_delete=models.CASCADE, related_name="+"
+    )
+    code = models.CharField(_("連携コード"), max_length=12, unique=True)
+    expires_at = models.DateTimeField(_("有効期限"))
+    used_at = models.DateTimeField(_("連携日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("LINE連携コード")
+        verbose_name_plural = _("LINE連携コード")
+        constraints = [
+            models.UniqueConstraint(fields=["move", "subscriber"], name="one_code_per_reader_move")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.move_id}:{self.subscriber_id}"

@@ -20,7 +20,7 @@ from content.views import staff_context, staff_page
 from kizuna import clock
 from municipalities.access import readable_municipalities, roles_for_request
 
-from . import exports, flyer, imports, tasks
+from . import exports, flyer, imports, moves, tasks
 from .forms import FlyerForm, ImportUploadForm
 from .models import ExportLog, ImportBatch, ImportRow
 
@@ -195,3 +195,29 @@ def flyer_file(request: HttpRequest, municipality_pk: int, kind: str) -> HttpRes
     suffix = f"-{tag}" if tag else ""
     response["Content-Disposition"] = f'inline; filename="flyer-{municipality.slug}{suffix}.{kind}"'
     return response
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def channel_moves(request: HttpRequest, municipality_pk: int) -> HttpResponse:
+    """Announce a move from email to LINE, and see how many readers have moved."""
+    municipality = get_object_or_404(_editable(request), pk=municipality_pk)
+    if request.method == "POST":
+        try:
+            move = moves.announce(municipality, by=request.user)
+        except moves.MoveRefused as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{move.invited}人にLINEへの切り替えの案内を送ります。")
+        return redirect("adoption:moves", municipality_pk=municipality.pk)
+    return render(
+        request,
+        "adoption/moves.html",
+        staff_context(
+            request,
+            f"配信方法の移行（{municipality.name}）",
+            municipality=municipality,
+            board=moves.dashboard(municipality),
+            candidates=moves.email_readers(municipality).count(),
+        ),
+    )

@@ -14,5 +14,6 @@ urlpatterns = [
     path("staff/adoption/", include("adoption.urls")),
     path("staff/", include("content.urls")),
     path("", include("subscribers.urls")),
+    path("", include("adoption.parent_urls")),
     path("", include("delivery.urls")),
 ]

@@ -13,6 +13,7 @@ class Purpose(StrEnum):
     UNSUBSCRIBE = "unsubscribe"
     INVITE = "invite"
     LINE_SIGNUP = "line-signup"
+    CHANNEL_MOVE = "channel-move"
 
 
 # A confirmation link is short-lived; an unsubscribe link must keep working in old messages.
@@ -22,6 +23,7 @@ MAX_AGE = {
     Purpose.UNSUBSCRIBE: timedelta(days=400),
     Purpose.INVITE: timedelta(days=14),
     Purpose.LINE_SIGNUP: timedelta(days=7),
+    Purpose.CHANNEL_MOVE: timedelta(days=30),
 }
 
 
