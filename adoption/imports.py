@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.functions import Lower
 
 from delivery.models import Delivery
@@ -434,42 +434,58 @@ def _write_chunk(batch: ImportBatch, rows: list[ImportRow]) -> None:
             for row in rows
         ]
     )
-    Subscription.objects.bulk_create(
-        [
-            Subscription(subscriber=reader, child_id=child_of[row.line])
-            for row, reader in zip(rows, readers, strict=True)
-        ]
+    _mark_imported(
+        [(row.pk, reader.pk, child_of[row.line]) for row, reader in zip(rows, readers, strict=True)]
     )
-    ImportedReader.objects.bulk_create(
-        [
-            ImportedReader(
-                municipality=municipality,
-                fingerprint=row.fingerprint,
-                source_key=source,
-                family_key=row.family_key,
-                subscriber=reader,
-                child_id=child_of[row.line],
-                batch=batch,
-            )
-            for row, reader in zip(rows, readers, strict=True)
-        ]
-    )
+    # The rest is set-based, from the rows just marked: follows, fingerprints, welcomes.
+    row_ids = [row.pk for row in rows]
     welcome_at = welcome_time(municipality, now)
-    Delivery.objects.bulk_create(
-        [
-            Delivery(
-                municipality=municipality,
-                subscriber=reader,
-                channel=reader.channel,
-                message_key=batch.message_key,
-                due_on=welcome_at.astimezone(clock.TOKYO).date(),
-                next_attempt_at=welcome_at,
-            )
-            for reader in readers
-        ],
-        ignore_conflicts=True,
-    )
-    for row, reader in zip(rows, readers, strict=True):
-        row.outcome = ImportRow.Outcome.IMPORTED
-        row.subscriber = reader
-    ImportRow.objects.bulk_update(rows, ["outcome", "subscriber"])
+    in_rows = ", ".join(["%s"] * len(row_ids))
+    db = connection.ops
+    statements = [
+        (
+            f"INSERT INTO {Subscription._meta.db_table} (subscriber_id, child_id, created_at)"  # noqa: S608 (table names and placeholders only)
+            f" SELECT subscriber_id, child_id, %s FROM {ImportRow._meta.db_table}"
+            f" WHERE id IN ({in_rows})",
+            [db.adapt_datetimefield_value(now), *row_ids],
+        ),
+        (
+            f"INSERT INTO {ImportedReader._meta.db_table} (municipality_id, fingerprint,"  # noqa: S608
+            " source_key, family_key, subscriber_id, child_id, batch_id, created_at)"
+            f" SELECT %s, fingerprint, %s, family_key, subscriber_id, child_id, batch_id, %s"
+            f" FROM {ImportRow._meta.db_table} WHERE id IN ({in_rows})",
+            [municipality.pk, source, db.adapt_datetimefield_value(now), *row_ids],
+        ),
+        (
+            f"INSERT INTO {Delivery._meta.db_table} (municipality_id, subscriber_id, child_id,"  # noqa: S608
+            " channel, message_key, due_on, status, attempts, last_error, next_attempt_at,"
+            " provider_message_id, text_versions, feedback, planned_at)"
+            " SELECT s.municipality_id, s.id, NULL, s.channel, %s, %s, 'planned', 0, '', %s,"
+            f" '', '{{}}', '', %s FROM {Subscriber._meta.db_table} s"
+            f" JOIN {ImportRow._meta.db_table} r ON r.subscriber_id = s.id"
+            f" WHERE r.id IN ({in_rows}) ON CONFLICT DO NOTHING",
+            [
+                batch.message_key,
+                db.adapt_datefield_value(welcome_at.astimezone(clock.TOKYO).date()),
+                db.adapt_datetimefield_value(welcome_at),
+                db.adapt_datetimefield_value(now),
+                *row_ids,
+            ],
+        ),
+    ]
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def _mark_imported(triples: list[tuple[int, int, int]]) -> None:
+    """One UPDATE … FROM (VALUES …) for the chunk (bulk_update's CASE per row is far slower)."""
+    values = ", ".join(["(%s, %s, %s)"] * len(triples))
+    table = ImportRow._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET outcome = %s, subscriber_id = v.subscriber_id,"  # noqa: S608
+            f" child_id = v.child_id FROM (VALUES {values}) AS v(row_id, subscriber_id, child_id)"
+            f" WHERE {table}.id = v.row_id",
+            [ImportRow.Outcome.IMPORTED.value, *[value for triple in triples for value in triple]],
+        )

@@ -114,6 +114,9 @@ class ImportRow(models.Model):
         blank=True,
         related_name="+",
     )
+    child = models.ForeignKey(
+        "subscribers.Child", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("取り込みの行")
