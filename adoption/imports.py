@@ -484,8 +484,8 @@ def _mark_imported(triples: list[tuple[int, int, int]]) -> None:
     table = ImportRow._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET outcome = %s, subscriber_id = v.subscriber_id,"  # noqa: S608
-            f" child_id = v.child_id FROM (VALUES {values}) AS v(row_id, subscriber_id, child_id)"
-            f" WHERE {table}.id = v.row_id",
-            [ImportRow.Outcome.IMPORTED.value, *[value for triple in triples for value in triple]],
+            f"WITH v(row_id, subscriber_id, child_id) AS (VALUES {values}) "  # noqa: S608
+            f"UPDATE {table} SET outcome = %s, subscriber_id = v.subscriber_id,"
+            f" child_id = v.child_id FROM v WHERE {table}.id = v.row_id",
+            [*[value for triple in triples for value in triple], ImportRow.Outcome.IMPORTED.value],
         )

@@ -158,6 +158,7 @@ def queue(notice: UrgentNotice) -> int:
         SELECT r.municipality_id, r.id, NULL, r.channel, %s, %s, 'planned', 0, '', %s, '', '{{}}',
                '', %s
         FROM ({select_sql}) AS r
+        WHERE true  -- SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
         ON CONFLICT DO NOTHING
     """  # noqa: S608 (the inner query is Django's, with its own placeholders)
     params = [
