@@ -90,6 +90,9 @@ EXTRA_KINDS: dict[str, Callable[[], KindHandler]] = {}
 
 
 def register_kind(kind: str, handler_factory: Callable[[], KindHandler]) -> None:
+    # A leading "c<digits>" part means a child in MessageKey.parse: kinds must not look like one.
+    if kind[:1] == "c" and kind[1:2].isdigit():
+        raise ValueError(f"message kind {kind!r} would be read as a child id")
     EXTRA_KINDS[kind] = handler_factory
 
 
