@@ -179,7 +179,7 @@ def _line_length(
     return rendered.line_length
 
 
-def _too_long(length: int, context: str, field: str) -> ValidationError:
+def line_too_long(length: int, context: str, field: str) -> ValidationError:
     over = length - LINE_TEXT_LIMIT
     return ValidationError(
         {
@@ -204,7 +204,7 @@ def check_line_length_alone(text: Any) -> None:
     contacts = list(municipality.contacts.all()) if municipality.pk else []
     length = _line_length(text, municipality, [], contacts)
     if length > LINE_TEXT_LIMIT:
-        raise _too_long(length, "あいさつ・相談窓口・配信停止の案内を含む", "body")
+        raise line_too_long(length, "あいさつ・相談窓口・配信停止の案内を含む", "body")
 
 
 def notice_applies_to_stage(notice: LocalNotice, stage: Stage) -> bool:
@@ -299,7 +299,7 @@ def check_notice_line_length(notice: LocalNotice) -> None:
                 extra = f"・ほかのお知らせ{len(shown) - 1}件" if len(shown) > 1 else ""
                 worst = (length, f"{stage_label_ja(stage)}のメッセージ{extra}と合わせた長さ")
     if worst[0] > LINE_TEXT_LIMIT:
-        raise _too_long(worst[0], worst[1], "body")
+        raise line_too_long(worst[0], worst[1], "body")
 
 
 def _shown_on_any(notice: LocalNotice, start: date, end: date | None) -> bool:
@@ -321,7 +321,7 @@ def check_stage_message_line_length(message: StageMessage) -> None:
         return
     length = _line_length(message, _sample_municipality(), [], [])
     if length > LINE_TEXT_LIMIT:
-        raise _too_long(length, "あいさつと配信停止の案内を含む", "body")
+        raise line_too_long(length, "あいさつと配信停止の案内を含む", "body")
     today = clock.today()
     by_municipality: dict[int, list[LocalNotice]] = defaultdict(list)
     for notice in (
@@ -341,4 +341,4 @@ def check_stage_message_line_length(message: StageMessage) -> None:
             if length > worst[0]:
                 worst = (length, f"{municipality.name}のお知らせ{len(shown)}件と合わせた長さ")
     if worst[0] > LINE_TEXT_LIMIT:
-        raise _too_long(worst[0], worst[1], "body")
+        raise line_too_long(worst[0], worst[1], "body")

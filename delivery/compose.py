@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, Protocol
 
 from django.conf import settings
 
@@ -71,6 +73,36 @@ class MessageKey:
         return cls(child_id, kind, special=parts[1])
 
 
+@dataclass(frozen=True)
+class ExtraText:
+    """A text for a message kind owned by another app, and what to record as its version."""
+
+    text: Any  # subject, body, language (and kind) as render_message reads them
+    text_versions: dict = field(default_factory=dict)
+
+
+class KindHandler(Protocol):
+    """Finds the text of one message kind (``urgent:…``, ``import:…``) for a batch's deliveries."""
+
+    def prepare(self, deliveries: Sequence[Delivery]) -> None:
+        """Look up, in a few queries, what :meth:`text` needs for these deliveries."""
+
+    def text(self, delivery: Delivery, key: MessageKey) -> ExtraText | str:
+        """The text to send, or the reason to skip the delivery."""
+
+
+# Message kinds owned by other apps, registered from their AppConfig.ready(): the key's first
+# part (``urgent`` in ``urgent:12``) -> a factory of handlers, one per Composer (per batch run).
+EXTRA_KINDS: dict[str, Callable[[], KindHandler]] = {}
+
+
+def register_kind(kind: str, handler_factory: Callable[[], KindHandler]) -> None:
+    # A leading "c<digits>" part means a child in MessageKey.parse: kinds must not look like one.
+    if kind[:1] == "c" and kind[1:2].isdigit():
+        raise ValueError(f"message kind {kind!r} would be read as a child id")
+    EXTRA_KINDS[kind] = handler_factory
+
+
 def retry_key(delivery_id: int) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kizuna-delivery:{delivery_id}"))
 
@@ -111,6 +143,22 @@ class Composer:
         self._contacts: dict[int, list] = {}
         self._notices: dict[int, list[LocalNotice]] = {}
         self._memo: dict[tuple, object] = {}
+        self._handlers: dict[str, KindHandler] = {}
+
+    def _handler(self, kind: str) -> KindHandler:
+        if kind not in self._handlers:
+            self._handlers[kind] = EXTRA_KINDS[kind]()
+        return self._handlers[kind]
+
+    def prepare(self, deliveries: Sequence[Delivery]) -> None:
+        """Batch lookups for message kinds of other apps, before composing each delivery."""
+        by_kind: dict[str, list[Delivery]] = {}
+        for delivery in deliveries:
+            kind = delivery.message_key.split(":", 1)[0]
+            if kind in EXTRA_KINDS:
+                by_kind.setdefault(kind, []).append(delivery)
+        for kind, batch in by_kind.items():
+            self._handler(kind).prepare(batch)
 
     def _once(self, key: tuple, load):
         if key not in self._memo:
@@ -141,7 +189,13 @@ class Composer:
             )
         text = notices = None
         ids: dict[str, int | None] = {}
-        if key.kind == "stage":
+        versions = None
+        if key.kind in EXTRA_KINDS:
+            found = self._handler(key.kind).text(delivery, key)
+            if isinstance(found, str):
+                return Skip(delivery.pk, found)
+            text, versions = found.text, found.text_versions
+        elif key.kind == "stage":
             text = self._once(
                 ("stage", key.stage, audience, language),
                 lambda: selectors.stage_message_for(
@@ -185,14 +239,18 @@ class Composer:
             manage_url=links.manage_url(subscriber),
             unsubscribe_url=links.unsubscribe_url(subscriber),
         )
-        versions = self._once(
-            ("versions", key.kind, text.pk, tuple(n.pk for n in notices or ())),
-            lambda: selectors.current_versions(
-                stage_message=text if key.kind == "stage" else None,
-                special_message=text if key.kind == "special" else None,
-                birthday_message=text if key.kind == "birthday" else None,
-                notices=notices or (),
-            ),
+        versions = (
+            versions
+            if versions is not None
+            else self._once(
+                ("versions", key.kind, text.pk, tuple(n.pk for n in notices or ())),
+                lambda: selectors.current_versions(
+                    stage_message=text if key.kind == "stage" else None,
+                    special_message=text if key.kind == "special" else None,
+                    birthday_message=text if key.kind == "birthday" else None,
+                    notices=notices or (),
+                ),
+            )
         )
         return Composed(_outgoing(delivery, subscriber, rendered), versions, **ids)
 

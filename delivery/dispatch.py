@@ -127,6 +127,7 @@ def send_claimed(
         return Counter()
     senders = senders or senders_for(deliveries)
     composer = composer or Composer()
+    composer.prepare(deliveries)
     composed: dict[int, Composed] = {}
     skipped: list[Skip] = []
     by_channel: dict[str, list] = defaultdict(list)

@@ -46,9 +46,18 @@ def handle(municipality: Municipality, event: LineEvent) -> str | None:
         return (
             f"友だち追加ありがとうございます。{municipality.service_name}です。\n"
             "出産予定日またはお子さまの生年月日を登録すると、その時期に合ったメッセージをお届けします。\n"
-            f"登録はこちらから:\n{line_signup_url(municipality, event.user_id)}"
+            f"登録はこちらから:\n{line_signup_url(municipality, event.user_id)}\n\n"
+            "メールで受け取っている方は、ご案内メールのリンクに表示された連携コードを"
+            "このトークに送ると、今の登録のままLINEに切り替わります。"
         )
     if isinstance(event, LineText):
+        from adoption import moves  # the channel move binds an email reader by a code
+
+        if moves.normalise_code(event.text):
+            try:
+                return moves.bind_line_account(municipality, event.user_id, event.text)
+            except moves.MoveRefused as refused:
+                return str(refused)
         if reader is None or not reader.is_active:
             return f"まだ登録がありません。登録はこちらから:\n{line_signup_url(municipality, event.user_id)}"
         command = event.text.strip().lower()

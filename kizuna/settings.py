@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "delivery",
     "operations",
     "surveys",
+    "urgent_notices",
+    "adoption",
 ]
 
 MIDDLEWARE = [
@@ -194,6 +196,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "delivery.tasks.refresh_forecast",
         "schedule": crontab(hour=1, minute=30),
     },
+    "queue-urgent-notices": {
+        "task": "urgent_notices.tasks.queue_due_urgent_notices",
+        "schedule": 60.0,
+    },
     "erase-unsubscribed-readers": {
         "task": "subscribers.tasks.erase_unsubscribed_readers",
         "schedule": crontab(hour=3, minute=15),
@@ -216,6 +222,15 @@ KIZUNA_HEALTH_BACKLOG_MAX_AGE_SECONDS = env.int(
 KIZUNA_WORKER_PING_TIMEOUT_SECONDS = env.float("KIZUNA_WORKER_PING_TIMEOUT_SECONDS", default=0.5)
 KIZUNA_FLOWER_URL = env.str("KIZUNA_FLOWER_URL", default="")
 KIZUNA_PRIVACY_POLICY_VERSION = env.str("KIZUNA_PRIVACY_POLICY_VERSION", default="2026-04")
+# The signup flyer's Japanese font (Debian's fonts-noto-cjk).
+KIZUNA_FLYER_FONT = env.str(
+    "KIZUNA_FLYER_FONT", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+)
+KIZUNA_FLYER_BOLD_FONT = env.str(
+    "KIZUNA_FLYER_BOLD_FONT", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
+)
+# A second editor of the municipality approves each urgent notice before it goes.
+KIZUNA_URGENT_APPROVAL_REQUIRED = env.bool("KIZUNA_URGENT_APPROVAL_REQUIRED", default=True)
 
 # Security: strict unless DEBUG. `manage.py check --deploy` passes with these.
 SESSION_COOKIE_HTTPONLY = True

@@ -12,10 +12,13 @@ admin.site.index_title = "管理メニュー"
 urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("staff/urgent/", include("urgent_notices.urls")),
+    path("staff/adoption/", include("adoption.urls")),
     path("staff/", include("content.urls")),
     path("ops/", include("operations.urls")),
     path("healthz", operations_views.healthz, name="healthz"),
     path("", include("surveys.urls")),
     path("", include("subscribers.urls")),
+    path("", include("adoption.parent_urls")),
     path("", include("delivery.urls")),
 ]

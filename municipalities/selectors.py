@@ -33,6 +33,7 @@ class FamilyOverview:
     relationships: list[Bar]
     channels: list[Bar]
     signups: list[Bar]
+    signup_tags: list[Bar]
 
     @property
     def stage_max(self) -> int:
@@ -116,6 +117,20 @@ def signups_per_month(municipality: Municipality, *, on: date, months: int = 12)
     return bars
 
 
+def signups_by_tag(municipality: Municipality, *, on: date, months: int = 12) -> list[Bar]:
+    """Signups of the last ``months`` months per flyer tag (``?src=``), most first."""
+    first_month = add_months(date(on.year, on.month, 1), -(months - 1))
+    rows = (
+        Subscriber.objects.for_municipality(municipality)
+        .filter(created_at__date__gte=first_month)
+        .exclude(signup_tag="")
+        .values("signup_tag")
+        .annotate(count=Count("id"))
+        .order_by("-count", "signup_tag")
+    )
+    return [Bar(row["signup_tag"], row["count"]) for row in rows]
+
+
 def family_overview(municipality: Municipality, *, on: date | None = None) -> FamilyOverview:
     """Everything the overview page shows, as counts."""
     on = on or clock.today()
@@ -141,4 +156,5 @@ def family_overview(municipality: Municipality, *, on: date | None = None) -> Fa
         relationships=relationships,
         channels=channels,
         signups=signups_per_month(municipality, on=on),
+        signup_tags=signups_by_tag(municipality, on=on),
     )

@@ -41,4 +41,12 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
   [ -x /usr/bin/chromium ] || fail "/usr/bin/chromium is missing. Install it: sudo apt-get install -y chromium"
 fi
-echo "PostgreSQL, Redis and Chromium are ready."
+# Japanese font for the signup flyer (PDF) and for Chromium's screenshots.
+if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] && [ "$(id -u)" = 0 ] \
+    && command -v apt-get >/dev/null; then
+  echo "Installing Debian's fonts-noto-cjk for the signup flyer…"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null
+fi
+[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] \
+  || fail "The Japanese font for the flyer is missing. Install it: sudo apt-get install -y fonts-noto-cjk"
+echo "PostgreSQL, Redis, Chromium and the Japanese font are ready."

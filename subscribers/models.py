@@ -54,6 +54,12 @@ class Subscriber(models.Model):
     nickname = models.CharField(_("ニックネーム"), max_length=30, blank=True)
     language = models.CharField(_("言語"), max_length=5, choices=Language, default=Language.JA)
     source = models.CharField(_("登録経路"), max_length=10, choices=Source, default=Source.SIGNUP)
+    signup_tag = models.CharField(
+        _("登録のきっかけ"),
+        max_length=30,
+        blank=True,
+        help_text=_("チラシのQRコードなど、登録ページのURLの src= の値（例: boshitecho）。"),
+    )
     consent_at = models.DateTimeField(_("同意日時"))
     consent_policy_version = models.CharField(_("同意したプライバシーポリシーの版"), max_length=20)
     confirmed_at = models.DateTimeField(_("確認日時"), null=True, blank=True)

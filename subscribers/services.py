@@ -39,9 +39,10 @@ class Registration:
     language: str
     due_date: datetime.date | None = None
     birth_date: datetime.date | None = None
+    signup_tag: str = ""  # the flyer's ?src= the parent came from
 
     @classmethod
-    def from_form(cls, data: dict, *, email: str = "") -> Registration:
+    def from_form(cls, data: dict, *, email: str = "", signup_tag: str = "") -> Registration:
         """From a signup or invitation form's cleaned data (dates only where the form has them)."""
         return cls(
             email=email,
@@ -50,6 +51,7 @@ class Registration:
             language=data["language"],
             due_date=data.get("due_date"),
             birth_date=data.get("birth_date"),
+            signup_tag=signup_tag,
         )
 
 
@@ -80,6 +82,7 @@ def sign_up(municipality: Municipality, registration: Registration) -> SignupOut
     subscriber.nickname = registration.nickname
     subscriber.language = registration.language
     subscriber.channel = Subscriber._meta.get_field("channel").default
+    subscriber.signup_tag = registration.signup_tag or subscriber.signup_tag
     subscriber.consent_at = clock.now()
     subscriber.consent_policy_version = settings.KIZUNA_PRIVACY_POLICY_VERSION
     subscriber.confirmed_at = None
@@ -108,6 +111,7 @@ def sign_up_with_line(
         return subscriber
     subscriber = subscriber or Subscriber(municipality=municipality, line_user_id=line_user_id)
     subscriber.channel = "line"
+    subscriber.signup_tag = registration.signup_tag or subscriber.signup_tag
     subscriber.relationship = registration.relationship
     subscriber.nickname = registration.nickname
     subscriber.language = registration.language

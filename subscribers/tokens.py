@@ -14,6 +14,7 @@ class Purpose(StrEnum):
     INVITE = "invite"
     LINE_SIGNUP = "line-signup"
     SURVEY = "survey"
+    CHANNEL_MOVE = "channel-move"
 
 
 # A confirmation link is short-lived; an unsubscribe link must keep working in old messages.
@@ -26,6 +27,7 @@ MAX_AGE = {
     # A survey link made on the first day must last until the close date, at most a year later;
     # the survey page itself refuses answers once the survey has closed.
     Purpose.SURVEY: timedelta(days=367),
+    Purpose.CHANNEL_MOVE: timedelta(days=30),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -81,6 +82,15 @@ def with_token(purpose: Purpose):
     return decorator
 
 
+_SIGNUP_TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
+
+
+def signup_tag(request: HttpRequest) -> str:
+    """The flyer's ``?src=`` (kept in the URL the form posts back to); anything else is none."""
+    value = request.GET.get("src", "").strip().lower()
+    return value if _SIGNUP_TAG.match(value) else ""
+
+
 @require_http_methods(["GET", "POST"])
 def landing(request: HttpRequest, slug: str) -> HttpResponse:
     """The municipality's page: what parents receive, and the signup form."""
@@ -104,7 +114,9 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
             return _too_many(request, municipality)
         services.sign_up(
             municipality,
-            services.Registration.from_form(form.cleaned_data, email=email),
+            services.Registration.from_form(
+                form.cleaned_data, email=email, signup_tag=signup_tag(request)
+            ),
         )
         return redirect("subscribers:sent", slug=municipality.slug)
     return render(

@@ -1,0 +1,11 @@
+"""The parent's page of a channel move, reached by the signed link in the announcement."""
+
+from django.urls import path
+
+from . import parent_views
+
+app_name = "moves"
+
+urlpatterns = [
+    path("move/<str:token>/", parent_views.move_to_line, name="move_to_line"),
+]
