@@ -49,7 +49,8 @@ class RetryForm(forms.Form):
 
 
 class BatchForm(forms.Form):
-    """A planned batch to cancel: one day of one municipality, optionally one channel."""
+    """A planned batch to cancel: one day of one municipality, optionally one channel or one
+    message (``urgent:12``)."""
 
     municipality = forms.ModelChoiceField(
         queryset=Municipality.objects.none(),
@@ -59,7 +60,7 @@ class BatchForm(forms.Form):
         error_messages={"invalid": _("日付は YYYY-MM-DD の形で指定してください。")}
     )
     channel = forms.ChoiceField(choices=[("", _("すべて")), *Channel.choices], required=False)
-    kind = forms.CharField(required=False, max_length=40)
+    message_key = forms.CharField(required=False, max_length=100)
 
     def __init__(self, *args, municipalities, **kwargs) -> None:
         super().__init__(*args, **kwargs)

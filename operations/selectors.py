@@ -24,6 +24,7 @@ from delivery.stats import TICK, UNSENT_STATUSES
 from kizuna import clock
 from kizuna.choices import Channel
 from municipalities.models import Municipality
+from urgent_notices.models import UrgentNotice
 
 STATUSES = [status for status, _label in Delivery.Status.choices]
 MunicipalityIds = frozenset[int] | None
@@ -348,3 +349,39 @@ def forecast(municipality_ids: MunicipalityIds) -> Forecast:
 
 def last_tick() -> Heartbeat | None:
     return Heartbeat.objects.filter(name=TICK).first()
+
+
+@dataclass(frozen=True)
+class UrgentBatch:
+    """An urgent notice's deliveries, shown as a batch of its own."""
+
+    notice: UrgentNotice
+    counts: dict[str, int]
+
+    @property
+    def status_cells(self) -> list[int]:
+        return [self.counts.get(status, 0) for status in STATUSES]
+
+
+def urgent_batches(municipality_ids: MunicipalityIds, since: datetime.date) -> list[UrgentBatch]:
+    """Urgent notices queued since ``since``, newest first, with their deliveries by status."""
+    notices = list(
+        _scoped(UrgentNotice.objects.filter(queued_on__gte=since), municipality_ids)
+        .select_related("municipality")
+        .order_by("-queued_on", "-pk")
+    )
+    if not notices:
+        return []
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = (
+        Delivery.objects.filter(
+            due_on__in={notice.queued_on for notice in notices},
+            municipality_id__in={notice.municipality_id for notice in notices},
+            message_key__in=[notice.message_key for notice in notices],
+        )
+        .values("message_key", "status")
+        .annotate(total=Count("pk"))
+    )
+    for row in rows:
+        counts[row["message_key"]][row["status"]] = row["total"]
+    return [UrgentBatch(notice, counts.get(notice.message_key, {})) for notice in notices]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Left
 
 from delivery import stats
@@ -166,12 +166,13 @@ def retry(selection: RetrySelection, user) -> OperatorAction | None:
 
 @dataclass(frozen=True)
 class Batch:
-    """One day's planned deliveries of a municipality, optionally one channel or message kind."""
+    """One day's planned deliveries of a municipality: all, one channel, or one message
+    (an urgent notice's ``urgent:12``, a survey's ``survey:3``)."""
 
     municipality: Municipality
     day: datetime.date
     channel: str = ""
-    key_prefix: str = ""
+    message_key: str = ""
 
     def planned(self) -> QuerySet[Delivery]:
         rows = Delivery.objects.filter(
@@ -179,11 +180,8 @@ class Batch:
         )
         if self.channel:
             rows = rows.filter(channel=self.channel)
-        if self.key_prefix:
-            rows = rows.filter(
-                Q(message_key__startswith=self.key_prefix)
-                | Q(message_key__contains=f":{self.key_prefix}")
-            )
+        if self.message_key:
+            rows = rows.filter(message_key=self.message_key)
         return rows
 
 
@@ -203,5 +201,5 @@ def cancel(batch: Batch, user) -> OperatorAction | None:
         affected=cancelled,
         day=batch.day.isoformat(),
         channel=batch.channel,
-        key_prefix=batch.key_prefix,
+        message_key=batch.message_key,
     )

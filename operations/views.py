@@ -104,6 +104,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "errors": selectors.error_breakdown(ids, failures_since),
         "latest_failures": selectors.recent_failures(ids, failures_since)[:10],
         "failures_since": failures_since,
+        "urgent_batches": selectors.urgent_batches(ids, failures_since),
         "series": series,
         "sent_columns": _day_columns(series, "sent"),
         "failed_columns": _day_columns(series, "failed"),
@@ -220,7 +221,7 @@ def cancel(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _confirm(request, "予定の配信を取り消す", action="invalid", form=form)
     data = form.cleaned_data
-    batch = services.Batch(data["municipality"], data["day"], data["channel"], data["kind"])
+    batch = services.Batch(data["municipality"], data["day"], data["channel"], data["message_key"])
     if request.method == "GET":
         return _confirm(
             request,

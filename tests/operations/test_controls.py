@@ -227,3 +227,35 @@ def test_morning_constant_matches_the_delivery_tests():
     assert MORNING.date() == TODAY
     with time_machine.travel(NOW):
         assert clock.today() == TODAY
+
+
+def test_urgent_notices_show_as_their_own_batches_and_cancel_alone(ops, operator):
+    from urgent_notices.models import UrgentNotice
+
+    author = ops.users["editor"]
+    first, twelfth = (
+        UrgentNotice.objects.create(
+            municipality=ops.aoba,
+            title=title,
+            body="会場が変わりました。",
+            created_by=author,
+            status=UrgentNotice.Status.SENT,
+            queued_on=TODAY,
+        )
+        for title in ("健診会場の変更", "断水のお知らせ")
+    )
+    for notice, n in ((first, 2), (twelfth, 3)):
+        rows = deliveries(ops.aoba, TODAY, "planned", n)
+        Delivery.objects.filter(pk__in=[r.pk for r in rows]).update(message_key=notice.message_key)
+    page = operator.get("/ops/").content.decode()
+    section = page.split("緊急のお知らせ（")[1].split("エラーの内訳")[0]
+    assert "健診会場の変更" in section and "断水のお知らせ" in section
+    viewer_page = ops.client("viewer").get("/ops/").content.decode()
+    assert "断水のお知らせ" in viewer_page and "予定を取り消す" not in viewer_page
+
+    data = {"municipality": ops.aoba.pk, "day": TODAY.isoformat(), "message_key": first.message_key}
+    operator.post("/ops/cancel/", data)
+    assert Delivery.objects.filter(message_key=first.message_key, status="skipped").count() == 2
+    assert Delivery.objects.filter(message_key=twelfth.message_key, status="planned").count() == 3
+    midori = ops.client("viewer").get(f"/ops/?municipality={ops.midori.pk}").content.decode()
+    assert "みどり町" not in midori
