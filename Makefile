@@ -26,7 +26,7 @@ run: install
 	DEBUG=true $(BIN)/python manage.py load_demo
 	DEBUG=true $(BIN)/python manage.py forecast > /dev/null
 	@echo "Web: http://127.0.0.1:8000/  (Ctrl-C stops web, worker and beat)"
-	DEBUG=true PATH="$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
+	DEBUG=true KIZUNA_REQUIRE_2FA=$${KIZUNA_REQUIRE_2FA:-false} PATH="$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
 
 services:
 	@bash scripts/ensure-services.sh

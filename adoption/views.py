@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit.decorators import audited
 from content.views import staff_context, staff_page
 from kizuna import clock
 from municipalities.access import readable_municipalities, roles_for_request
@@ -87,6 +88,7 @@ def _batch(request: HttpRequest, pk: int) -> ImportBatch:
     )
 
 
+@audited("view", "adoption.importbatch")
 @staff_page
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The preview (row by row, what confirming would do), then progress and the outcome."""
@@ -152,6 +154,7 @@ def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("adoption:batch", pk=batch.pk)
 
 
+@audited("export", "adoption.readers")
 @staff_page
 def export(request: HttpRequest, municipality_pk: int) -> HttpResponse:
     """The municipality's readers as CSV (UTF-8 with BOM): editors only, and every download

@@ -3,6 +3,7 @@
 Every variable is listed with its default in README.md's configuration table.
 """
 
+import datetime
 import secrets
 from pathlib import Path
 
@@ -49,6 +50,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "anymail",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "csp",
     "municipalities",
     "subscribers",
     "content",
@@ -57,6 +63,8 @@ INSTALLED_APPS = [
     "surveys",
     "urgent_notices",
     "adoption",
+    "accounts",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -67,10 +75,24 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Staff without a verified second factor reach only enrolment and verification.
+    "accounts.middleware.RequireTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "kizuna.security.StaffPagesCSPMiddleware",
     # Records who made each change to texts and municipality settings (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Who looked at or changed what: staff requests, personal-data pages, exports.
+    "audit.middleware.AuditMiddleware",
+    # Last, as django-axes asks: locks out repeated failed logins.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "kizuna.urls"
@@ -200,6 +222,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "urgent_notices.tasks.queue_due_urgent_notices",
         "schedule": 60.0,
     },
+    "prune-audit-trail": {
+        "task": "audit.tasks.prune_audit_trail",
+        "schedule": crontab(hour=3, minute=45),
+    },
     "erase-unsubscribed-readers": {
         "task": "subscribers.tasks.erase_unsubscribed_readers",
         "schedule": crontab(hour=3, minute=15),
@@ -231,6 +257,39 @@ KIZUNA_FLYER_BOLD_FONT = env.str(
 )
 # A second editor of the municipality approves each urgent notice before it goes.
 KIZUNA_URGENT_APPROVAL_REQUIRED = env.bool("KIZUNA_URGENT_APPROVAL_REQUIRED", default=True)
+
+# Staff accounts: a second factor (TOTP) for everyone who reaches the admin, the staff pages or
+# the dashboard; lockout after repeated failures; sessions that end when left idle.
+KIZUNA_REQUIRE_2FA = env.bool("KIZUNA_REQUIRE_2FA", default=True)
+KIZUNA_ADMIN_PATH = env.str("KIZUNA_ADMIN_PATH", default="admin/").strip("/") + "/"
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Kizuna")
+AXES_FAILURE_LIMIT = env.int("KIZUNA_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("KIZUNA_LOCKOUT_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+SESSION_COOKIE_AGE = 60 * env.int("KIZUNA_SESSION_IDLE_MINUTES", default=30)
+SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
+KIZUNA_AUDIT_RETENTION_DAYS = env.int("KIZUNA_AUDIT_RETENTION_DAYS", default=5 * 365 + 1)
+
+# Content-Security-Policy (django-csp): nothing inline on parent pages. Staff pages add inline
+# styles only, for the HTML mail previews (kizuna.security.StaffPagesCSPMiddleware).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
 
 # Security: strict unless DEBUG. `manage.py check --deploy` passes with these.
 SESSION_COOKIE_HTTPONLY = True

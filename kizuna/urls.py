@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -11,7 +12,8 @@ admin.site.index_title = "管理メニュー"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("admin/", admin.site.urls),
+    path(settings.KIZUNA_ADMIN_PATH, admin.site.urls),
+    path("account/", include("accounts.urls")),
     path("staff/urgent/", include("urgent_notices.urls")),
     path("staff/adoption/", include("adoption.urls")),
     path("staff/", include("content.urls")),

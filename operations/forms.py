@@ -79,3 +79,43 @@ class FailureFilterForm(forms.Form):
         self.fields["municipality"].queryset = municipalities
         self.fields["municipality"].label = _("自治体")
         self.fields["channel"].label = _("配信方法")
+
+
+class AuditSearchForm(forms.Form):
+    username = forms.CharField(label=_("ユーザー名"), required=False, max_length=150)
+    action = forms.ChoiceField(label=_("操作"), required=False)
+    target = forms.CharField(label=_("対象"), required=False, max_length=100)
+    since = forms.DateField(
+        label=_("いつから"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("日付は YYYY-MM-DD の形で指定してください。")},
+    )
+    until = forms.DateField(
+        label=_("いつまで"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("日付は YYYY-MM-DD の形で指定してください。")},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from audit.models import AuditEvent
+
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("すべて")), *AuditEvent.Action.choices]
+
+    def filter(self, events):
+        if not self.is_valid():
+            return events.none()
+        data = self.cleaned_data
+        if data["username"]:
+            events = events.filter(username__icontains=data["username"])
+        if data["action"]:
+            events = events.filter(action=data["action"])
+        if data["target"]:
+            events = events.filter(target__icontains=data["target"])
+        if data["since"]:
+            events = events.filter(at__date__gte=data["since"])
+        if data["until"]:
+            events = events.filter(at__date__lte=data["until"])
+        return events

@@ -23,4 +23,7 @@ urlpatterns = [
         name="resume",
     ),
     path("actions/", views.actions, name="actions"),
+    path("audit/", views.audit_log, name="audit"),
+    path("audit.csv", views.audit_csv, name="audit_csv"),
+    path("lockouts/", views.lockouts, name="lockouts"),
 ]

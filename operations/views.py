@@ -4,9 +4,13 @@ render. Operators see and act on everything; a municipality's staff see their ow
 
 from __future__ import annotations
 
+import csv
 import datetime
+import json
 from functools import wraps
 
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,6 +22,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit import services as audit
+from audit.decorators import audited
+from audit.models import AuditEvent
 from content.views import staff_context, staff_page
 from delivery.models import Delivery
 from kizuna import clock
@@ -26,7 +33,7 @@ from municipalities.charts import COLUMN_CHART, columns
 from municipalities.selectors import Bar
 
 from . import selectors, services, system
-from .forms import BatchForm, FailureFilterForm, RetryForm
+from .forms import AuditSearchForm, BatchForm, FailureFilterForm, RetryForm
 from .models import OperatorAction
 
 RECENT_DAYS = 7
@@ -301,4 +308,76 @@ def healthz(request: HttpRequest) -> JsonResponse:
             "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
         },
         status=200 if healthy else 503,
+    )
+
+
+@operator_page
+@require_GET
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """Search the audit trail; the same filters export it as CSV."""
+    form = AuditSearchForm(request.GET or None)
+    events = form.filter(AuditEvent.objects.all()) if request.GET else AuditEvent.objects.all()
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "operations/audit.html",
+        staff_context(request, "監査ログ", form=form, page=page, query=query.urlencode()),
+    )
+
+
+@audited("export", "audit.events")
+@operator_page
+@require_GET
+def audit_csv(request: HttpRequest) -> HttpResponse:
+    form = AuditSearchForm(request.GET or None)
+    events = form.filter(AuditEvent.objects.all()) if request.GET else AuditEvent.objects.all()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="audit-{clock.today():%Y%m%d}.csv"'
+    response.write("\ufeff")  # Excel reads UTF-8 only with a BOM
+    writer = csv.writer(response, lineterminator="\r\n")
+    writer.writerow(["日時", "ユーザー名", "操作", "対象", "対象のID", "IPアドレス", "URL", "内容"])
+    for event in events.iterator(chunk_size=2000):
+        writer.writerow(
+            [
+                event.at.astimezone(clock.TOKYO).strftime("%Y-%m-%d %H:%M:%S"),
+                event.username,
+                event.get_action_display(),
+                event.target,
+                event.target_id,
+                event.ip or "",
+                event.path,
+                json.dumps(event.detail, ensure_ascii=False) if event.detail else "",
+            ]
+        )
+    return response
+
+
+@operator_page
+@require_http_methods(["GET", "POST"])
+def lockouts(request: HttpRequest) -> HttpResponse:
+    """Accounts locked by repeated failed logins; an operator unlocks one after checking."""
+    if request.method == "POST":
+        attempt = get_object_or_404(AccessAttempt, pk=request.POST.get("attempt", "0") or 0)
+        axes_reset(username=attempt.username, ip=attempt.ip_address)
+        audit.record(
+            AuditEvent.Action.UNLOCK,
+            request=request,
+            target="auth.user",
+            target_id=attempt.username,
+            ip_address=attempt.ip_address,
+        )
+        messages.success(request, f"{attempt.username} のロックを解除しました。")
+        return redirect("operations:lockouts")
+    attempts = AccessAttempt.objects.order_by("-attempt_time")
+    return render(
+        request,
+        "operations/lockouts.html",
+        staff_context(
+            request,
+            "ログインのロック",
+            attempts=attempts,
+            limit=settings.AXES_FAILURE_LIMIT,
+        ),
     )

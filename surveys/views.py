@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from audit.decorators import audited
 from content.timeline import preview_urls
 from content.validators import LINE_TEXT_LIMIT
 from content.views import staff_context, staff_page
@@ -288,6 +289,7 @@ def staff_send(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@audited("view", "surveys.responses")
 @staff_page
 def staff_results(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _staff_survey(request, pk)
@@ -311,6 +313,7 @@ def _csv_response(body: str, filename: str) -> HttpResponse:
     return response
 
 
+@audited("export", "surveys.responses")
 @staff_page
 def staff_responses_csv(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _staff_survey(request, pk)
@@ -319,6 +322,7 @@ def staff_responses_csv(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@audited("export", "surveys.summary")
 @staff_page
 def staff_summary_csv(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _staff_survey(request, pk)

@@ -19,3 +19,36 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+def pass_second_factor(client, user) -> None:
+    """Mark ``client``'s session as having passed ``user``'s second factor (a confirmed TOTP
+    device), as the real verification page does with django_otp.login."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, confirmed=True, defaults={"name": "テスト用"}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _staff_logins_pass_two_factor(monkeypatch):
+    """``force_login`` of a staff account stands for a full login, password and second factor.
+
+    Tests of the second factor itself log in through the real pages, or with
+    ``client.force_login(user, second_factor=False)``.
+    """
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None, *, second_factor=True):
+        original(self, user, backend)
+        if second_factor and user.is_staff:
+            pass_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)

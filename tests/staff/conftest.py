@@ -38,7 +38,8 @@ def make_user(username: str, *, is_staff: bool = True, is_superuser: bool = Fals
     user.is_staff, user.is_superuser = is_staff, is_superuser
     user.save()
     for name in groups:
-        user.groups.add(Group.objects.get(name=name))
+        # get_or_create: a transactional test before this one may have flushed the migration's rows.
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
     return user
 
 
