@@ -37,6 +37,8 @@ from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from delivery import stats  # noqa: E402
 from kizuna import clock  # noqa: E402
@@ -87,11 +89,11 @@ def fill(rows: int, municipality_ids: list[int], today: datetime.date) -> float:
             INSERT INTO subscribers_subscriber (municipality_id, email, line_user_id, channel,
                 relationship, nickname, language, consent_at, consent_policy_version,
                 confirmed_at, created_at, updated_at, channel_stop_reason, source,
-                unsubscribe_reason)
+                unsubscribe_reason, signup_tag)
             SELECT %s + g %% %s, CASE WHEN g %% 3 = 0 THEN NULL ELSE 'r' || g || '@bench.example.jp' END,
                    CASE WHEN g %% 3 = 0 THEN 'U' || lpad(to_hex(g), 32, '0') END,
                    CASE WHEN g %% 3 = 0 THEN 'line' ELSE 'email' END,
-                   'self', '', 'ja', now(), '2026-04', now(), now(), now(), '', 'web', ''
+                   'self', '', 'ja', now(), '2026-04', now(), now(), now(), '', 'web', '', ''
             FROM generate_series(1, %s) g
             """,
             [first, last - first + 1, READERS],
@@ -149,6 +151,11 @@ def operator_client() -> Client:
     user.groups.add(Group.objects.get(name=OPERATORS_GROUP))
     client = Client()
     client.force_login(user)
+    # The operator has passed the second factor, as django_otp.login records it.
+    device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "b"})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return client
 
 
@@ -187,7 +194,8 @@ def main() -> None:
     print(f"periodic recount of {len(days)} open days: {recount * 1000:.0f} ms (every minute)")
 
     client = operator_client()
-    floor, _ = page_time(client, "/staff/", args.repeat)
+    floor, floor_status = page_time(client, "/staff/", args.repeat)
+    assert floor_status == 200, f"the floor page answered {floor_status}"
     print(f"\nfloor: staff index page {floor * 1000:.1f} ms (median of {args.repeat})")
     print(f"{'page':<44}{'median ms':>10}{'× floor':>9}  goal < 300 ms")
     for label, url in [
@@ -198,8 +206,10 @@ def main() -> None:
         ("/healthz", "/healthz"),
     ]:
         seconds, status = page_time(client, url, args.repeat)
-        verdict = "ok" if seconds < 0.3 and status in (200, 503) else "OVER"
-        print(f"{label:<44}{seconds * 1000:>10.1f}{seconds / floor:>9.2f}  {verdict} ({status})")
+        verdict = "ok" if seconds < 0.3 else "OVER"
+        if status != 200:
+            verdict = f"NOT SHOWN ({status})"
+        print(f"{label:<44}{seconds * 1000:>10.1f}{seconds / floor:>9.2f}  {verdict}")
 
 
 if __name__ == "__main__":

@@ -82,9 +82,10 @@ def families(count: int, municipality: Municipality) -> None:
             """
             INSERT INTO subscribers_subscriber (municipality_id, email, channel, relationship, nickname,
                 language, source, consent_at, consent_policy_version, confirmed_at, unsubscribe_reason,
-                channel_stop_reason, created_at, updated_at)
+                channel_stop_reason, created_at, updated_at, signup_tag)
             SELECT %(m)s, 'reader' || i || '@example.jp', 'email', 'self', '', 'ja', 'signup',
-                   now() - interval '400 days', '2026-04', now() - interval '400 days', '', '', now(), now()
+                   now() - interval '400 days', '2026-04', now() - interval '400 days', '', '', now(), now(),
+                   ''
             FROM generate_series(1, %(n)s) AS i
             """,
             {"m": municipality.pk, "n": count},
