@@ -85,6 +85,7 @@ class ImportRow(models.Model):
     class Action(models.TextChoices):
         CREATE = "create", _("新しい家族として登録")
         MERGE = "merge", _("既存の家族に追加")
+        CHILD = "child", _("同じ読者にお子さまを追加")
         ALREADY = "already", _("取り込み済み（変更なし）")
         REJECT = "reject", _("取り込めません")
 
