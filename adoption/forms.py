@@ -3,6 +3,8 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from subscribers.forms import ParentForm, SignupForm
+
 MAX_UPLOAD_BYTES = 30 * 1024 * 1024
 _MARKUP = re.compile(r"[{}<>\[\]()*_#`\\]")
 _SOURCE_TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
@@ -68,3 +70,9 @@ class FlyerForm(forms.Form):
                 _("半角英小文字・数字・-・_ の30文字以内で入れてください。")
             )
         return value.lower()
+
+
+class MoveToEmailForm(ParentForm):
+    """The address a LINE reader wants their messages at."""
+
+    email = SignupForm.base_fields["email"]

@@ -154,7 +154,14 @@ def analyse(batch_id: int, *, progress: Progress | None = None) -> ImportBatch:
     line_ids = {row.data["line_user_id"] for row in valid if row.data.get("line_user_id")}
     existing = _existing_contacts(batch.municipality_id, emails, line_ids)
     fingerprints = {id(row): readers_file.fingerprint(source, row.contact) for row in valid}
-    imported = _imported_fingerprints(batch.municipality_id, list(fingerprints.values()))
+    child_fingerprints = {
+        id(row): readers_file.fingerprint(source, f"{row.contact}\n{row.data['family_key']}")
+        for row in valid
+        if row.data["family_key"]
+    }
+    imported = _imported_fingerprints(
+        batch.municipality_id, [*fingerprints.values(), *child_fingerprints.values()]
+    )
     families = _imported_families(
         batch.municipality_id, source, {r.data["family_key"] for r in valid if r.data["family_key"]}
     )
@@ -162,13 +169,26 @@ def analyse(batch_id: int, *, progress: Progress | None = None) -> ImportBatch:
     seen_contacts: dict[str, int] = {}
     family_rows: dict[str, int] = {}
     first_of_family: dict[str, dict] = {}
+    # A reader following several children appears on one row per child (as the export writes
+    # them): the reader's first row, and the families it follows so far.
+    reader_rows: dict[int, tuple[list[str], set[str]]] = {}
     rows: list[ImportRow] = []
     counts = dict.fromkeys(ImportRow.Action.values, 0)
     for row in parsed:
         action, merge_with = ImportRow.Action.CREATE, None
         reasons = list(row.problems)
-        fp = fingerprints.get(id(row), "")
         family_key = row.data.get("family_key") or ""
+        contacts = _contacts_of(row) if not reasons else []
+        duplicate = next((seen_contacts[c] for c in contacts if c in seen_contacts), None)
+        another_child = (
+            duplicate is not None
+            and bool(family_key)
+            and duplicate in reader_rows
+            and reader_rows[duplicate][0] == contacts
+            and family_key not in reader_rows[duplicate][1]
+        )
+        # The reader's further children are remembered under the contact and the family.
+        fp = (child_fingerprints if another_child else fingerprints).get(id(row), "")
         anchor = {"due_date": row.data.get("due_date"), "birth_date": row.data.get("birth_date")}
         if reasons:
             action = ImportRow.Action.REJECT
@@ -176,12 +196,10 @@ def analyse(batch_id: int, *, progress: Progress | None = None) -> ImportBatch:
             action = ImportRow.Action.ALREADY
             reasons.append(f"「{batch.source_name}」からすでに取り込んでいます")
         else:
-            contacts = _contacts_of(row)
-            duplicate = next((seen_contacts[c] for c in contacts if c in seen_contacts), None)
-            if duplicate:
+            if duplicate and not another_child:
                 action = ImportRow.Action.REJECT
                 reasons.append(f"{duplicate}行目と同じ連絡先です（ファイル内の重複）")
-            elif any(c in existing for c in contacts):
+            elif not duplicate and any(c in existing for c in contacts):
                 action = ImportRow.Action.REJECT
                 reasons.append("この連絡先はすでに登録されています（本人の登録を優先します）")
             elif family_key and (family_key in family_rows or family_key in families):
@@ -190,20 +208,32 @@ def analyse(batch_id: int, *, progress: Progress | None = None) -> ImportBatch:
                     action = ImportRow.Action.REJECT
                     reasons.append("同じ家族IDなのに出産予定日・生年月日が違います")
                 else:
-                    action = ImportRow.Action.MERGE
+                    action = ImportRow.Action.CHILD if another_child else ImportRow.Action.MERGE
                     merge_with = family_rows.get(family_key)
                     reasons.append(
                         f"{merge_with}行目の家族と同じお子さまをフォローします"
                         if merge_with
                         else "以前に取り込んだ家族と同じお子さまをフォローします"
                     )
+            elif another_child:
+                action = ImportRow.Action.CHILD
+            if action == ImportRow.Action.CHILD:
+                reasons.insert(0, f"{duplicate}行目の読者が、別のお子さまもフォローします")
+                reader_rows[duplicate][1].add(family_key)
+                row.data["reader_line"] = duplicate
+                row.data["new_child"] = merge_with is None and family_key not in families
             for contact in contacts:
                 seen_contacts.setdefault(contact, row.line)
-            if family_key and action == ImportRow.Action.CREATE:
+            if action in (ImportRow.Action.CREATE, ImportRow.Action.MERGE):
+                reader_rows[row.line] = (contacts, {family_key})
+            starts_family = action == ImportRow.Action.CREATE or (
+                action == ImportRow.Action.CHILD and row.data["new_child"]
+            )
+            if family_key and starts_family:
                 family_rows[family_key] = row.line
                 first_of_family[family_key] = row.data
         counts[action] += 1
-        keep = action in (ImportRow.Action.CREATE, ImportRow.Action.MERGE)
+        keep = action in (ImportRow.Action.CREATE, ImportRow.Action.MERGE, ImportRow.Action.CHILD)
         rows.append(
             ImportRow(
                 batch=batch,
@@ -231,7 +261,7 @@ def analyse(batch_id: int, *, progress: Progress | None = None) -> ImportBatch:
         total_rows=len(rows),
         rows_done=0,
         to_create=counts[ImportRow.Action.CREATE],
-        to_merge=counts[ImportRow.Action.MERGE],
+        to_merge=counts[ImportRow.Action.MERGE] + counts[ImportRow.Action.CHILD],
         already_imported=counts[ImportRow.Action.ALREADY],
         rejected=counts[ImportRow.Action.REJECT],
         analysed_at=clock.now(),
@@ -285,7 +315,7 @@ def run(batch_id: int, *, progress: Progress | None = None) -> ImportBatch:
     if batch.status != ImportBatch.Status.IMPORTING:
         return batch
     pending = batch.rows.filter(
-        action__in=[ImportRow.Action.CREATE, ImportRow.Action.MERGE],
+        action__in=[ImportRow.Action.CREATE, ImportRow.Action.MERGE, ImportRow.Action.CHILD],
         outcome=ImportRow.Outcome.PENDING,
     ).order_by("line")
     todo = pending.count()
@@ -359,10 +389,13 @@ def _write_chunk(batch: ImportBatch, rows: list[ImportRow]) -> None:
         return _contacts_of(ParsedRow(row.line, row.data))
 
     skipped_already = [row for row in rows if row.fingerprint in already]
+    # A further child's row finds its own reader registered: that is the point.
     skipped_taken = [
         row
         for row in rows
-        if row.fingerprint not in already and any(c in taken for c in contacts(row))
+        if row.fingerprint not in already
+        and row.action != ImportRow.Action.CHILD
+        and any(c in taken for c in contacts(row))
     ]
     _skip(skipped_already, "取り込みまでの間に、ほかの取り込みで登録されました")
     _skip(skipped_taken, "取り込みまでの間に、本人が登録しました")
@@ -372,7 +405,12 @@ def _write_chunk(batch: ImportBatch, rows: list[ImportRow]) -> None:
         return
 
     # Families: new ones are created here; merges join the child of their family's first row.
-    creating = [row for row in rows if row.action == ImportRow.Action.CREATE]
+    creating = [
+        row
+        for row in rows
+        if row.action == ImportRow.Action.CREATE
+        or (row.action == ImportRow.Action.CHILD and row.data.get("new_child"))
+    ]
     children = Child.objects.bulk_create(
         [
             Child(
@@ -401,7 +439,12 @@ def _write_chunk(batch: ImportBatch, rows: list[ImportRow]) -> None:
         .exclude(status__in=[Child.Status.EXPECTING, Child.Status.BORN])
         .values_list("pk", flat=True)
     )
-    merging = [row for row in rows if row.action == ImportRow.Action.MERGE]
+    merging = [
+        row
+        for row in rows
+        if row.action == ImportRow.Action.MERGE
+        or (row.action == ImportRow.Action.CHILD and not row.data.get("new_child"))
+    ]
     orphans = [
         row
         for row in merging
@@ -413,6 +456,8 @@ def _write_chunk(batch: ImportBatch, rows: list[ImportRow]) -> None:
         if row.line not in orphan_lines:
             child_of[row.line] = family_child[row.family_key]
     rows = [row for row in rows if row.line in child_of]
+    further_children = [row for row in rows if row.action == ImportRow.Action.CHILD]
+    rows = [row for row in rows if row.action != ImportRow.Action.CHILD]
 
     readers = Subscriber.objects.bulk_create(
         [
@@ -434,9 +479,25 @@ def _write_chunk(batch: ImportBatch, rows: list[ImportRow]) -> None:
             for row in rows
         ]
     )
-    _mark_imported(
-        [(row.pk, reader.pk, child_of[row.line]) for row, reader in zip(rows, readers, strict=True)]
+    triples = [
+        (row.pk, reader.pk, child_of[row.line]) for row, reader in zip(rows, readers, strict=True)
+    ]
+    reader_of_line = {row.line: reader.pk for row, reader in zip(rows, readers, strict=True)}
+    reader_of_line.update(
+        batch.rows.filter(
+            line__in={row.data["reader_line"] for row in further_children} - set(reader_of_line),
+            outcome=ImportRow.Outcome.IMPORTED,
+        ).values_list("line", "subscriber_id")
     )
+    orphans = [row for row in further_children if row.data["reader_line"] not in reader_of_line]
+    _skip(orphans, "この読者の最初の行を取り込めませんでした")
+    for row in further_children:
+        if row not in orphans:
+            rows.append(row)
+            triples.append((row.pk, reader_of_line[row.data["reader_line"]], child_of[row.line]))
+    if not triples:
+        return
+    _mark_imported(triples)
     # The rest is set-based, from the rows just marked: follows, fingerprints, welcomes.
     row_ids = [row.pk for row in rows]
     welcome_at = welcome_time(municipality, now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from delivery.compose import ExtraText, MessageKey
 from delivery.models import Delivery
@@ -88,11 +89,23 @@ MOVE_BODY = (
 )
 
 
+TO_EMAIL_SUBJECT = "{{ service_name }}をメールで受け取れます"
+TO_EMAIL_BODY = (
+    "{{ municipality }}の「{{ service_name }}」は、メールでもお届けできます。\n\n"
+    "下のリンクからメールアドレスを登録すると、今の登録（お子さまの時期やこれまでの記録）の"
+    "まま、次のメッセージからメールでお届けします。登録したアドレスに届く確認メールの"
+    "リンクを開くと切り替わります。\n\n"
+    "[メールでの受け取りに切り替える]({url})\n\n"
+    "このままLINEで受け取る場合は、何もする必要はありません。"
+    "このリンクはあなた専用です。ほかの人に転送しないでください。"
+)
+
+
 class ChannelMoveTexts:
     """The announcement: the same words for everyone, with each reader's own signed link."""
 
     def __init__(self) -> None:
-        self.moves: dict[int, object] = {}
+        self.moves: dict[int, Any] = {}
 
     def prepare(self, deliveries: Sequence[Delivery]) -> None:
         from .models import ChannelMove
@@ -110,7 +123,16 @@ class ChannelMoveTexts:
         move = self.moves[move_id]
         if move is None:
             return "移行の案内の記録がありません"
+        url = move_url(move, delivery.subscriber_id)
+        if move.direction == move.Direction.TO_EMAIL:
+            if delivery.subscriber.channel == "email":
+                return "すでにメールで受け取っています"
+            # The one LINE text that carries a personal link: the move cannot work without it.
+            body = TO_EMAIL_BODY.replace("{url}", url)
+            return ExtraText(
+                WelcomeText(TO_EMAIL_SUBJECT, body, "ja", "channel-move"), {"move": move_id}
+            )
         if delivery.subscriber.line_user_id:
             return "すでにLINEと連携済みです"
-        body = MOVE_BODY.replace("{url}", move_url(move, delivery.subscriber_id))
+        body = MOVE_BODY.replace("{url}", url)
         return ExtraText(WelcomeText(MOVE_SUBJECT, body, "ja", "channel-move"), {"move": move_id})

@@ -85,6 +85,7 @@ class ImportRow(models.Model):
     class Action(models.TextChoices):
         CREATE = "create", _("新しい家族として登録")
         MERGE = "merge", _("既存の家族に追加")
+        CHILD = "child", _("同じ読者にお子さまを追加")
         ALREADY = "already", _("取り込み済み（変更なし）")
         REJECT = "reject", _("取り込めません")
 
@@ -185,13 +186,21 @@ class ExportLog(models.Model):
 
 
 class ChannelMove(models.Model):
-    """Staff announced a move from email to LINE: each email reader got a personal link."""
+    """Staff announced a move between channels (email to LINE, or LINE to email): each reader on
+    the old channel got a personal link."""
+
+    class Direction(models.TextChoices):
+        TO_LINE = "to_line", _("メールからLINEへ")
+        TO_EMAIL = "to_email", _("LINEからメールへ")
 
     municipality = models.ForeignKey(
         "municipalities.Municipality", on_delete=models.PROTECT, related_name="channel_moves"
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    direction = models.CharField(
+        _("移行の向き"), max_length=8, choices=Direction, default=Direction.TO_LINE
     )
     invited = models.PositiveIntegerField(_("案内した読者"), default=0)
     created_at = models.DateTimeField(_("案内日時"), auto_now_add=True)
@@ -202,11 +211,19 @@ class ChannelMove(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.municipality_id} {self.created_at:%Y-%m-%d}"
+        return f"{self.get_direction_display()} {self.created_at:%Y-%m-%d}"
 
     @property
     def message_key(self) -> str:
         return f"move:{self.pk}"
+
+    @property
+    def from_channel(self) -> str:
+        return "line" if self.direction == self.Direction.TO_EMAIL else "email"
+
+    @property
+    def to_channel(self) -> str:
+        return "email" if self.direction == self.Direction.TO_EMAIL else "line"
 
 
 class LineLinkCode(models.Model):
@@ -225,6 +242,33 @@ class LineLinkCode(models.Model):
         verbose_name_plural = _("LINE連携コード")
         constraints = [
             models.UniqueConstraint(fields=["move", "subscriber"], name="one_code_per_reader_move")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.move_id}:{self.subscriber_id}"
+
+
+class EmailMoveRequest(models.Model):
+    """A LINE reader asked to receive by email at ``email``; it counts once they confirm it by the
+    link sent to that address. A new address replaces the old one (and its link)."""
+
+    move = models.ForeignKey(ChannelMove, on_delete=models.CASCADE, related_name="email_requests")
+    subscriber = models.ForeignKey(
+        "subscribers.Subscriber", on_delete=models.CASCADE, related_name="+"
+    )
+    email = models.EmailField(_("メールアドレス"))
+    # Changes with every new address, so that only the newest confirmation link works.
+    nonce = models.CharField(max_length=32)
+    requested_at = models.DateTimeField(_("申し込み日時"))
+    confirmed_at = models.DateTimeField(_("切り替え日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("メールへの切り替えの申し込み")
+        verbose_name_plural = _("メールへの切り替えの申し込み")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["move", "subscriber"], name="one_email_request_per_reader_move"
+            )
         ]
 
     def __str__(self) -> str:

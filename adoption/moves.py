@@ -1,9 +1,11 @@
-"""Moving readers from email to LINE without losing their family, stage or history.
+"""Moving readers between email and LINE without losing their family, stage or history.
 
-Staff announce the move; every email reader gets one message with a personal, signed link. The
-page behind it shows the LINE account to add and a short code; sending that code in the LINE
-chat binds the LINE account to the same reader (the same webhook that answers follows), and
-from then on their messages come by LINE.
+Staff announce a move; every reader on the old channel gets one message with a personal, signed
+link. Email to LINE: the page behind the link shows the LINE account to add and a short code;
+sending that code in the LINE chat binds the LINE account to the same reader (the same webhook
+that answers follows). LINE to email: the page asks for an email address, and the link mailed to
+that address confirms it. Either way only the channel changes, and messages already queued go
+out on the new one, never twice.
 """
 
 from __future__ import annotations
@@ -11,19 +13,24 @@ from __future__ import annotations
 import datetime
 import logging
 import secrets
+import unicodedata
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 
 from delivery.models import Delivery
+from delivery.services import move_queued_to_channel
 from kizuna import clock
 from municipalities.models import Municipality
-from subscribers import links
+from subscribers import emails, links
 from subscribers.models import Subscriber
-from subscribers.tokens import Purpose, make_token
+from subscribers.services import normalize_email
+from subscribers.tokens import Purpose, TokenError, make_token, read_token
 
-from .models import ChannelMove, LineLinkCode
+from .models import ChannelMove, EmailMoveRequest, LineLinkCode
 
 logger = logging.getLogger(__name__)
 
@@ -44,22 +51,39 @@ def email_readers(municipality: Municipality):
     )
 
 
+def line_readers(municipality: Municipality):
+    """Readers receiving by LINE (LINE can still reach them)."""
+    return Subscriber.objects.reachable().for_municipality(municipality).filter(channel="line")
+
+
+def readers_to_invite(municipality: Municipality, direction: str):
+    if direction == ChannelMove.Direction.TO_EMAIL:
+        return line_readers(municipality)
+    return email_readers(municipality)
+
+
 @transaction.atomic
-def announce(municipality: Municipality, *, by) -> ChannelMove:
-    """One message with a personal link to each email reader, through the delivery engine."""
-    if not municipality.line_enabled or not municipality.line_friend_url:
+def announce(
+    municipality: Municipality, *, by, direction: str = ChannelMove.Direction.TO_LINE
+) -> ChannelMove:
+    """One message with a personal link to each reader on the old channel, through delivery."""
+    if direction not in ChannelMove.Direction.values:
+        raise MoveRefused("移行の向きが正しくありません。")
+    if direction == ChannelMove.Direction.TO_LINE and (
+        not municipality.line_enabled or not municipality.line_friend_url
+    ):
         raise MoveRefused(
             "LINE配信が有効で、LINE友だち追加URLが設定されている自治体だけが案内できます。"
         )
-    move = ChannelMove.objects.create(municipality=municipality, created_by=by)
+    move = ChannelMove.objects.create(municipality=municipality, created_by=by, direction=direction)
     now = clock.now()
-    readers = list(email_readers(municipality).values_list("pk", flat=True))
+    readers = list(readers_to_invite(municipality, direction).values_list("pk", flat=True))
     Delivery.objects.bulk_create(
         [
             Delivery(
                 municipality=municipality,
                 subscriber_id=reader,
-                channel="email",
+                channel=move.from_channel,
                 message_key=move.message_key,
                 due_on=clock.today(),
                 next_attempt_at=now,
@@ -70,13 +94,18 @@ def announce(municipality: Municipality, *, by) -> ChannelMove:
     )
     move.invited = len(readers)
     move.save(update_fields=["invited"])
-    logger.info("channel move %s announced to %d readers", move.pk, len(readers))
+    logger.info("channel move %s (%s) announced to %d readers", move.pk, direction, len(readers))
     return move
 
 
 def move_url(move: ChannelMove, subscriber_id: int) -> str:
     token = make_token(Purpose.CHANNEL_MOVE, s=subscriber_id, m=move.pk)
-    return links.absolute(reverse("moves:move_to_line", args=[token]))
+    name = (
+        "moves:move_to_email"
+        if move.direction == ChannelMove.Direction.TO_EMAIL
+        else "moves:move_to_line"
+    )
+    return links.absolute(reverse(name, args=[token]))
 
 
 def code_for(move: ChannelMove, subscriber: Subscriber) -> LineLinkCode:
@@ -104,8 +133,6 @@ def code_for(move: ChannelMove, subscriber: Subscriber) -> LineLinkCode:
 
 def normalise_code(text: str) -> str | None:
     """``abcd efgh``, ``ABCD-EFGH`` or ``ＡＢＣＤ－ＥＦＧＨ`` → ``ABCD-EFGH``; None if not a code."""
-    import unicodedata
-
     letters = "".join(ch for ch in unicodedata.normalize("NFKC", text).upper() if ch.isalnum())
     if len(letters) != 8 or any(ch not in CODE_ALPHABET for ch in letters):
         return None
@@ -161,9 +188,7 @@ def bind_line_account(municipality: Municipality, line_user_id: str, code_text: 
         ]
     )
     # Messages already queued go out on the new channel, as when a reader changes it themselves.
-    Delivery.objects.filter(
-        subscriber=reader, status=Delivery.Status.PLANNED, sent_at__isnull=True
-    ).exclude(message_key=link.move.message_key).update(channel="line")
+    move_queued_to_channel(reader.pk, "line", keep_keys=[link.move.message_key])
     link.used_at = clock.now()
     link.save(update_fields=["used_at"])
     logger.info("reader %s moved to LINE (move %s)", reader.pk, link.move_id)
@@ -173,17 +198,152 @@ def bind_line_account(municipality: Municipality, line_user_id: str, code_text: 
     )
 
 
+ADDRESS_TAKEN = (
+    "このメールアドレスは、すでに別の登録で使われています。ほかのメールアドレスを入力してください。"
+)
+
+
+def _address_taken(reader: Subscriber, address: str) -> bool:
+    return (
+        Subscriber.objects.filter(
+            municipality_id=reader.municipality_id, email__iexact=address, erased_at__isnull=True
+        )
+        .exclude(pk=reader.pk)
+        .exists()
+    )
+
+
+def check_email_move(move: ChannelMove, reader: Subscriber) -> None:
+    """Raise MoveRefused unless ``reader`` may use ``move`` to switch to email."""
+    if (
+        move.direction != ChannelMove.Direction.TO_EMAIL
+        or move.municipality_id != reader.municipality_id
+        or reader.erased_at is not None
+    ):
+        raise MoveRefused("このリンクは使えません。")
+    if not reader.is_active:
+        raise MoveRefused("この登録は配信を停止しています。もう一度ご登録ください。")
+
+
+@transaction.atomic
+def request_email(move: ChannelMove, reader: Subscriber, address: str) -> EmailMoveRequest:
+    """The LINE reader gave an address: keep it and mail it a confirmation link.
+
+    Nothing changes for the reader until that link is opened; a new address replaces the
+    previous one, whose link stops working.
+    """
+    reader = Subscriber.objects.select_for_update().get(pk=reader.pk)
+    check_email_move(move, reader)
+    address = normalize_email(address)
+    try:
+        validate_email(address)
+    except ValidationError as error:
+        raise MoveRefused("メールアドレスの形式が正しくありません。") from error
+    if reader.channel == "email" and (reader.email or "").lower() == address:
+        raise MoveRefused("このメールアドレスで、すでにメールでお届けしています。")
+    if _address_taken(reader, address):
+        raise MoveRefused(ADDRESS_TAKEN)
+    request, _ = EmailMoveRequest.objects.update_or_create(
+        move=move,
+        subscriber=reader,
+        defaults={
+            "email": address,
+            "nonce": secrets.token_hex(16),
+            "requested_at": clock.now(),
+            "confirmed_at": None,
+        },
+    )
+    url = links.absolute(
+        reverse(
+            "moves:confirm_email",
+            args=[make_token(Purpose.EMAIL_MOVE, r=request.pk, n=request.nonce)],
+        )
+    )
+    transaction.on_commit(lambda: emails.send_address_confirmation(reader, address, url))
+    logger.info("reader %s asked to move to email (move %s)", reader.pk, move.pk)
+    return request
+
+
+def email_request_from_token(token: str) -> EmailMoveRequest:
+    """The request a confirmation link stands for; TokenError if the link is bad or replaced."""
+    payload = read_token(Purpose.EMAIL_MOVE, token)
+    request = (
+        EmailMoveRequest.objects.select_related("move", "subscriber__municipality")
+        .filter(pk=payload.get("r"))
+        .first()
+    )
+    if request is None or not secrets.compare_digest(request.nonce, str(payload.get("n", ""))):
+        raise TokenError(expired=False)
+    return request
+
+
+@transaction.atomic
+def confirm_email(request_id: int) -> Subscriber:
+    """The reader opened the link mailed to the address: from now on they receive by email.
+
+    The same reader keeps their family, stage, history and consent record; messages already
+    queued on LINE go out by email instead, none twice. Safe to repeat.
+    """
+    request = EmailMoveRequest.objects.select_for_update().select_related("move").get(pk=request_id)
+    reader = Subscriber.objects.select_for_update().get(pk=request.subscriber_id)
+    check_email_move(request.move, reader)
+    if request.confirmed_at is not None and reader.channel == "email":
+        return reader
+    if _address_taken(reader, request.email):
+        raise MoveRefused(ADDRESS_TAKEN)
+    reader.email = request.email
+    reader.channel = "email"
+    reader.channel_stopped_at = None
+    reader.channel_stop_reason = ""
+    try:
+        with transaction.atomic():
+            reader.save(
+                update_fields=[
+                    "email",
+                    "channel",
+                    "channel_stopped_at",
+                    "channel_stop_reason",
+                    "updated_at",
+                ]
+            )
+    except IntegrityError as error:  # another registration took the address just now
+        raise MoveRefused(ADDRESS_TAKEN) from error
+    move_queued_to_channel(reader.pk, "email", keep_keys=[request.move.message_key])
+    request.confirmed_at = clock.now()
+    request.save(update_fields=["confirmed_at"])
+    logger.info("reader %s moved to email (move %s)", reader.pk, request.move_id)
+    return reader
+
+
 def dashboard(municipality: Municipality) -> dict:
-    """How many readers are on each channel, and how many each announcement moved."""
+    """How many readers are on each channel, and how many each announcement moved, both ways."""
     readers = Subscriber.objects.reachable().for_municipality(municipality)
     channels = dict(readers.values_list("channel").annotate(count=Count("id")))
-    moves = ChannelMove.objects.filter(municipality=municipality).annotate(
-        opened=Count("codes"),
-        moved=Count("codes", filter=Q(codes__used_at__isnull=False)),
+    moves = list(
+        ChannelMove.objects.filter(municipality=municipality)
+        .select_related("created_by")
+        .annotate(
+            codes_made=Count("codes", distinct=True),
+            codes_used=Count("codes", filter=Q(codes__used_at__isnull=False), distinct=True),
+            addresses_given=Count("email_requests", distinct=True),
+            addresses_confirmed=Count(
+                "email_requests",
+                filter=Q(email_requests__confirmed_at__isnull=False),
+                distinct=True,
+            ),
+        )
     )
+    for move in moves:
+        to_email = move.direction == ChannelMove.Direction.TO_EMAIL
+        move.opened = move.addresses_given if to_email else move.codes_made
+        move.moved = move.addresses_confirmed if to_email else move.codes_used
+    moved_to_line = sum(m.moved for m in moves if m.direction == ChannelMove.Direction.TO_LINE)
+    moved_to_email = sum(m.moved for m in moves if m.direction == ChannelMove.Direction.TO_EMAIL)
     return {
         "email": channels.get("email", 0),
         "line": channels.get("line", 0),
-        "moves": list(moves),
-        "moved": sum(move.moved for move in moves),
+        "moves": moves,
+        "moved_to_line": moved_to_line,
+        "moved_to_email": moved_to_email,
+        "moved": moved_to_line + moved_to_email,
     }

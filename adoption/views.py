@@ -23,7 +23,7 @@ from municipalities.access import readable_municipalities, roles_for_request
 
 from . import exports, flyer, imports, moves, tasks
 from .forms import FlyerForm, ImportUploadForm
-from .models import ExportLog, ImportBatch, ImportRow
+from .models import ChannelMove, ExportLog, ImportBatch, ImportRow
 
 logger = logging.getLogger(__name__)
 
@@ -203,15 +203,17 @@ def flyer_file(request: HttpRequest, municipality_pk: int, kind: str) -> HttpRes
 @staff_page
 @require_http_methods(["GET", "POST"])
 def channel_moves(request: HttpRequest, municipality_pk: int) -> HttpResponse:
-    """Announce a move from email to LINE, and see how many readers have moved."""
+    """Announce a move from email to LINE or back, and see how many readers have moved."""
     municipality = get_object_or_404(_editable(request), pk=municipality_pk)
     if request.method == "POST":
+        direction = request.POST.get("direction") or ChannelMove.Direction.TO_LINE
         try:
-            move = moves.announce(municipality, by=request.user)
+            move = moves.announce(municipality, by=request.user, direction=direction)
         except moves.MoveRefused as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"{move.invited}人にLINEへの切り替えの案内を送ります。")
+            where = "メール" if move.direction == ChannelMove.Direction.TO_EMAIL else "LINE"
+            messages.success(request, f"{move.invited}人に{where}への切り替えの案内を送ります。")
         return redirect("adoption:moves", municipality_pk=municipality.pk)
     return render(
         request,
@@ -222,5 +224,7 @@ def channel_moves(request: HttpRequest, municipality_pk: int) -> HttpResponse:
             municipality=municipality,
             board=moves.dashboard(municipality),
             candidates=moves.email_readers(municipality).count(),
+            line_candidates=moves.line_readers(municipality).count(),
+            Direction=ChannelMove.Direction,
         ),
     )

@@ -68,3 +68,28 @@ def cancel_pending(
         pending = pending.filter(message_key__startswith=key_prefix)
     pending = pending.exclude(message_key__in=list(keep_keys))
     return pending.update(status=Delivery.Status.SKIPPED, last_error=reason[:500])
+
+
+def move_queued_to_channel(
+    subscriber_id: int, channel: str, *, keep_keys: Iterable[str] = ()
+) -> int:
+    """A reader changed channel: messages queued on the old one go out on ``channel``.
+
+    A message the reader already has on ``channel`` (queued or sent) is not sent twice: its copy
+    on the old channel is skipped instead, which also keeps the unique key intact. Returns how
+    many deliveries moved.
+    """
+    queued = (
+        Delivery.objects.filter(
+            subscriber_id=subscriber_id, status=Delivery.Status.PLANNED, sent_at__isnull=True
+        )
+        .exclude(channel=channel)
+        .exclude(message_key__in=list(keep_keys))
+    )
+    on_new_channel = Delivery.objects.filter(subscriber_id=subscriber_id, channel=channel).values(
+        "message_key"
+    )
+    queued.filter(message_key__in=on_new_channel).update(
+        status=Delivery.Status.SKIPPED, last_error="新しい配信方法で同じメッセージがあるため"
+    )
+    return queued.exclude(message_key__in=on_new_channel).update(channel=channel)

@@ -69,6 +69,7 @@ def load_demo() -> tuple[Municipality, DemoLogin]:
     from surveys.demo import ensure_demo_surveys
 
     ensure_demo_surveys(municipality)
+    _ensure_adoption(municipality, get_user_model().objects.get(username=DEMO_ADMIN))
     return municipality, login
 
 
@@ -121,3 +122,74 @@ def _ensure_families(municipality: Municipality) -> None:
             confirmed_at=now,
         )
         Subscription.objects.create(subscriber=subscriber, child=child)
+
+
+DEMO_EDITOR = "demo-editor"
+DEMO_IMPORT_FILE = "aoba-mail-readers.csv"
+SENT_NOTICE_TITLE = "【デモ】台風の接近に伴う乳幼児健診の中止"
+DRAFT_NOTICE_TITLE = "【デモ】断水のお知らせと給水所の場所"
+
+
+def _demo_import_file() -> bytes:
+    today = clock.today()
+    due = (today + datetime.timedelta(days=100)).isoformat()
+    born = (today - datetime.timedelta(days=200)).isoformat()
+    consent = (today - datetime.timedelta(days=300)).isoformat()
+    rows = [
+        "メールアドレス,続柄,ニックネーム,出産予定日,生年月日,同意日,配信方法,家族ID",
+        f"kaede@demo.example.jp,本人,かえで,{due},,{consent},メール,A1",
+        f"kaede-partner@demo.example.jp,夫,しゅん,{due},,{consent},メール,A1",
+        f"nagi@demo.example.jp,本人,なぎ,,{born},{consent},メール,A2",
+    ]
+    return ("\r\n".join(rows) + "\r\n").encode("utf-8")
+
+
+def _ensure_adoption(municipality: Municipality, admin) -> None:
+    """A finished import with its readers, an urgent notice sent and one awaiting approval."""
+    # Imported here: adoption and urgent notices build on municipalities.
+    from adoption import imports
+    from adoption.models import ImportBatch
+    from urgent_notices import services as urgent
+    from urgent_notices.models import UrgentNotice
+
+    from .models import StaffMembership
+
+    editor, created = get_user_model().objects.get_or_create(
+        username=DEMO_EDITOR, defaults={"email": "editor@demo.example.jp", "is_staff": True}
+    )
+    if created:
+        editor.set_unusable_password()
+        editor.save(update_fields=["password"])
+    StaffMembership.objects.get_or_create(
+        user=editor, municipality=municipality, defaults={"role": "editor"}
+    )
+    if not ImportBatch.objects.filter(municipality=municipality, file_name=DEMO_IMPORT_FILE):
+        batch = imports.start(
+            municipality,
+            raw=_demo_import_file(),
+            file_name=DEMO_IMPORT_FILE,
+            source_name="あおば子育てメール",
+            by=editor,
+        )
+        imports.analyse(batch.pk)
+        imports.confirm(batch.pk, by=admin)
+        imports.run(batch.pk)
+    notices = UrgentNotice.objects.filter(municipality=municipality)
+    if not notices.filter(title=SENT_NOTICE_TITLE).exists():
+        notice = UrgentNotice.objects.create(
+            municipality=municipality,
+            created_by=editor,
+            title=SENT_NOTICE_TITLE,
+            body="{{ nickname }}さん、台風の接近に伴い、明日の乳幼児健診は中止します。"
+            "日程は改めてお知らせします。",
+        )
+        urgent.submit(notice.pk, by=editor)
+        urgent.approve(notice.pk, by=admin)
+    if not notices.filter(title=DRAFT_NOTICE_TITLE).exists():
+        notice = UrgentNotice.objects.create(
+            municipality=municipality,
+            created_by=editor,
+            title=DRAFT_NOTICE_TITLE,
+            body="市内の一部で断水しています。給水所は市役所と各地区センターです。",
+        )
+        urgent.submit(notice.pk, by=editor)

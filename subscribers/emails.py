@@ -13,7 +13,7 @@ from .models import Child, Subscriber
 logger = logging.getLogger(__name__)
 
 
-def _send(subscriber: Subscriber, template: str, context: dict) -> None:
+def _send(subscriber: Subscriber, template: str, context: dict, *, to: str = "") -> None:
     municipality = subscriber.municipality
     context = {"subscriber": subscriber, "municipality": municipality, **context}
     with translation.override(subscriber.language):
@@ -24,7 +24,7 @@ def _send(subscriber: Subscriber, template: str, context: dict) -> None:
         subject=subject,
         body=text,
         from_email=formataddr((municipality.sender_name, municipality.sender_email)),
-        to=[subscriber.email],
+        to=[to or subscriber.email],
     )
     message.attach_alternative(html, "text/html")
     message.send()
@@ -39,3 +39,8 @@ def send_confirmation(subscriber: Subscriber, child: Child) -> None:
 def send_manage_link(subscriber: Subscriber) -> None:
     """For a reader who is already registered, or who asked for a fresh link."""
     _send(subscriber, "manage", {"url": links.manage_url(subscriber)})
+
+
+def send_address_confirmation(subscriber: Subscriber, address: str, url: str) -> None:
+    """A LINE reader moving to email: the link that proves ``address`` is theirs."""
+    _send(subscriber, "confirm_address", {"url": url, "address": address}, to=address)

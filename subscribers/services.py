@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from delivery.models import Delivery
-from delivery.services import cancel_pending, plan_event_message
+from delivery.services import cancel_pending, move_queued_to_channel, plan_event_message
 from kizuna import clock
 from municipalities.models import Municipality
 
@@ -258,9 +258,7 @@ def update_settings(
     if channel != subscriber.channel:
         subscriber.channel = channel
         # Messages already queued go out on the new channel, not the old one.
-        Delivery.objects.filter(
-            subscriber=subscriber, status=Delivery.Status.PLANNED, sent_at__isnull=True
-        ).update(channel=channel)
+        move_queued_to_channel(subscriber.pk, channel)
     subscriber.save(update_fields=["nickname", "language", "channel", "updated_at"])
     return subscriber
 

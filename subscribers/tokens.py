@@ -15,6 +15,7 @@ class Purpose(StrEnum):
     LINE_SIGNUP = "line-signup"
     SURVEY = "survey"
     CHANNEL_MOVE = "channel-move"
+    EMAIL_MOVE = "email-move"  # confirms the address a LINE reader gave to move to email
 
 
 # A confirmation link is short-lived; an unsubscribe link must keep working in old messages.
@@ -28,6 +29,7 @@ MAX_AGE = {
     # the survey page itself refuses answers once the survey has closed.
     Purpose.SURVEY: timedelta(days=367),
     Purpose.CHANNEL_MOVE: timedelta(days=30),
+    Purpose.EMAIL_MOVE: timedelta(days=3),
 }
 
 

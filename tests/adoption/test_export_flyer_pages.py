@@ -94,6 +94,53 @@ def test_export_then_import_elsewhere_gives_the_same_families(municipality, afte
     )
 
 
+def test_a_reader_following_two_children_comes_back_as_one_reader_with_both(
+    municipality, afternoon
+):
+    older = family(municipality, birth=datetime.date(2025, 12, 1), nickname="はな")
+    mother = older.subscriber
+    younger = SubscriptionFactory(
+        subscriber=mother, child__municipality=municipality, child__due_date=due_for(20)
+    ).child
+    partner = SubscriptionFactory(
+        subscriber__municipality=municipality,
+        subscriber__relationship="partner",
+        subscriber__confirmed_at=clock.now(),
+        child=younger,
+    ).subscriber
+    data, count = exports.readers_csv(municipality)
+    assert count == 3  # the mother on two rows, one per child
+    assert data.decode("utf-8-sig").count(mother.email) == 2
+
+    elsewhere = MunicipalityFactory()
+    batch = imports.analyse(
+        imports.start(elsewhere, raw=data, file_name="export.csv", source_name="江東区").pk
+    )
+    assert (batch.to_create, batch.to_merge, batch.rejected) == (1, 2, 0)
+    assert batch.rows.filter(action="child").count() == 1
+    imports.confirm(batch.pk)
+    batch = imports.run(batch.pk)
+    assert (batch.imported, batch.skipped_at_import) == (3, 0)
+
+    moved = Subscriber.objects.get(municipality=elsewhere, email=mother.email)
+    assert Subscriber.objects.filter(municipality=elsewhere).count() == 2
+    assert {(c.birth_date, c.due_date) for c in moved.children.all()} == {
+        (older.child.birth_date, None),
+        (None, younger.due_date),
+    }
+    moved_partner = Subscriber.objects.get(municipality=elsewhere, email=partner.email)
+    assert list(moved_partner.children.all()) == [moved.children.get(due_date=younger.due_date)]
+    assert moved.deliveries.filter(message_key=batch.message_key).count() == 1  # one welcome
+
+    # Exported again from there, the file is the same families; uploaded again, nothing new.
+    again, _ = exports.readers_csv(elsewhere)
+    assert again.decode("utf-8-sig").count(mother.email) == 2
+    repeat = imports.analyse(
+        imports.start(elsewhere, raw=data, file_name="export.csv", source_name="江東区").pk
+    )
+    assert (repeat.already_imported, repeat.to_create, repeat.to_merge) == (3, 0, 0)
+
+
 def test_export_is_for_the_municipalitys_editors_only_and_logged(municipality, staff, afternoon):
     family(municipality, due=due_for(20))
     url = reverse("adoption:export", args=[municipality.pk])

@@ -113,6 +113,9 @@ def test_the_embedded_default_plans_and_sends_on_sqlite(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    # The demo's pregnancy at 20w0d (mother and partner) and its baby on day 3.
-    assert "送信: 3 件" in result.stdout
+    # The demo's pregnancy at 20w0d (mother and partner) and its baby on day 3, and the demo's
+    # urgent notice (approved and queued by load_demo) to each of its ten readers.
+    assert "計画: 3 件" in result.stdout
     assert "妊娠20週" in result.stdout
+    assert result.stdout.count("台風の接近に伴い") == 10 * 2  # plain text and HTML
+    assert "失敗: 0 件" in result.stdout

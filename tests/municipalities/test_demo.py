@@ -2,9 +2,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
+from adoption.models import ImportBatch
+from delivery.models import Delivery
 from municipalities.models import Municipality
 from subscribers.models import Child, Subscriber
 from surveys.models import Answer, Response, Survey
+from urgent_notices.models import UrgentNotice
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +23,9 @@ def test_demo_data_is_idempotent_and_prints_the_login(capsys, tmp_path, settings
         Survey.objects.count(),
         Response.objects.count(),
         Answer.objects.count(),
+        ImportBatch.objects.count(),
+        UrgentNotice.objects.count(),
+        Delivery.objects.count(),
     )
     call_command("load_demo")
     second = capsys.readouterr().out
@@ -32,6 +38,9 @@ def test_demo_data_is_idempotent_and_prints_the_login(capsys, tmp_path, settings
         Survey.objects.count(),
         Response.objects.count(),
         Answer.objects.count(),
+        ImportBatch.objects.count(),
+        UrgentNotice.objects.count(),
+        Delivery.objects.count(),
     ) == counts
     # This year's survey is open and answered; last year's is closed and published.
     assert counts[3:5] == (2, 12)
@@ -44,3 +53,16 @@ def test_demo_data_is_idempotent_and_prints_the_login(capsys, tmp_path, settings
     hana = Subscriber.objects.get(email="hana@demo.example.jp")
     partner = Subscriber.objects.get(email="hana-partner@demo.example.jp")
     assert list(hana.children.all()) == list(partner.children.all())
+
+    # Adoption: a finished import with its readers; one urgent notice sent, one awaiting approval.
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.imported) == ("done", 3)
+    imported = Subscriber.objects.filter(source="import")
+    assert imported.count() == 3
+    assert Subscriber.objects.get(email="kaede-partner@demo.example.jp").children.get() == (
+        Subscriber.objects.get(email="kaede@demo.example.jp").children.get()
+    )
+    assert sorted(UrgentNotice.objects.values_list("status", flat=True)) == ["pending", "sent"]
+    sent = UrgentNotice.objects.get(status="sent")
+    assert sent.approved_by.username == "admin" and sent.recipients == Subscriber.objects.count()
+    assert Delivery.objects.filter(message_key=f"urgent:{sent.pk}").count() == sent.recipients

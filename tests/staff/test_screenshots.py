@@ -110,6 +110,10 @@ def koto(transactional_db):
     for month, count in ((6, 3), (7, 5), (8, 4), (9, 7), (10, 9), (11, 2)):
         with time_machine.travel(datetime(2026, month, 10, 12, tzinfo=TOKYO)):
             SubscriberFactory.create_batch(count, municipality=municipality)
+    # Signups from the flyer's tagged QR codes, for the overview's signups per tag.
+    for tag, count in (("boshitecho", 4), ("kenshin", 2)):
+        with time_machine.travel(datetime(2026, 10, 20, 12, tzinfo=TOKYO)):
+            SubscriberFactory.create_batch(count, municipality=municipality, signup_tag=tag)
     return municipality
 
 
