@@ -44,9 +44,14 @@ def test_staff_pages_allow_inline_styles_for_mail_previews_but_never_scripts(cli
 
 
 def test_production_settings_set_hsts_and_secure_cookies():
+    # Plain static storage: a fresh clone has no collectstatic manifest, and headers don't care.
     script = (
         "import django, json; django.setup();"
-        "from django.test import Client;"
+        "from django.conf import settings;"
+        "from django.test import Client, override_settings;"
+        "storages = {**settings.STORAGES, 'staticfiles': {'BACKEND':"
+        " 'django.contrib.staticfiles.storage.StaticFilesStorage'}};"
+        "override_settings(STORAGES=storages).enable();"
         "r = Client().get('/admin/login/', secure=True, HTTP_HOST='kizuna.example.jp');"
         "c = r.cookies['csrftoken'];"
         "print(json.dumps({'status': r.status_code, 'hsts': r.get('Strict-Transport-Security'),"
