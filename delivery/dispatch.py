@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 
 from kizuna import clock
 from municipalities.models import Municipality
@@ -36,7 +37,6 @@ from .senders.line import LineSender
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
-BACKOFF_BASE_SECONDS = 60
 BACKOFF_CAP_SECONDS = 6 * 3600
 
 
@@ -105,13 +105,19 @@ def backoff(attempts: int, retry_after: float | None = None) -> datetime.timedel
     """Exponential backoff with jitter, or what the provider asked for when it said."""
     if retry_after is not None:
         return datetime.timedelta(seconds=max(retry_after, 1))
-    seconds = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
+    base = settings.KIZUNA_RETRY_BACKOFF_SECONDS
+    seconds = min(base * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
     return datetime.timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # noqa: S311
 
 
 def senders_for(deliveries: list[Delivery]) -> dict[str, Sender]:
     slugs = {d.municipality_id: d.municipality.slug for d in deliveries}
-    return {"email": EmailSender(), "line": LineSender(slugs)}
+    return {"email": EmailSender(), "line": LineSender(slugs, remember_key=remember_retry_key)}
+
+
+def remember_retry_key(delivery_ids: list[int], key: str) -> None:
+    """Store the retry key of a LINE request about to leave, in its own short transaction."""
+    Delivery.objects.filter(pk__in=delivery_ids).update(retry_key=key)
 
 
 def send_claimed(
@@ -269,9 +275,13 @@ def dispatch(
 
 
 def due_count(now: datetime.datetime | None = None) -> int:
+    """What :func:`claim` could take now: due rows, and rows whose claim has run out."""
     now = now or clock.now()
     return (
-        Delivery.objects.filter(status=Delivery.Status.PLANNED, next_attempt_at__lte=now)
+        Delivery.objects.filter(
+            status__in=[Delivery.Status.PLANNED, Delivery.Status.SENDING], next_attempt_at__lte=now
+        )
+        .filter(Q(status=Delivery.Status.PLANNED) | Q(claimed_until__lt=now))
         .exclude(municipality__in=Municipality.objects.filter(paused=True))
         .count()
     )

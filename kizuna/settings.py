@@ -212,6 +212,8 @@ KIZUNA_CATCH_UP_DAYS = env.int("KIZUNA_CATCH_UP_DAYS", default=3)
 KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
 KIZUNA_CLAIM_LEASE_SECONDS = env.int("KIZUNA_CLAIM_LEASE_SECONDS", default=600)
 KIZUNA_DISPATCH_BATCH_SIZE = env.int("KIZUNA_DISPATCH_BATCH_SIZE", default=200)
+# First wait after a transient failure; it doubles with each attempt (with jitter, capped at 6 h).
+KIZUNA_RETRY_BACKOFF_SECONDS = env.float("KIZUNA_RETRY_BACKOFF_SECONDS", default=60.0)
 # Operations: what /healthz calls healthy, and where the dashboard links to Flower.
 KIZUNA_HEALTH_TIMEOUT_SECONDS = env.float("KIZUNA_HEALTH_TIMEOUT_SECONDS", default=1.0)
 KIZUNA_HEALTH_TICK_MAX_AGE_SECONDS = env.int("KIZUNA_HEALTH_TICK_MAX_AGE_SECONDS", default=300)
