@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q
 
 from kizuna import clock
 from municipalities.models import Municipality
@@ -71,11 +71,12 @@ def claim(
     if municipality_ids:
         narrow += f" AND d.municipality_id IN ({', '.join(['%s'] * len(municipality_ids))})"
         narrow_params += list(municipality_ids)
+    # A LINE request that got no answer must go again whole, under its retry key: the rows
+    # that shared it come along even if this batch is full or their retry is not yet due.
+    companion_lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     sql = f"""
-        UPDATE delivery_delivery SET status = 'sending', claimed_until = %s, claimed_by = %s,
-               attempts = attempts + 1
-        WHERE id IN (
-            SELECT d.id FROM delivery_delivery d
+        WITH picked AS (
+            SELECT d.id, d.retry_key FROM delivery_delivery d
             WHERE d.status IN ('planned', 'sending') AND d.next_attempt_at <= %s
               AND (d.status = 'planned' OR d.claimed_until < %s)
               AND d.municipality_id NOT IN (
@@ -84,13 +85,62 @@ def claim(
             ORDER BY d.next_attempt_at, d.due_on, d.id
             LIMIT %s
             {lock}
+        ), companions AS (
+            SELECT g.id FROM delivery_delivery g
+            WHERE g.retry_key IN (SELECT p.retry_key FROM picked p)
+              AND g.status IN ('planned', 'sending')
+              AND (g.status = 'planned' OR g.claimed_until < %s)
+            {companion_lock}
         )
+        UPDATE delivery_delivery SET status = 'sending', claimed_until = %s, claimed_by = %s,
+               attempts = attempts + 1
+        WHERE id IN (SELECT id FROM picked UNION SELECT id FROM companions)
         RETURNING id
     """  # noqa: S608 (only fixed clauses and placeholders are interpolated)
     with transaction.atomic(), connection.cursor() as cursor:
         at = connection.ops.adapt_datetimefield_value
-        cursor.execute(sql, [at(now + lease()), WORKER, at(now), at(now), *narrow_params, limit])
+        cursor.execute(
+            sql,
+            [at(now), at(now), *narrow_params, limit, at(now), at(now + lease()), WORKER],
+        )
         return sorted(row[0] for row in cursor.fetchall())
+
+
+def _incomplete_requests(deliveries: list[Delivery]) -> set:
+    """Retry keys of which this batch holds only some of the unsent rows.
+
+    Sending part of such a request under its key would be wrong either way: if LINE had taken
+    the request, the key is spent and the rest would be counted as sent; if not, the first part
+    spends it and the rest is lost. So those rows wait until one batch holds them all.
+    """
+    held = Counter(d.retry_key for d in deliveries if d.retry_key is not None)
+    if not held:
+        return set()
+    unsent = Counter(
+        dict(
+            Delivery.objects.filter(
+                retry_key__in=list(held),
+                status__in=[Delivery.Status.PLANNED, Delivery.Status.SENDING],
+            )
+            .values("retry_key")
+            .annotate(rows=Count("pk"))
+            .values_list("retry_key", "rows")
+        )
+    )
+    return {key for key, rows in held.items() if unsent[key] > rows}
+
+
+def _put_back(deliveries: list[Delivery]) -> None:
+    """Release rows without counting it as an attempt; they are due again in a moment."""
+    Delivery.objects.filter(
+        pk__in=[d.pk for d in deliveries], status=Delivery.Status.SENDING
+    ).update(
+        status=Delivery.Status.PLANNED,
+        claimed_until=None,
+        claimed_by="",
+        attempts=F("attempts") - 1,
+        next_attempt_at=clock.now() + datetime.timedelta(seconds=1),
+    )
 
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
@@ -129,6 +179,10 @@ def send_claimed(
         .select_related("subscriber", "child", "municipality")
         .order_by("due_on", "pk")
     )
+    incomplete = _incomplete_requests(deliveries)
+    if incomplete:
+        _put_back([d for d in deliveries if d.retry_key in incomplete])
+        deliveries = [d for d in deliveries if d.retry_key not in incomplete]
     if not deliveries:
         return Counter()
     senders = senders or senders_for(deliveries)
@@ -173,6 +227,7 @@ def record(
     now = clock.now()
     groups: dict[tuple, list[int]] = defaultdict(list)
     stopped: list[Result] = []
+    waits: dict[tuple, datetime.timedelta] = {}  # one wait per request: its rows retry together
     for result in results:
         delivery_id = result.delivery_id
         if result.outcome == Outcome.SENT:
@@ -188,7 +243,10 @@ def record(
                 "birthday_message_id": parts.birthday_message_id,
             }
         elif result.outcome == Outcome.RETRY and deliveries[delivery_id].attempts < MAX_ATTEMPTS:
-            wait = backoff(deliveries[delivery_id].attempts, result.retry_after)
+            attempts = deliveries[delivery_id].attempts
+            wait = waits.setdefault(
+                (attempts, result.retry_after), backoff(attempts, result.retry_after)
+            )
             values = {
                 "status": Delivery.Status.PLANNED,
                 "last_error": result.error[:500],

@@ -151,6 +151,12 @@ class Delivery(models.Model):
                 condition=models.Q(status="failed"),
                 name="delivery_failed_reason_idx",
             ),
+            # The rows that shared an unanswered LINE request, claimed together (dispatch.claim).
+            models.Index(
+                fields=["retry_key"],
+                condition=models.Q(status__in=["planned", "sending"], retry_key__isnull=False),
+                name="delivery_unsent_retry_key_idx",
+            ),
             models.Index(
                 fields=["provider_message_id"],
                 condition=~models.Q(provider_message_id=""),

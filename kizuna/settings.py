@@ -160,6 +160,8 @@ ANYMAIL = {
     for key, value in env.ENVIRON.items()
     if key.startswith("ANYMAIL_")
 }
+if "REQUESTS_TIMEOUT" in ANYMAIL:  # seconds: requests wants a number, not the variable's text
+    ANYMAIL["REQUESTS_TIMEOUT"] = env.float("ANYMAIL_REQUESTS_TIMEOUT")
 
 LINE_API_BASE_URL = env.str("LINE_API_BASE_URL", default="https://api.line.me").rstrip("/")
 LINE_TIMEOUT_SECONDS = env.float("LINE_TIMEOUT_SECONDS", default=15.0)

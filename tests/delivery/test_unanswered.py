@@ -114,3 +114,37 @@ def test_a_batch_left_by_a_dead_worker_counts_as_due_once_its_lease_ran_out(
     dispatch.claim(3)  # and the worker dies
     assert dispatch.due_count() == 0
     assert dispatch.due_count(clock.now() + datetime.timedelta(seconds=61)) == 3
+
+
+def test_the_rows_of_an_unanswered_multicast_go_again_together_and_never_in_parts(
+    municipality, texts, line, morning, settings
+):
+    """A part sent alone would spend the key: LINE would then answer 409 for the rest."""
+    settings.KIZUNA_CLAIM_LEASE_SECONDS = 60
+    for n in range(2):
+        _line_family(municipality, n)
+    line.faults.plan = ["500"]  # LINE took nothing, but we cannot know that
+    planner.plan_day(clock.today(), [municipality])
+    assert dispatch.dispatch().outcomes == {"retry": 2}
+    first, second = Delivery.objects.order_by("pk")
+    assert first.retry_key == second.retry_key
+    assert first.next_attempt_at == second.next_attempt_at  # one wait per request
+
+    later = clock.now() + datetime.timedelta(hours=2)
+    with time_machine.travel(later):
+        # Another worker holds the second row (its lease still runs): the first waits for it.
+        Delivery.objects.filter(pk=second.pk).update(
+            status="sending", claimed_until=later + datetime.timedelta(seconds=30)
+        )
+        ids = dispatch.claim(10)
+        assert ids == [first.pk]
+        assert dispatch.send_claimed(ids) == {}
+        first.refresh_from_db()
+        assert (first.status, first.attempts) == ("planned", 1)
+        assert line.received == []
+
+    with time_machine.travel(later + datetime.timedelta(seconds=31)):
+        assert sorted(dispatch.claim(1)) == [first.pk, second.pk]  # a batch of one takes both
+        Delivery.objects.update(status="planned", claimed_until=None)
+        assert dispatch.dispatch().outcomes == {"sent": 2}
+    assert sorted(user for user, _ in line.received) == [line_user(0), line_user(1)]
