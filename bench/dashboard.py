@@ -87,11 +87,11 @@ def fill(rows: int, municipality_ids: list[int], today: datetime.date) -> float:
             INSERT INTO subscribers_subscriber (municipality_id, email, line_user_id, channel,
                 relationship, nickname, language, consent_at, consent_policy_version,
                 confirmed_at, created_at, updated_at, channel_stop_reason, source,
-                unsubscribe_reason)
+                unsubscribe_reason, signup_tag)
             SELECT %s + g %% %s, CASE WHEN g %% 3 = 0 THEN NULL ELSE 'r' || g || '@bench.example.jp' END,
                    CASE WHEN g %% 3 = 0 THEN 'U' || lpad(to_hex(g), 32, '0') END,
                    CASE WHEN g %% 3 = 0 THEN 'line' ELSE 'email' END,
-                   'self', '', 'ja', now(), '2026-04', now(), now(), now(), '', 'web', ''
+                   'self', '', 'ja', now(), '2026-04', now(), now(), now(), '', 'web', '', ''
             FROM generate_series(1, %s) g
             """,
             [first, last - first + 1, READERS],

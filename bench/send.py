@@ -98,13 +98,13 @@ def _prepare(families: int) -> int:
             """
             INSERT INTO subscribers_subscriber (municipality_id, email, line_user_id, channel, relationship,
                 nickname, language, source, consent_at, consent_policy_version, confirmed_at,
-                unsubscribe_reason, channel_stop_reason, created_at, updated_at)
+                unsubscribe_reason, channel_stop_reason, created_at, updated_at, signup_tag)
             SELECT %(m)s,
                    CASE WHEN i %% 2 = 0 THEN 'reader' || i || '@example.jp' END,
                    CASE WHEN i %% 2 = 1 THEN 'U' || lpad(to_hex(i), 32, '0') END,
                    CASE WHEN i %% 2 = 0 THEN 'email' ELSE 'line' END,
                    'self', CASE WHEN i %% 3 = 0 THEN 'はな' ELSE '' END, 'ja', 'signup',
-                   now() - interval '30 days', '2026-04', now() - interval '30 days', '', '', now(), now()
+                   now() - interval '30 days', '2026-04', now() - interval '30 days', '', '', now(), now(), ''
             FROM generate_series(1, %(n)s) AS i
             """,
             {"m": municipality.pk, "n": families},

@@ -25,6 +25,7 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 
+from .. import pacing
 from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
 
 MULTICAST_LIMIT = 500
@@ -82,10 +83,11 @@ class LineSender:
                 continue
             configuration = Configuration(host=settings.LINE_API_BASE_URL, access_token=token)
             with ApiClient(configuration) as client:
-                yield from self._send_group(MessagingApi(client), group)
+                slug = self._slugs[municipality_id]
+                yield from self._send_group(MessagingApi(client), group, slug)
 
     def _send_group(
-        self, api: MessagingApi, messages: list[OutgoingMessage]
+        self, api: MessagingApi, messages: list[OutgoingMessage], slug: str
     ) -> Iterator[list[Result]]:
         # A message whose earlier request got no answer goes again with that request's key
         # (never regrouped under a new one), so LINE answers 409 if it did accept it.
@@ -97,24 +99,27 @@ class LineSender:
             else:
                 fresh.append(message)
         for key, same in unanswered.items():
-            yield self._send_chunk(api, same[0].line_text, same, key)
+            yield self._send_chunk(api, same[0].line_text, same, key, slug)
         for text, same in _by_text_in_order(fresh):
             for start in range(0, len(same), MULTICAST_LIMIT):
-                yield self._send_fresh(api, text, same[start : start + MULTICAST_LIMIT])
+                yield self._send_fresh(api, text, same[start : start + MULTICAST_LIMIT], slug)
 
     def _send_fresh(
-        self, api: MessagingApi, text: str, chunk: list[OutgoingMessage]
+        self, api: MessagingApi, text: str, chunk: list[OutgoingMessage], slug: str
     ) -> list[Result]:
         ids = [m.delivery_id for m in chunk]
         key = retry_key(ids)
         # Stored before the request leaves: a worker killed after LINE took it resends the same.
         self._remember_key(ids, key)
-        return self._send_chunk(api, text, chunk, key)
+        return self._send_chunk(api, text, chunk, key, slug)
 
     def _send_chunk(
-        self, api: MessagingApi, text: str, chunk: list[OutgoingMessage], key: str
+        self, api: MessagingApi, text: str, chunk: list[OutgoingMessage], key: str, slug: str
     ) -> list[Result]:
         ids = [m.delivery_id for m in chunk]
+        endpoint = "push" if len(chunk) == 1 else "multicast"
+        account = pacing.line_account(slug, endpoint)
+        pacing.wait_for_slot(account, pacing.line_rate(endpoint))
         try:
             if len(chunk) == 1:
                 response = api.push_message(
@@ -135,7 +140,9 @@ class LineSender:
             if len(chunk) > 1 and error.status == 400:
                 # One bad user id fails a whole multicast (nothing was sent): find it by
                 # sending one by one.
-                return [r for m in chunk for r in self._send_fresh(api, text, [m])]
+                return [r for m in chunk for r in self._send_fresh(api, text, [m], slug)]
+            if error.status == 429:  # someone else shares the channel: everyone waits
+                pacing.hold_back(account, retry_after_seconds(error.headers) or 1.0)
             return [_result_for_error(m.delivery_id, error, key) for m in chunk]
         except (OSError, ValueError, urllib3.exceptions.HTTPError) as error:  # timeouts, resets
             return [
