@@ -207,10 +207,29 @@ def main() -> None:
         )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the planning process: {peak_mb:.0f} MB")
-    _goals(results, peak_mb)
+    daily_mb = _storage(results[-1]["deliveries"])
+    _goals(results, peak_mb, daily_mb)
 
 
-def _goals(results: list[dict], peak_mb: float) -> None:
+def _storage(deliveries_a_day: int) -> float:
+    """Bytes per delivery row as planned (heap, TOAST and every index), and a day's growth."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), pg_table_size('delivery_delivery'),"
+            " pg_indexes_size('delivery_delivery') FROM delivery_delivery"
+        )
+        rows, table_bytes, index_bytes = cursor.fetchone()
+    per_row = (table_bytes + index_bytes) / max(rows, 1)
+    daily_mb = per_row * deliveries_a_day / 1e6
+    print(
+        f"delivery rows as planned: {table_bytes / max(rows, 1):.0f} B/row in the table"
+        f" + {index_bytes / max(rows, 1):.0f} B/row in its indexes = {per_row:.0f} B/row"
+        f" ({rows:,} rows); a day of {deliveries_a_day:,} deliveries adds {daily_mb:.0f} MB"
+    )
+    return daily_mb
+
+
+def _goals(results: list[dict], peak_mb: float, daily_mb: float) -> None:
     """The national-scale goals, each with the figure measured above."""
     largest = results[-1]
     costs = [r["us_per_delivery"] for r in results]
@@ -231,6 +250,7 @@ def _goals(results: list[dict], peak_mb: float) -> None:
             f"{max(costs) / min(costs):.2f}",
         ),
         ("peak RSS ≤ 256 MB", peak_mb <= 256, f"{peak_mb:.0f} MB"),
+        ("a day's delivery rows ≤ 150 MB", daily_mb <= 150, f"{daily_mb:.0f} MB"),
     ]
     for r in results:
         if r["families"] == 100_000:
