@@ -214,6 +214,9 @@ KIZUNA_CATCH_UP_DAYS = env.int("KIZUNA_CATCH_UP_DAYS", default=3)
 KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
 KIZUNA_CLAIM_LEASE_SECONDS = env.int("KIZUNA_CLAIM_LEASE_SECONDS", default=600)
 KIZUNA_DISPATCH_BATCH_SIZE = env.int("KIZUNA_DISPATCH_BATCH_SIZE", default=200)
+# Sending tasks each tick starts at most (each sends until nothing is due): about the worker
+# processes of the deployment, so more machines need only this setting.
+KIZUNA_DISPATCHERS_PER_TICK = env.int("KIZUNA_DISPATCHERS_PER_TICK", default=4)
 # First wait after a transient failure; it doubles with each attempt (with jitter, capped at 6 h).
 KIZUNA_RETRY_BACKOFF_SECONDS = env.float("KIZUNA_RETRY_BACKOFF_SECONDS", default=60.0)
 # Requests per second every worker together keeps under: LINE allows 200 multicast and 2,000 push
