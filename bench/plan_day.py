@@ -84,8 +84,7 @@ def families(count: int, municipality: Municipality) -> None:
                 language, source, consent_at, consent_policy_version, confirmed_at, unsubscribe_reason,
                 channel_stop_reason, created_at, updated_at, signup_tag)
             SELECT %(m)s, 'reader' || i || '@example.jp', 'email', 'self', '', 'ja', 'signup',
-                   now() - interval '400 days', '2026-04', now() - interval '400 days', '', '', now(), now(),
-                   ''
+                   now() - interval '400 days', '2026-04', now() - interval '400 days', '', '', now(), now(), ''
             FROM generate_series(1, %(n)s) AS i
             """,
             {"m": municipality.pk, "n": count},
@@ -175,7 +174,7 @@ def run(size: int, stages: list[Stage], municipality: Municipality) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 2_600_000])
     arguments = parser.parse_args()
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -195,9 +194,11 @@ def main() -> None:
     print(f"{len(stages)} stages with messages; day {ON}; PostgreSQL {connection.pg_version}")
     header = f"{'families':>10} {'deliveries':>10} {'floor s':>8} {'plan s':>8} {'ratio':>6} {'µs/dlv':>7} {'re-plan s':>9} {'floor re-run s':>14} {'ratio':>6}"
     print(header)
+    results = []
     for size in arguments.sizes:
         print(f"  generating {size:,} families…", file=sys.stderr, flush=True)
         r = run(size, stages, municipality)
+        results.append(r)
         print(
             f"{r['families']:>10,} {r['deliveries']:>10,} {r['floor_s']:>8.2f} {r['plan_s']:>8.2f} "
             f"{r['ratio']:>6.2f} {r['us_per_delivery']:>7.1f} {r['replan_s']:>9.2f} "
@@ -206,6 +207,56 @@ def main() -> None:
         )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the planning process: {peak_mb:.0f} MB")
+    daily_mb = _storage(results[-1]["deliveries"])
+    _goals(results, peak_mb, daily_mb)
+
+
+def _storage(deliveries_a_day: int) -> float:
+    """Bytes per delivery row as planned (heap, TOAST and every index), and a day's growth."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), pg_table_size('delivery_delivery'),"
+            " pg_indexes_size('delivery_delivery') FROM delivery_delivery"
+        )
+        rows, table_bytes, index_bytes = cursor.fetchone()
+    per_row = (table_bytes + index_bytes) / max(rows, 1)
+    daily_mb = per_row * deliveries_a_day / 1e6
+    print(
+        f"delivery rows as planned: {table_bytes / max(rows, 1):.0f} B/row in the table"
+        f" + {index_bytes / max(rows, 1):.0f} B/row in its indexes = {per_row:.0f} B/row"
+        f" ({rows:,} rows); a day of {deliveries_a_day:,} deliveries adds {daily_mb:.0f} MB"
+    )
+    return daily_mb
+
+
+def _goals(results: list[dict], peak_mb: float, daily_mb: float) -> None:
+    """The national-scale goals, each with the figure measured above."""
+    largest = results[-1]
+    costs = [r["us_per_delivery"] for r in results]
+    goals = [
+        (
+            f"plan {largest['families']:,} families ≤ 2× floor",
+            largest["ratio"] <= 2,
+            f"{largest['ratio']:.2f}×",
+        ),
+        (
+            "re-plan of the same day ≤ 1.5× the floor's all-conflict re-run",
+            all(r["replan_ratio"] <= 1.5 for r in results),
+            ", ".join(f"{r['replan_ratio']:.2f}×" for r in results),
+        ),
+        (
+            "cost per delivery flat across sizes (largest/smallest µs ≤ 1.5)",
+            max(costs) / min(costs) <= 1.5,
+            f"{max(costs) / min(costs):.2f}",
+        ),
+        ("peak RSS ≤ 256 MB", peak_mb <= 256, f"{peak_mb:.0f} MB"),
+        ("a day's delivery rows ≤ 150 MB", daily_mb <= 150, f"{daily_mb:.0f} MB"),
+    ]
+    for r in results:
+        if r["families"] == 100_000:
+            goals.append(("100,000 families in ≤ 1 s", r["plan_s"] <= 1, f"{r['plan_s']:.2f} s"))
+    for name, met, figure in goals:
+        print(f"{'met' if met else 'NOT MET':>8}  {name}: {figure}")
 
 
 if __name__ == "__main__":

@@ -104,8 +104,7 @@ def _prepare(families: int) -> int:
                    CASE WHEN i %% 2 = 1 THEN 'U' || lpad(to_hex(i), 32, '0') END,
                    CASE WHEN i %% 2 = 0 THEN 'email' ELSE 'line' END,
                    'self', CASE WHEN i %% 3 = 0 THEN 'はな' ELSE '' END, 'ja', 'signup',
-                   now() - interval '30 days', '2026-04', now() - interval '30 days', '', '', now(), now(),
-                   ''
+                   now() - interval '30 days', '2026-04', now() - interval '30 days', '', '', now(), now(), ''
             FROM generate_series(1, %(n)s) AS i
             """,
             {"m": municipality.pk, "n": families},

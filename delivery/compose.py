@@ -7,7 +7,6 @@ is too far past is skipped here, whatever was planned before.
 from __future__ import annotations
 
 import datetime
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -103,10 +102,6 @@ def register_kind(kind: str, handler_factory: Callable[[], KindHandler]) -> None
     EXTRA_KINDS[kind] = handler_factory
 
 
-def retry_key(delivery_id: int) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"kizuna-delivery:{delivery_id}"))
-
-
 def message_id(delivery: Delivery) -> str:
     domain = delivery.municipality.sender_email.rpartition("@")[2] or "kizuna.invalid"
     return f"<kizuna-delivery-{delivery.pk}@{domain}>"
@@ -130,7 +125,7 @@ def _outgoing(
         sender_email=municipality.sender_email,
         headers=links.list_unsubscribe_headers(subscriber),
         message_id=message_id(delivery),
-        retry_key=retry_key(delivery.pk),
+        retry_key=str(delivery.retry_key or ""),
     )
 
 

@@ -8,7 +8,6 @@ lease runs out); the broker only carries "go and look", never what to send.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import json
 import logging
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, F, Q
 
 from kizuna import clock
 from municipalities.models import Municipality
@@ -36,7 +36,6 @@ from .senders.line import LineSender
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
-BACKOFF_BASE_SECONDS = 60
 BACKOFF_CAP_SECONDS = 6 * 3600
 
 
@@ -71,11 +70,12 @@ def claim(
     if municipality_ids:
         narrow += f" AND d.municipality_id IN ({', '.join(['%s'] * len(municipality_ids))})"
         narrow_params += list(municipality_ids)
+    # A LINE request that got no answer must go again whole, under its retry key: the rows
+    # that shared it come along even if this batch is full or their retry is not yet due.
+    companion_lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     sql = f"""
-        UPDATE delivery_delivery SET status = 'sending', claimed_until = %s, claimed_by = %s,
-               attempts = attempts + 1
-        WHERE id IN (
-            SELECT d.id FROM delivery_delivery d
+        WITH picked AS (
+            SELECT d.id, d.retry_key FROM delivery_delivery d
             WHERE d.status IN ('planned', 'sending') AND d.next_attempt_at <= %s
               AND (d.status = 'planned' OR d.claimed_until < %s)
               AND d.municipality_id NOT IN (
@@ -84,13 +84,62 @@ def claim(
             ORDER BY d.next_attempt_at, d.due_on, d.id
             LIMIT %s
             {lock}
+        ), companions AS (
+            SELECT g.id FROM delivery_delivery g
+            WHERE g.retry_key IN (SELECT p.retry_key FROM picked p)
+              AND g.status IN ('planned', 'sending')
+              AND (g.status = 'planned' OR g.claimed_until < %s)
+            {companion_lock}
         )
+        UPDATE delivery_delivery SET status = 'sending', claimed_until = %s, claimed_by = %s,
+               attempts = attempts + 1
+        WHERE id IN (SELECT id FROM picked UNION SELECT id FROM companions)
         RETURNING id
     """  # noqa: S608 (only fixed clauses and placeholders are interpolated)
     with transaction.atomic(), connection.cursor() as cursor:
         at = connection.ops.adapt_datetimefield_value
-        cursor.execute(sql, [at(now + lease()), WORKER, at(now), at(now), *narrow_params, limit])
+        cursor.execute(
+            sql,
+            [at(now), at(now), *narrow_params, limit, at(now), at(now + lease()), WORKER],
+        )
         return sorted(row[0] for row in cursor.fetchall())
+
+
+def _incomplete_requests(deliveries: list[Delivery]) -> set:
+    """Retry keys of which this batch holds only some of the unsent rows.
+
+    Sending part of such a request under its key would be wrong either way: if LINE had taken
+    the request, the key is spent and the rest would be counted as sent; if not, the first part
+    spends it and the rest is lost. So those rows wait until one batch holds them all.
+    """
+    held = Counter(d.retry_key for d in deliveries if d.retry_key is not None)
+    if not held:
+        return set()
+    unsent = Counter(
+        dict(
+            Delivery.objects.filter(
+                retry_key__in=list(held),
+                status__in=[Delivery.Status.PLANNED, Delivery.Status.SENDING],
+            )
+            .values("retry_key")
+            .annotate(rows=Count("pk"))
+            .values_list("retry_key", "rows")
+        )
+    )
+    return {key for key, rows in held.items() if unsent[key] > rows}
+
+
+def _put_back(deliveries: list[Delivery]) -> None:
+    """Release rows without counting it as an attempt; they are due again in a moment."""
+    Delivery.objects.filter(
+        pk__in=[d.pk for d in deliveries], status=Delivery.Status.SENDING
+    ).update(
+        status=Delivery.Status.PLANNED,
+        claimed_until=None,
+        claimed_by="",
+        attempts=F("attempts") - 1,
+        next_attempt_at=clock.now() + datetime.timedelta(seconds=1),
+    )
 
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
@@ -105,13 +154,19 @@ def backoff(attempts: int, retry_after: float | None = None) -> datetime.timedel
     """Exponential backoff with jitter, or what the provider asked for when it said."""
     if retry_after is not None:
         return datetime.timedelta(seconds=max(retry_after, 1))
-    seconds = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
+    base = settings.KIZUNA_RETRY_BACKOFF_SECONDS
+    seconds = min(base * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
     return datetime.timedelta(seconds=seconds * random.uniform(0.8, 1.2))  # noqa: S311
 
 
 def senders_for(deliveries: list[Delivery]) -> dict[str, Sender]:
     slugs = {d.municipality_id: d.municipality.slug for d in deliveries}
-    return {"email": EmailSender(), "line": LineSender(slugs)}
+    return {"email": EmailSender(), "line": LineSender(slugs, remember_key=remember_retry_key)}
+
+
+def remember_retry_key(delivery_ids: list[int], key: str) -> None:
+    """Store the retry key of a LINE request about to leave, in its own short transaction."""
+    Delivery.objects.filter(pk__in=delivery_ids).update(retry_key=key)
 
 
 def send_claimed(
@@ -123,6 +178,10 @@ def send_claimed(
         .select_related("subscriber", "child", "municipality")
         .order_by("due_on", "pk")
     )
+    incomplete = _incomplete_requests(deliveries)
+    if incomplete:
+        _put_back([d for d in deliveries if d.retry_key in incomplete])
+        deliveries = [d for d in deliveries if d.retry_key not in incomplete]
     if not deliveries:
         return Counter()
     senders = senders or senders_for(deliveries)
@@ -167,6 +226,7 @@ def record(
     now = clock.now()
     groups: dict[tuple, list[int]] = defaultdict(list)
     stopped: list[Result] = []
+    waits: dict[tuple, datetime.timedelta] = {}  # one wait per request: its rows retry together
     for result in results:
         delivery_id = result.delivery_id
         if result.outcome == Outcome.SENT:
@@ -182,7 +242,10 @@ def record(
                 "birthday_message_id": parts.birthday_message_id,
             }
         elif result.outcome == Outcome.RETRY and deliveries[delivery_id].attempts < MAX_ATTEMPTS:
-            wait = backoff(deliveries[delivery_id].attempts, result.retry_after)
+            attempts = deliveries[delivery_id].attempts
+            wait = waits.setdefault(
+                (attempts, result.retry_after), backoff(attempts, result.retry_after)
+            )
             values = {
                 "status": Delivery.Status.PLANNED,
                 "last_error": result.error[:500],
@@ -202,8 +265,12 @@ def record(
         values = {"status": Delivery.Status.SKIPPED, "last_error": skip.reason[:500]}
         groups[_freeze(values)].append(skip.delivery_id)
 
-    # One group (the usual case: one message just sent) is one statement in autocommit.
-    with transaction.atomic() if len(groups) + len(stopped) > 1 else contextlib.nullcontext():
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Don't wait for the disk: a record lost in a database crash only means the message
+            # goes again, which its stored LINE retry key and its Message-ID make harmless.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         for frozen, ids in groups.items():
             values = dict(frozen)
             values["text_versions"] = json.loads(values.get("text_versions", "{}"))
@@ -269,9 +336,13 @@ def dispatch(
 
 
 def due_count(now: datetime.datetime | None = None) -> int:
+    """What :func:`claim` could take now: due rows, and rows whose claim has run out."""
     now = now or clock.now()
     return (
-        Delivery.objects.filter(status=Delivery.Status.PLANNED, next_attempt_at__lte=now)
+        Delivery.objects.filter(
+            status__in=[Delivery.Status.PLANNED, Delivery.Status.SENDING], next_attempt_at__lte=now
+        )
+        .filter(Q(status=Delivery.Status.PLANNED) | Q(claimed_until__lt=now))
         .exclude(municipality__in=Municipality.objects.filter(paused=True))
         .count()
     )

@@ -91,6 +91,15 @@ class Delivery(models.Model):
     claimed_until = models.DateTimeField(_("処理中の期限"), null=True, blank=True)
     claimed_by = models.CharField(_("処理中のワーカー"), max_length=100, blank=True, db_default="")
     provider_message_id = models.CharField(_("送信先のメッセージID"), max_length=200, blank=True)
+    retry_key = models.UUIDField(
+        _("再送キー"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "このメッセージを運んだLINEへのリクエストの再送キー（X-Line-Retry-Key）。"
+            "応答のなかった送信は同じキー・同じ宛先でやり直します。"
+        ),
+    )
     text_versions = models.JSONField(
         _("送った文面の版"),
         default=dict,
@@ -141,6 +150,12 @@ class Delivery(models.Model):
                 fields=["last_error"],
                 condition=models.Q(status="failed"),
                 name="delivery_failed_reason_idx",
+            ),
+            # The rows that shared an unanswered LINE request, claimed together (dispatch.claim).
+            models.Index(
+                fields=["retry_key"],
+                condition=models.Q(status__in=["planned", "sending"], retry_key__isnull=False),
+                name="delivery_unsent_retry_key_idx",
             ),
             models.Index(
                 fields=["provider_message_id"],

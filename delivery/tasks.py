@@ -10,8 +10,6 @@ from . import dispatch, planner, stats
 
 logger = logging.getLogger(__name__)
 
-MAX_PARALLEL_DISPATCHERS = 4
-
 
 @shared_task(ignore_result=True)
 def tick() -> int:
@@ -19,7 +17,7 @@ def tick() -> int:
     planned = sum(result.total for result in planner.plan_due())
     due = dispatch.due_count()
     dispatchers = min(
-        MAX_PARALLEL_DISPATCHERS, math.ceil(due / settings.KIZUNA_DISPATCH_BATCH_SIZE)
+        settings.KIZUNA_DISPATCHERS_PER_TICK, math.ceil(due / settings.KIZUNA_DISPATCH_BATCH_SIZE)
     )
     for _ in range(dispatchers):
         send_due.delay()

@@ -182,6 +182,8 @@ ANYMAIL = {
     for key, value in env.ENVIRON.items()
     if key.startswith("ANYMAIL_")
 }
+if "REQUESTS_TIMEOUT" in ANYMAIL:  # seconds: requests wants a number, not the variable's text
+    ANYMAIL["REQUESTS_TIMEOUT"] = env.float("ANYMAIL_REQUESTS_TIMEOUT")
 
 LINE_API_BASE_URL = env.str("LINE_API_BASE_URL", default="https://api.line.me").rstrip("/")
 LINE_TIMEOUT_SECONDS = env.float("LINE_TIMEOUT_SECONDS", default=15.0)
@@ -238,6 +240,17 @@ KIZUNA_CATCH_UP_DAYS = env.int("KIZUNA_CATCH_UP_DAYS", default=3)
 KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
 KIZUNA_CLAIM_LEASE_SECONDS = env.int("KIZUNA_CLAIM_LEASE_SECONDS", default=600)
 KIZUNA_DISPATCH_BATCH_SIZE = env.int("KIZUNA_DISPATCH_BATCH_SIZE", default=200)
+# Sending tasks each tick starts at most (each sends until nothing is due): about the worker
+# processes of the deployment, so more machines need only this setting.
+KIZUNA_DISPATCHERS_PER_TICK = env.int("KIZUNA_DISPATCHERS_PER_TICK", default=4)
+# First wait after a transient failure; it doubles with each attempt (with jitter, capped at 6 h).
+KIZUNA_RETRY_BACKOFF_SECONDS = env.float("KIZUNA_RETRY_BACKOFF_SECONDS", default=60.0)
+# Requests per second every worker together keeps under: LINE allows 200 multicast and 2,000 push
+# requests a second per channel (90 % of that by default); mail: the ESP account's sending rate
+# (Amazon SES: the account's "maximum send rate"), 0 for no limit (an SMTP relay).
+KIZUNA_LINE_MULTICAST_PER_SECOND = env.float("KIZUNA_LINE_MULTICAST_PER_SECOND", default=180.0)
+KIZUNA_LINE_PUSH_PER_SECOND = env.float("KIZUNA_LINE_PUSH_PER_SECOND", default=1800.0)
+KIZUNA_EMAIL_PER_SECOND = env.float("KIZUNA_EMAIL_PER_SECOND", default=0.0)
 # Operations: what /healthz calls healthy, and where the dashboard links to Flower.
 KIZUNA_HEALTH_TIMEOUT_SECONDS = env.float("KIZUNA_HEALTH_TIMEOUT_SECONDS", default=1.0)
 KIZUNA_HEALTH_TICK_MAX_AGE_SECONDS = env.int("KIZUNA_HEALTH_TICK_MAX_AGE_SECONDS", default=300)

@@ -20,7 +20,7 @@ import socket
 import threading
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -82,6 +82,11 @@ class _JsonHandler(BaseHTTPRequestHandler):
         except ValueError:
             self._reply(400, {"message": "The request body has 1 error(s)"})
             return
+        if self.fake.over_limit(self.path, dict(self.headers)):
+            self._reply(
+                429, {"message": "The API rate limit has been exceeded."}, {"Retry-After": "1"}
+            )
+            return
         fault = self.fake.faults.next()
         if self.fake.faults.delay_seconds:
             time.sleep(self.fake.faults.delay_seconds)
@@ -109,9 +114,15 @@ class _JsonHandler(BaseHTTPRequestHandler):
 
 
 class FakeHttpService:
+    """``rate_limits`` maps a path to the requests per second one account may make (a sliding
+    one-second window, as providers count); more get 429 with ``Retry-After: 1``."""
+
     def __init__(self) -> None:
         self.faults = Faults()
         self.lock = threading.Lock()
+        self.rate_limits: dict[str, float] = {}
+        self.rate_limited = 0  # requests answered 429 for going over a limit
+        self._recent: dict[tuple[str, str], deque] = {}
         handler = type("Handler", (_JsonHandler,), {"fake": self})
         self.server = _Server(("127.0.0.1", free_port()), handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -131,6 +142,26 @@ class FakeHttpService:
 
     def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict, dict]:
         raise NotImplementedError
+
+    def account(self, headers: dict) -> str:
+        """Whose limit a request counts against (a LINE channel's token, an ESP's key)."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        return lowered.get("authorization") or lowered.get("x-postmark-server-token") or ""
+
+    def over_limit(self, path: str, headers: dict) -> bool:
+        limit = self.rate_limits.get(path)
+        if not limit:
+            return False
+        now = time.monotonic()
+        with self.lock:
+            recent = self._recent.setdefault((path, self.account(headers)), deque())
+            while recent and recent[0] <= now - 1.0:
+                recent.popleft()
+            if len(recent) >= limit:
+                self.rate_limited += 1
+                return True
+            recent.append(now)
+            return False
 
 
 class FakeLine(FakeHttpService):

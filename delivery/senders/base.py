@@ -31,7 +31,9 @@ class OutgoingMessage:
     sender_email: str
     headers: dict[str, str] = field(default_factory=dict)
     message_id: str = ""  # stable per delivery: a resend is recognisable as the same message
-    retry_key: str = ""  # a UUID stable per delivery: LINE drops a retried request it accepted
+    # The retry key of an earlier request that carried this message and may have been accepted
+    # (LINE): the message must go again in a request with this key, which LINE drops if so.
+    retry_key: str = ""
 
 
 @dataclass(frozen=True)

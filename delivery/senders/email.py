@@ -8,12 +8,15 @@ from collections.abc import Iterator
 from email.utils import formataddr
 
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
+from .. import pacing
 from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
 
 TRANSIENT_HTTP = {408, 425, 429, 500, 502, 503, 504}
 CIRCUIT_BREAKER = 3  # transient failures in a row before the rest of a batch waits
+EMAIL_ACCOUNT = "email"  # one mail connection (SMTP server or ESP account) for the whole site
 
 
 class EmailSender:
@@ -65,6 +68,7 @@ class EmailSender:
         email.attach_alternative(message.html, "text/html")
         try:
             email.connection = self._open()
+            pacing.wait_for_slot(EMAIL_ACCOUNT, settings.KIZUNA_EMAIL_PER_SECOND)
             email.send()
         except AnymailRecipientsRefused:
             # The exception's text names the address: keep personal data out of last_error.
@@ -76,6 +80,8 @@ class EmailSender:
                 retry_after = retry_after_seconds(
                     getattr(getattr(error, "response", None), "headers", None)
                 )
+                if status == 429:  # the account's limit: every worker waits, not just this one
+                    pacing.hold_back(EMAIL_ACCOUNT, retry_after or 1.0)
                 return Result(
                     message.delivery_id,
                     Outcome.RETRY,

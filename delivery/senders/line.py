@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import urllib3
 from django.conf import settings
@@ -25,6 +25,7 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 
+from .. import pacing
 from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
 
 MULTICAST_LIMIT = 500
@@ -55,8 +56,14 @@ def retry_key(delivery_ids: list[int]) -> str:
 class LineSender:
     channel = "line"
 
-    def __init__(self, slug_by_municipality: dict[int, str]) -> None:
+    def __init__(
+        self,
+        slug_by_municipality: dict[int, str],
+        remember_key: Callable[[list[int], str], None] | None = None,
+    ) -> None:
+        """``remember_key(delivery ids, key)`` stores a request's retry key before it is sent."""
         self._slugs = slug_by_municipality
+        self._remember_key = remember_key or (lambda ids, key: None)
 
     def send(self, messages: list[OutgoingMessage]) -> Iterator[list[Result]]:
         by_municipality: dict[int, list[OutgoingMessage]] = defaultdict(list)
@@ -76,23 +83,43 @@ class LineSender:
                 continue
             configuration = Configuration(host=settings.LINE_API_BASE_URL, access_token=token)
             with ApiClient(configuration) as client:
-                yield from self._send_group(MessagingApi(client), group)
+                slug = self._slugs[municipality_id]
+                yield from self._send_group(MessagingApi(client), group, slug)
 
     def _send_group(
-        self, api: MessagingApi, messages: list[OutgoingMessage]
+        self, api: MessagingApi, messages: list[OutgoingMessage], slug: str
     ) -> Iterator[list[Result]]:
-        by_text: dict[str, list[OutgoingMessage]] = defaultdict(list)
+        # A message whose earlier request got no answer goes again with that request's key
+        # (never regrouped under a new one), so LINE answers 409 if it did accept it.
+        unanswered: dict[str, list[OutgoingMessage]] = defaultdict(list)
+        fresh = []
         for message in messages:
-            by_text[message.line_text].append(message)
-        for text, same in by_text.items():
+            if message.retry_key:
+                unanswered[message.retry_key].append(message)
+            else:
+                fresh.append(message)
+        for key, same in unanswered.items():
+            yield self._send_chunk(api, same[0].line_text, same, key, slug)
+        for text, same in _by_text_in_order(fresh):
             for start in range(0, len(same), MULTICAST_LIMIT):
-                yield self._send_chunk(api, text, same[start : start + MULTICAST_LIMIT])
+                yield self._send_fresh(api, text, same[start : start + MULTICAST_LIMIT], slug)
 
-    def _send_chunk(
-        self, api: MessagingApi, text: str, chunk: list[OutgoingMessage]
+    def _send_fresh(
+        self, api: MessagingApi, text: str, chunk: list[OutgoingMessage], slug: str
     ) -> list[Result]:
         ids = [m.delivery_id for m in chunk]
-        key = retry_key(ids) if len(chunk) > 1 else chunk[0].retry_key
+        key = retry_key(ids)
+        # Stored before the request leaves: a worker killed after LINE took it resends the same.
+        self._remember_key(ids, key)
+        return self._send_chunk(api, text, chunk, key, slug)
+
+    def _send_chunk(
+        self, api: MessagingApi, text: str, chunk: list[OutgoingMessage], key: str, slug: str
+    ) -> list[Result]:
+        ids = [m.delivery_id for m in chunk]
+        endpoint = "push" if len(chunk) == 1 else "multicast"
+        account = pacing.line_account(slug, endpoint)
+        pacing.wait_for_slot(account, pacing.line_rate(endpoint))
         try:
             if len(chunk) == 1:
                 response = api.push_message(
@@ -111,8 +138,11 @@ class LineSender:
                 provider_id = key
         except ApiException as error:
             if len(chunk) > 1 and error.status == 400:
-                # One bad user id fails a whole multicast: find it by sending one by one.
-                return [r for m in chunk for r in self._send_chunk(api, text, [m])]
+                # One bad user id fails a whole multicast (nothing was sent): find it by
+                # sending one by one.
+                return [r for m in chunk for r in self._send_fresh(api, text, [m], slug)]
+            if error.status == 429:  # someone else shares the channel: everyone waits
+                pacing.hold_back(account, retry_after_seconds(error.headers) or 1.0)
             return [_result_for_error(m.delivery_id, error, key) for m in chunk]
         except (OSError, ValueError, urllib3.exceptions.HTTPError) as error:  # timeouts, resets
             return [
@@ -120,6 +150,23 @@ class LineSender:
                 for i in ids
             ]
         return [Result(i, Outcome.SENT, provider_message_id=provider_id) for i in ids]
+
+
+def _by_text_in_order(
+    messages: list[OutgoingMessage],
+) -> list[tuple[str, list[OutgoingMessage]]]:
+    """Messages sharing a text, grouped so that each reader's messages keep their order.
+
+    A reader with several messages in the batch (catching up after downtime) has them in
+    rounds: their first message is in a group sent before the group of their second.
+    """
+    seen: dict[str, int] = defaultdict(int)
+    groups: dict[tuple[int, str], list[OutgoingMessage]] = defaultdict(list)
+    for message in messages:
+        groups[(seen[message.to], message.line_text)].append(message)
+        seen[message.to] += 1
+    ordered = sorted(groups.items(), key=lambda item: item[0][0])  # stable: first come first
+    return [(text, same) for (_, text), same in ordered]
 
 
 def _result_for_error(delivery_id: int, error: ApiException, key: str) -> Result:
