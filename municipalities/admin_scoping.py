@@ -231,6 +231,33 @@ class MunicipalityInlineScopingMixin:
         return DELETE in self._inline_actions(request, obj)
 
 
+class OperatorRecordAdminMixin:
+    """A record nobody may alter (operator actions, the audit trail): operators and superusers
+    read it; the admin offers no add, change, delete or bulk action, to anyone."""
+
+    def _operator(self, request: HttpRequest) -> bool:
+        roles = roles_for_request(request)
+        return roles.superuser or roles.operator
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._operator(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._operator(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        return {}
+
+
 def publish_actions() -> list:
     """Admin actions 「公開する」 and 「下書きに戻す」, applied only to rows the user may change."""
 

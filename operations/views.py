@@ -4,7 +4,6 @@ render. Operators see and act on everything; a municipality's staff see their ow
 
 from __future__ import annotations
 
-import csv
 import datetime
 import json
 from functools import wraps
@@ -28,6 +27,7 @@ from audit.models import AuditEvent
 from content.views import staff_context, staff_page
 from delivery.models import Delivery
 from kizuna import clock
+from kizuna.spreadsheets import csv_download, excel_csv
 from municipalities.access import readable_municipalities, roles_for_request
 from municipalities.charts import COLUMN_CHART, columns
 from municipalities.selectors import Bar
@@ -333,25 +333,21 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 def audit_csv(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
     events = form.filter(AuditEvent.objects.all()) if request.GET else AuditEvent.objects.all()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="audit-{clock.today():%Y%m%d}.csv"'
-    response.write("\ufeff")  # Excel reads UTF-8 only with a BOM
-    writer = csv.writer(response, lineterminator="\r\n")
-    writer.writerow(["日時", "ユーザー名", "操作", "対象", "対象のID", "IPアドレス", "URL", "内容"])
-    for event in events.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                event.at.astimezone(clock.TOKYO).strftime("%Y-%m-%d %H:%M:%S"),
-                event.username,
-                event.get_action_display(),
-                event.target,
-                event.target_id,
-                event.ip or "",
-                event.path,
-                json.dumps(event.detail, ensure_ascii=False) if event.detail else "",
-            ]
-        )
-    return response
+    header = ["日時", "ユーザー名", "操作", "対象", "対象のID", "IPアドレス", "URL", "内容"]
+    rows = (
+        [
+            event.at.astimezone(clock.TOKYO).strftime("%Y-%m-%d %H:%M:%S"),
+            event.username,
+            event.get_action_display(),
+            event.target,
+            event.target_id,
+            event.ip or "",
+            event.path,
+            json.dumps(event.detail, ensure_ascii=False) if event.detail else "",
+        ]
+        for event in events.iterator(chunk_size=2000)
+    )
+    return csv_download(excel_csv([header, *rows]), f"audit-{clock.today():%Y%m%d}.csv")
 
 
 @operator_page

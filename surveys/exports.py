@@ -1,39 +1,21 @@
-"""CSV exports that open correctly in Excel: UTF-8 with a BOM, CRLF line endings.
+"""CSV exports of a survey (Excel-ready: see kizuna.spreadsheets).
 
 No personal data: a response number, the date, the stage bucket and relationship at answer time,
-and the answers. A cell a spreadsheet would run as a formula (=, +, -, @) is prefixed with an
-apostrophe, so a free-text answer can't become a live formula on a staff computer.
+and the answers.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 
 from kizuna import clock
+from kizuna.spreadsheets import excel_csv
 
 from . import stage_buckets
 from .models import SATISFIED, Answer, Question, Response, Survey
 from .selectors import RELATIONSHIP_LABELS, SurveyResults
 
-BOM = "\ufeff"
 MULTIPLE_SEPARATOR = "／"
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def _csv(rows) -> str:
-    buffer = io.StringIO()
-    buffer.write(BOM)
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([_cell(value) for value in row])
-    return buffer.getvalue()
 
 
 def responses_csv(survey: Survey) -> str:
@@ -68,7 +50,7 @@ def responses_csv(survey: Survey) -> str:
                 *cells,
             ]
 
-    return _csv(rows())
+    return excel_csv(rows())
 
 
 def summary_csv(results: SurveyResults) -> str:
@@ -125,4 +107,4 @@ def summary_csv(results: SurveyResults) -> str:
                         answered,
                     ]
 
-    return _csv(rows())
+    return excel_csv(rows())

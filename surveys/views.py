@@ -19,6 +19,7 @@ from content.timeline import preview_urls
 from content.validators import LINE_TEXT_LIMIT
 from content.views import staff_context, staff_page
 from kizuna import clock
+from kizuna.spreadsheets import csv_download
 from municipalities.access import roles_for_request
 from municipalities.models import Municipality
 from subscribers.links import absolute
@@ -307,17 +308,11 @@ def staff_results(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _csv_response(body: str, filename: str) -> HttpResponse:
-    response = HttpResponse(body.encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @audited("export", "surveys.responses")
 @staff_page
 def staff_responses_csv(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _staff_survey(request, pk)
-    return _csv_response(
+    return csv_download(
         exports.responses_csv(survey), f"survey-{survey.pk}-fy{survey.fiscal_year}-responses.csv"
     )
 
@@ -326,7 +321,7 @@ def staff_responses_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_page
 def staff_summary_csv(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _staff_survey(request, pk)
-    return _csv_response(
+    return csv_download(
         exports.summary_csv(survey_results(survey, with_texts=False)),
         f"survey-{survey.pk}-fy{survey.fiscal_year}-summary.csv",
     )
