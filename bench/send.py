@@ -1,19 +1,26 @@
-"""Benchmark: send throughput through the real code path to loopback fakes of an ESP and LINE.
+"""Benchmark: dispatch throughput through real Celery workers to loopback fakes of an ESP and LINE.
 
-Families spread over the whole programme with the real content pack; a day is planned, then 2
-worker processes claim, compose, render, send and record until nothing is due. Beside it, in the
-same run, a bare HTTP client posts the same payloads to the same fakes (the floor).
-Run: ``make bench`` (or ``.venv/bin/python bench/send.py --families 20000``).
+Families spread over the pregnancy weeks of one city with the real content pack, half by email
+(Postmark's batch API), half by LINE. A day is planned; then a real Celery worker with N processes
+(Redis broker) gets as many ``send_due`` tasks as the minute's ``tick`` would start (one per
+process); they claim, compose, render, send and record until nothing is due. Printed: deliveries a second, per process, deliveries per
+Celery task (from the worker's own log), and, in the same run, a bare HTTP client posting the
+very request bodies the fakes took, from as many processes (the floor).
+
+Run: ``make bench-send`` (or ``.venv/bin/python bench/send.py --families 20000 --processes 1 2 4``).
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import multiprocessing
 import os
+import re
+import signal
+import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from pathlib import Path
@@ -24,36 +31,38 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kizuna_bench")
+# Its own Redis database: the broker and the pacing slots of this run only.
+os.environ.setdefault("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+os.environ["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
 
-LINE_TOKEN = "bench-line-token"
+LINE_TOKEN = "bench-line-token-0"
+MULTICAST, PUSH = "/v2/bot/message/multicast", "/v2/bot/message/push"
 POSTMARK_TOKEN = "bench-postmark-token"
+TASK_DONE = re.compile(r"delivery\.tasks\.send_due\[[^\]]+\] succeeded in [0-9.e-]+s: (\d+)")
 
 
-def _configure(line_url: str, postmark_url: str) -> None:
+def _configure(line_url: str, postmark_url: str, municipalities: int = 1) -> None:
     os.environ["LINE_API_BASE_URL"] = line_url
-    os.environ["LINE_CHANNEL_ACCESS_TOKEN_SENDBENCH"] = LINE_TOKEN
+    for k in range(municipalities):
+        os.environ[f"LINE_CHANNEL_ACCESS_TOKEN_{_slug(k).upper().replace('-', '_')}"] = line_token(
+            k
+        )
     os.environ["EMAIL_BACKEND"] = "anymail.backends.postmark.EmailBackend"
     os.environ["ANYMAIL_POSTMARK_SERVER_TOKEN"] = POSTMARK_TOKEN
     os.environ["ANYMAIL_POSTMARK_API_URL"] = postmark_url + "/"
 
 
-def _worker(line_url: str, postmark_url: str, results) -> None:
-    _configure(line_url, postmark_url)
-    import django
-
-    django.setup()
-    from delivery import dispatch
-
-    report = dispatch.dispatch(time_budget=3600)
-    results.put((report.handled, report.batches))
+def _slug(k: int) -> str:
+    return "sendbench" if k == 0 else f"sendbench-{k}"
 
 
-def _prepare(families: int) -> int:
+def line_token(k: int) -> str:
+    return f"bench-line-token-{k}"  # a channel per municipality, each with its own limits
+
+
+def _prepare(families: int, municipalities: int = 1) -> int:
     import datetime
 
-    import django
-
-    django.setup()
     from django.core.management import call_command
     from django.db import connection
 
@@ -63,19 +72,23 @@ def _prepare(families: int) -> int:
     call_command("migrate", verbosity=0)
     call_command("load_content", verbosity=0)
 
-    municipality, _ = Municipality.objects.update_or_create(
-        slug="sendbench",
-        defaults={
-            "name": "送信ベンチ市",
-            "prefecture": "東京都",
-            "code": "139017",
-            "service_name": "ベンチ便り",
-            "sender_name": "送信ベンチ市",
-            "sender_email": "kizuna@bench.example.jp",
-            "line_enabled": True,
-            "delivery_time": datetime.time(0, 0),
-        },
-    )
+    places = [
+        Municipality.objects.update_or_create(
+            slug=_slug(k),
+            defaults={
+                "name": f"送信ベンチ市{k or ''}",
+                "prefecture": "東京都",
+                "code": f"9{k:05d}",
+                "service_name": "ベンチ便り",
+                "sender_name": f"送信ベンチ市{k or ''}",
+                "sender_email": f"kizuna@bench{k}.example.jp",
+                "line_enabled": True,
+                "delivery_time": datetime.time(0, 0),
+            },
+        )[0]
+        for k in range(municipalities)
+    ]
+    place_ids = [m.pk for m in places]
     from kizuna import clock
 
     today = clock.today()
@@ -89,17 +102,18 @@ def _prepare(families: int) -> int:
         cursor.execute(
             """
             INSERT INTO subscribers_child (municipality_id, due_date, birth_date, status, loss, created_at)
-            SELECT %(m)s, %(today)s::date + (280 - 7 * (4 + i %% 38)), NULL, 'expecting', '', now()
+            SELECT (%(m)s::bigint[])[1 + i %% %(k)s], %(today)s::date + (280 - 7 * (4 + i %% 38)),
+                   NULL, 'expecting', '', now()
             FROM generate_series(1, %(n)s) AS i
             """,
-            {"m": municipality.pk, "today": today, "n": families},
+            {"m": place_ids, "k": municipalities, "today": today, "n": families},
         )
         cursor.execute(
             """
             INSERT INTO subscribers_subscriber (municipality_id, email, line_user_id, channel, relationship,
                 nickname, language, source, consent_at, consent_policy_version, confirmed_at,
                 unsubscribe_reason, channel_stop_reason, created_at, updated_at, signup_tag)
-            SELECT %(m)s,
+            SELECT (%(m)s::bigint[])[1 + i %% %(k)s],
                    CASE WHEN i %% 2 = 0 THEN 'reader' || i || '@example.jp' END,
                    CASE WHEN i %% 2 = 1 THEN 'U' || lpad(to_hex(i), 32, '0') END,
                    CASE WHEN i %% 2 = 0 THEN 'email' ELSE 'line' END,
@@ -107,7 +121,7 @@ def _prepare(families: int) -> int:
                    now() - interval '30 days', '2026-04', now() - interval '30 days', '', '', now(), now(), ''
             FROM generate_series(1, %(n)s) AS i
             """,
-            {"m": municipality.pk, "n": families},
+            {"m": place_ids, "k": municipalities, "n": families},
         )
         cursor.execute(
             "INSERT INTO subscribers_subscription (subscriber_id, child_id, created_at) "
@@ -116,97 +130,222 @@ def _prepare(families: int) -> int:
         cursor.execute(
             "ANALYZE subscribers_child, subscribers_subscriber, subscribers_subscription"
         )
-    result = planner.plan_day(today, [municipality])
+    result = planner.plan_day(today, places)
     return result.total
 
 
 def _bare_client(
-    line_url: str, postmark_url: str, payloads: list[tuple[str, dict]], results
+    line_url: str, postmark_url: str, requests: list[tuple[str, bytes]], results
 ) -> None:
-    """Posts each payload on a kept-alive connection, as a tuned client would."""
+    """Posts each body on a kept-alive connection, as a tuned client would."""
+    hosts = {
+        "line": urllib.parse.urlsplit(line_url).netloc,
+        "email": urllib.parse.urlsplit(postmark_url).netloc,
+    }
     connections = {
-        "line": http.client.HTTPConnection(urllib.parse.urlsplit(line_url).netloc, timeout=10),
-        "email": http.client.HTTPConnection(urllib.parse.urlsplit(postmark_url).netloc, timeout=10),
+        kind: http.client.HTTPConnection(host, timeout=10) for kind, host in hosts.items()
     }
     headers = {
         "line": {"Authorization": f"Bearer {LINE_TOKEN}", "Content-Type": "application/json"},
         "email": {"X-Postmark-Server-Token": POSTMARK_TOKEN, "Content-Type": "application/json"},
     }
-    paths = {"line": "/v2/bot/message/push", "email": "/email"}
-    sent = 0
-    for kind, payload in payloads:
+    posted = 0
+    for path, body in requests:
+        kind = "email" if path.startswith("/email") else "line"
         connection = connections[kind]
-        connection.request(
-            "POST", paths[kind], body=json.dumps(payload).encode(), headers=headers[kind]
-        )
-        connection.getresponse().read()
-        sent += 1
-    results.put(sent)
+        connection.request("POST", path, body=body, headers=headers[kind])
+        response = connection.getresponse()
+        response.read()
+        posted += response.status == 200
+    results.put(posted)
+
+
+def _start_worker(processes: int, log_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "LOG_LEVEL": "WARNING"}
+    log = log_path.open("w")
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("celery")),
+            "-A",
+            "kizuna",
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(processes),
+            "--loglevel",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--hostname",
+            f"bench-{processes}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _wait_until_ready(app, worker: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise SystemExit("the Celery worker stopped while starting: see its log")
+        if app.control.ping(timeout=0.5):
+            return
+    raise SystemExit("the Celery worker did not answer within 60 s")
+
+
+def _run(processes: int, families: int, municipalities: int, log_dir: Path) -> dict:
+    """Plan a fresh day, then let a worker with ``processes`` processes send all of it."""
+    from django.db.models import Max
+
+    from delivery import tasks
+    from delivery.models import Delivery
+    from kizuna.celery import app
+
+    due = _prepare(families, municipalities)
+    app.control.purge()
+    log_path = log_dir / f"worker-{processes}.log"
+    worker = _start_worker(processes, log_path)
+    try:
+        _wait_until_ready(app, worker)
+        started = time.time()
+        for _ in range(processes):  # what tick starts with KIZUNA_DISPATCHERS_PER_TICK = processes
+            tasks.send_due.delay()
+        unsent = Delivery.objects.filter(status__in=["planned", "sending"])
+        deadline = time.monotonic() + 1800
+        while unsent.exists():
+            if time.monotonic() > deadline:
+                raise SystemExit("sending did not finish within 30 minutes")
+            time.sleep(0.2)
+        finished = Delivery.objects.aggregate(last=Max("sent_at"))["last"].timestamp()
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)  # warm shutdown: the tasks have ended
+        worker.wait(timeout=60)
+    handled = [int(n) for n in TASK_DONE.findall(log_path.read_text())]
+    sent = Delivery.objects.filter(status="sent").count()
+    return {
+        "processes": processes,
+        "due": due,
+        "sent": sent,
+        "seconds": finished - started,
+        "tasks": len(handled),
+        "handled": sum(handled),
+    }
+
+
+def _floor(line, postmark, processes: int) -> tuple[int, float]:
+    """The same request bodies, posted bare from ``processes`` processes."""
+    requests = line.kept_requests + postmark.kept_requests
+    line.accepted_keys.clear()  # the same retry keys again: taken afresh, not answered 409
+    spawn = multiprocessing.get_context("spawn")
+    results = spawn.Queue()
+    shares = [requests[i::processes] for i in range(processes)]
+    started = time.perf_counter()
+    clients = [
+        spawn.Process(target=_bare_client, args=(line.url, postmark.url, share, results))
+        for share in shares
+    ]
+    for client in clients:
+        client.start()
+    posted = sum(results.get(timeout=600) for _ in clients)
+    for client in clients:
+        client.join()
+    return posted, time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--families", type=int, default=20_000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--processes", type=int, nargs="+", default=[2], help="worker processes, one run each"
+    )
+    parser.add_argument(
+        "--municipalities", type=int, default=1, help="each with its own LINE channel"
+    )
+    parser.add_argument(
+        "--esp-requests-per-second",
+        type=float,
+        default=20.0,
+        help="the ESP account's limit the fake enforces (Kizuna paces at 90%%)",
+    )
+    parser.add_argument(
+        "--esp-messages-per-request", type=int, default=500, help="the ESP's batch limit"
+    )
     arguments = parser.parse_args()
+    os.environ["KIZUNA_EMAIL_PER_SECOND"] = str(arguments.esp_requests_per_second * 0.9)
+    os.environ["KIZUNA_EMAIL_BATCH_SIZE"] = str(arguments.esp_messages_per_request)
 
     from tests.fakes import FakeLine, FakePostmark
 
-    with FakeLine(tokens={LINE_TOKEN}) as line, FakePostmark(token=POSTMARK_TOKEN) as postmark:
-        _configure(line.url, postmark.url)
-        print(f"preparing {arguments.families:,} families…", file=sys.stderr, flush=True)
-        due = _prepare(arguments.families)
+    rows = []
+    tokens = {line_token(k) for k in range(arguments.municipalities)}
+    with (
+        FakeLine(tokens=tokens) as line,
+        FakePostmark(
+            token=POSTMARK_TOKEN, batch_limit=arguments.esp_messages_per_request
+        ) as postmark,
+        tempfile.TemporaryDirectory() as log_dir,
+    ):
+        # The providers' published limits, per LINE channel and per ESP account: over them the
+        # fakes answer 429. Kizuna must pace itself so that they never have to.
+        line.rate_limits = {MULTICAST: 200, PUSH: 2000}
+        postmark.rate_limits = {"/email/batch": arguments.esp_requests_per_second}
+        _configure(line.url, postmark.url, arguments.municipalities)
+        import django
 
-        # Spawned, not forked: a forked child would share this process's database connection.
-        spawn = multiprocessing.get_context("spawn")
-        results = spawn.Queue()
-        started = time.perf_counter()
-        workers = [
-            spawn.Process(target=_worker, args=(line.url, postmark.url, results))
-            for _ in range(arguments.workers)
-        ]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
-        seconds = time.perf_counter() - started
-        handled = sum(results.get()[0] for _ in workers)
-        line_requests = sum(line.requests.values())
-        esp_requests = len(postmark.received)
+        django.setup()
+        for processes in arguments.processes:
+            print(
+                f"{processes} worker process(es): planning {arguments.families:,} families…",
+                file=sys.stderr,
+                flush=True,
+            )
+            for fake in (line, postmark):
+                fake.keep_requests = True
+                fake.kept_requests.clear()
+                fake.requests.clear()
+            postmark.received.clear()
+            line.received.clear()
+            limited_before = line.rate_limited + postmark.rate_limited
+            run = _run(processes, arguments.families, arguments.municipalities, Path(log_dir))
+            run["answered_429"] = line.rate_limited + postmark.rate_limited - limited_before
+            for fake in (line, postmark):
+                fake.keep_requests = False
+            run["line_requests"] = len(line.kept_requests)
+            run["esp_requests"] = len(postmark.kept_requests)
+            line.rate_limits, postmark.rate_limits = {}, {}  # the bare client is not paced
+            run["floor_requests"], run["floor_seconds"] = _floor(line, postmark, processes)
+            line.rate_limits = {MULTICAST: 200, PUSH: 2000}
+            postmark.rate_limits = {"/email/batch": arguments.esp_requests_per_second}
+            rows.append(run)
 
-        # The floor: the same number of requests, posted bare, in as many processes.
-        payloads = [
-            ("line", {"to": "U" + "0" * 31 + "1", "messages": [{"type": "text", "text": text}]})
-            for _, text in line.received[:line_requests]
-        ] + [
-            ("email", {k: v for k, v in sent.items() if k != "MessageID"})
-            for sent in postmark.received
-        ]
-        line.accepted_keys.clear()
-        shares = [payloads[i :: arguments.workers] for i in range(arguments.workers)]
-        floor_started = time.perf_counter()
-        floor_workers = [
-            spawn.Process(target=_bare_client, args=(line.url, postmark.url, share, results))
-            for share in shares
-        ]
-        for worker in floor_workers:
-            worker.start()
-        for worker in floor_workers:
-            worker.join()
-        floor_seconds = time.perf_counter() - floor_started
-        floor_requests = sum(results.get() for _ in floor_workers)
-
-    print(f"deliveries due today: {due:,} (half email via the Postmark fake, half LINE)")
     print(
-        f"Kizuna, {arguments.workers} worker processes: {handled:,} deliveries in {seconds:.2f} s "
-        f"= {handled / seconds:,.0f} deliveries/s ({line_requests:,} LINE requests, "
-        f"{esp_requests:,} ESP requests)"
+        f"{arguments.municipalities} municipalities (a LINE channel each), {arguments.families:,} "
+        "families over the pregnancy weeks, half by email (Postmark batch API fake: "
+        f"{arguments.esp_requests_per_second:g} requests/s, {arguments.esp_messages_per_request} "
+        "messages each), half by LINE (Messaging API fake: multicast 200/s, push 2,000/s per "
+        "channel); a real Celery worker, Redis broker"
     )
-    print(
-        f"bare HTTP client, {arguments.workers} processes: {floor_requests:,} requests in "
-        f"{floor_seconds:.2f} s = {floor_requests / floor_seconds:,.0f} requests/s"
-    )
-    print(f"ratio (Kizuna time / bare client time): {seconds / floor_seconds:.2f}")
+    for run in rows:
+        rate = run["handled"] / run["seconds"]
+        per_task = run["handled"] / max(run["tasks"], 1)
+        print(
+            f"{run['processes']} process(es): {run['handled']:,} deliveries ({run['sent']:,} sent of "
+            f"{run['due']:,} due) in {run['seconds']:.2f} s = {rate:,.0f} deliveries/s, "
+            f"{rate / run['processes']:,.0f} per process; {run['tasks']} Celery tasks, "
+            f"{per_task:,.0f} deliveries per task; {run['line_requests']:,} LINE + "
+            f"{run['esp_requests']:,} ESP requests; the fakes answered 429 {run['answered_429']} times"
+        )
+        print(
+            f"  floor: bare HTTP client, {run['processes']} process(es), the same "
+            f"{run['floor_requests']:,} request bodies in {run['floor_seconds']:.2f} s; "
+            f"ratio Kizuna / floor: {run['seconds'] / run['floor_seconds']:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ is too far past is skipped here, whatever was planned before.
 from __future__ import annotations
 
 import datetime
+import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -102,13 +103,36 @@ def register_kind(kind: str, handler_factory: Callable[[], KindHandler]) -> None
     EXTRA_KINDS[kind] = handler_factory
 
 
+# Marks standing for one reader's values in a rendering shared by many readers: letters only,
+# so that neither HTML escaping nor the text conversion can change them.
+_NICKNAME_MARK = "KZNREADERNICKNAMEMARK"
+_MANAGE_MARK = "KZNREADERMANAGEURLMARK"
+_UNSUBSCRIBE_MARK = "KZNREADERUNSUBSCRIBEURLMARK"
+
+
+FRAMES_KEPT = 2000  # renderings a Composer keeps: a national day has far more, a batch far fewer
+
+
+def _fill_marks(rendered: str, values: tuple[tuple[str, str], ...]) -> str:
+    for mark, value in values:
+        rendered = rendered.replace(mark, value)
+    return rendered
+
+
+def _ids(objects: Sequence) -> tuple:
+    return tuple(o.pk for o in objects)
+
+
 def message_id(delivery: Delivery) -> str:
     domain = delivery.municipality.sender_email.rpartition("@")[2] or "kizuna.invalid"
     return f"<kizuna-delivery-{delivery.pk}@{domain}>"
 
 
 def _outgoing(
-    delivery: Delivery, subscriber: Subscriber, rendered: RenderedMessage
+    delivery: Delivery,
+    subscriber: Subscriber,
+    rendered: RenderedMessage,
+    unsubscribe_url: str | None = None,
 ) -> OutgoingMessage:
     """A rendered message addressed to the reader on the delivery's channel."""
     municipality = delivery.municipality
@@ -123,7 +147,7 @@ def _outgoing(
         line_text=rendered.line_text,
         sender_name=municipality.sender_name,
         sender_email=municipality.sender_email,
-        headers=links.list_unsubscribe_headers(subscriber),
+        headers=links.list_unsubscribe_headers(subscriber, unsubscribe_url),
         message_id=message_id(delivery),
         retry_key=str(delivery.retry_key or ""),
     )
@@ -138,6 +162,7 @@ class Composer:
         self._contacts: dict[int, list] = {}
         self._notices: dict[int, list[LocalNotice]] = {}
         self._memo: dict[tuple, object] = {}
+        self._frames: dict[tuple, RenderedMessage] = {}
         self._handlers: dict[str, KindHandler] = {}
 
     def _handler(self, kind: str) -> KindHandler:
@@ -219,20 +244,22 @@ class Composer:
         if text is None:
             return Skip(delivery.pk, "送る文面がありません（未公開または削除）")
 
-        rendered = render_message(
-            text,
+        placeholders = placeholder_values(
             municipality=municipality,
-            placeholders=placeholder_values(
-                municipality=municipality,
-                nickname=subscriber.nickname,
-                track=track,
-                anchor=anchor,
-                on=delivery.due_on,
-            ),
-            notices=notices or (),
-            contacts=self._contacts_of(municipality),
-            manage_url=links.manage_url(subscriber),
-            unsubscribe_url=links.unsubscribe_url(subscriber),
+            nickname=subscriber.nickname,
+            track=track,
+            anchor=anchor,
+            on=delivery.due_on,
+        )
+        unsubscribe_url = links.unsubscribe_url(subscriber)
+        rendered = self._render_for_reader(
+            text,
+            key.kind,
+            municipality,
+            placeholders,
+            notices or (),
+            links.manage_url(subscriber),
+            unsubscribe_url,
         )
         versions = (
             versions
@@ -247,7 +274,63 @@ class Composer:
                 ),
             )
         )
-        return Composed(_outgoing(delivery, subscriber, rendered), versions, **ids)
+        return Composed(_outgoing(delivery, subscriber, rendered, unsubscribe_url), versions, **ids)
+
+    def _render_for_reader(
+        self,
+        text,
+        kind: str,
+        municipality,
+        placeholders: dict[str, str],
+        notices: Sequence[LocalNotice],
+        manage_url: str,
+        unsubscribe_url: str,
+    ) -> RenderedMessage:
+        """The message for one reader, rendered once per group of readers who share it.
+
+        Readers at the same stage of the same municipality get the same message but for their
+        nickname and their two signed links: those are marked in one rendering and filled in
+        per reader, escaped where the HTML needs it, exactly as a full rendering would.
+        """
+        nickname = placeholders.get("nickname", "")
+        contacts = self._contacts_of(municipality)
+        if kind in EXTRA_KINDS or nickname != " ".join(nickname.splitlines()).strip():
+            # Texts of other apps are not ours to cache; a nickname that the renderer would
+            # tidy differently in the greeting and the body is rendered in full.
+            return render_message(
+                text,
+                municipality=municipality,
+                placeholders=placeholders,
+                notices=notices,
+                contacts=contacts,
+                manage_url=manage_url,
+                unsubscribe_url=unsubscribe_url,
+            )
+        shared = tuple(sorted((k, v) for k, v in placeholders.items() if k != "nickname"))
+        frame_key = (kind, text.pk, municipality.pk, shared, bool(nickname), _ids(notices))
+        frame = self._frames.get(frame_key)
+        if frame is None:
+            frame = render_message(
+                text,
+                municipality=municipality,
+                placeholders={**placeholders, "nickname": _NICKNAME_MARK if nickname else ""},
+                notices=notices,
+                contacts=contacts,
+                manage_url=_MANAGE_MARK,
+                unsubscribe_url=_UNSUBSCRIBE_MARK,
+            )
+            if len(self._frames) >= FRAMES_KEPT:
+                self._frames.pop(next(iter(self._frames)))  # the oldest: batches move on
+            self._frames[frame_key] = frame
+        plain = ((_MANAGE_MARK, manage_url), (_UNSUBSCRIBE_MARK, unsubscribe_url))
+        plain += ((_NICKNAME_MARK, nickname),)  # last: a nickname is never searched for marks
+        escaped = tuple((mark, html.escape(value)) for mark, value in plain)
+        return RenderedMessage(
+            subject=_fill_marks(frame.subject, plain),
+            html=_fill_marks(frame.html, escaped),
+            text=_fill_marks(frame.text, plain),
+            line_text=_fill_marks(frame.line_text, plain),
+        )
 
     def _reason_to_skip(self, delivery, subscriber, child, key: MessageKey) -> str:
         if subscriber.unsubscribed_at is not None or subscriber.erased_at is not None:

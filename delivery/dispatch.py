@@ -9,12 +9,12 @@ lease runs out); the broker only carries "go and look", never what to send.
 from __future__ import annotations
 
 import datetime
-import json
 import logging
 import os
 import random
 import socket
 import time
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -29,9 +29,11 @@ from subscribers.models import Subscriber
 from . import stats
 from .compose import Composed, Composer, Skip
 from .models import Delivery
+from .senders import postmark
 from .senders.base import Outcome, Result, Sender
 from .senders.email import EmailSender
 from .senders.line import LineSender
+from .senders.postmark import PostmarkBatchSender
 
 logger = logging.getLogger(__name__)
 
@@ -161,12 +163,26 @@ def backoff(attempts: int, retry_after: float | None = None) -> datetime.timedel
 
 def senders_for(deliveries: list[Delivery]) -> dict[str, Sender]:
     slugs = {d.municipality_id: d.municipality.slug for d in deliveries}
-    return {"email": EmailSender(), "line": LineSender(slugs, remember_key=remember_retry_key)}
+    email = PostmarkBatchSender() if postmark.is_configured() else EmailSender()
+    return {"email": email, "line": LineSender(slugs, remember_keys=remember_retry_keys)}
 
 
-def remember_retry_key(delivery_ids: list[int], key: str) -> None:
-    """Store the retry key of a LINE request about to leave, in its own short transaction."""
-    Delivery.objects.filter(pk__in=delivery_ids).update(retry_key=key)
+def remember_retry_keys(keys: dict[str, list[int]]) -> None:
+    """Store the retry keys of LINE requests about to leave, in their own short transaction."""
+    rows = [(delivery_id, key) for key, ids in keys.items() for delivery_id in ids]
+    table = Delivery._meta.db_table
+    cast = "uuid" if connection.vendor == "postgresql" else "char(32)"
+    values = ", ".join([f"(%s, CAST(%s AS {cast}))"] * len(rows))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET retry_key = v.column2 FROM (VALUES {values}) AS v "  # noqa: S608
+            f"WHERE {table}.id = v.column1",
+            [value for delivery_id, key in rows for value in (delivery_id, _uuid_db(key))],
+        )
+
+
+def _uuid_db(key: str):
+    return Delivery._meta.get_field("retry_key").get_db_prep_save(uuid.UUID(key), connection)
 
 
 def send_claimed(
@@ -175,9 +191,13 @@ def send_claimed(
     """Compose, send and record one claimed batch; returns how many ended in each outcome."""
     deliveries = list(
         Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING)
-        .select_related("subscriber", "child", "municipality")
+        .select_related("subscriber", "child")
         .order_by("due_on", "pk")
     )
+    # A batch has a thousand rows and a handful of municipalities: load each of those once.
+    municipalities = Municipality.objects.in_bulk({d.municipality_id for d in deliveries})
+    for delivery in deliveries:
+        delivery.municipality = municipalities[delivery.municipality_id]
     incomplete = _incomplete_requests(deliveries)
     if incomplete:
         _put_back([d for d in deliveries if d.retry_key in incomplete])
@@ -206,12 +226,21 @@ def send_claimed(
         for skip in skipped
     )
     for channel, messages in by_channel.items():
-        for results in senders[channel].send(messages):
-            record(results, [], composed, by_id)
+        sender = senders[channel]
+        unrecorded: list[Result] = []
+        for results in sender.send(messages):
+            unrecorded += results
+            # Anything but "sent" is recorded at once: a retry's wait starts now, not at the end.
+            unsent = any(r.outcome != Outcome.SENT for r in results)
+            if unsent or len(unrecorded) >= sender.record_every:
+                record(unrecorded, [], composed, by_id)
+                unrecorded = []
             outcomes.update(r.outcome.value for r in results)
             tally.update(
                 (by_id[r.delivery_id].municipality_id, channel, r.outcome.value) for r in results
             )
+        if unrecorded:
+            record(unrecorded, [], composed, by_id)
     stats.add_tally(tally)
     return outcomes
 
@@ -222,26 +251,32 @@ def record(
     composed: dict[int, Composed],
     deliveries: dict[int, Delivery],
 ) -> None:
-    """Write each outcome back: one UPDATE per group of rows that get the same values."""
+    """Write each outcome back in a few statements, whatever the number of rows.
+
+    Sent rows are one statement, each row with its own provider id and text versions; the others
+    are one statement per group of rows that get the same values.
+    """
     now = clock.now()
-    groups: dict[tuple, list[int]] = defaultdict(list)
+    sent: list[tuple] = []
+    groups: dict[tuple, list[tuple[int]]] = defaultdict(list)
     stopped: list[Result] = []
     waits: dict[tuple, datetime.timedelta] = {}  # one wait per request: its rows retry together
     for result in results:
         delivery_id = result.delivery_id
         if result.outcome == Outcome.SENT:
             parts = composed[delivery_id]
-            values = {
-                "status": Delivery.Status.SENT,
-                "sent_at": now,
-                "last_error": "",
-                "provider_message_id": result.provider_message_id[:200],
-                "text_versions": parts.text_versions,
-                "stage_message_id": parts.stage_message_id,
-                "special_message_id": parts.special_message_id,
-                "birthday_message_id": parts.birthday_message_id,
-            }
-        elif result.outcome == Outcome.RETRY and deliveries[delivery_id].attempts < MAX_ATTEMPTS:
+            sent.append(
+                (
+                    delivery_id,
+                    result.provider_message_id[:200],
+                    parts.text_versions,
+                    parts.stage_message_id,
+                    parts.special_message_id,
+                    parts.birthday_message_id,
+                )
+            )
+            continue
+        if result.outcome == Outcome.RETRY and deliveries[delivery_id].attempts < MAX_ATTEMPTS:
             attempts = deliveries[delivery_id].attempts
             wait = waits.setdefault(
                 (attempts, result.retry_after), backoff(attempts, result.retry_after)
@@ -260,10 +295,10 @@ def record(
             values = {"status": Delivery.Status.FAILED, "last_error": error[:500]}
             if result.outcome == Outcome.FAILED:
                 stopped.append(result)
-        groups[_freeze(values)].append(delivery_id)
+        groups[tuple(values.items())].append((delivery_id,))
     for skip in skipped:
         values = {"status": Delivery.Status.SKIPPED, "last_error": skip.reason[:500]}
-        groups[_freeze(values)].append(skip.delivery_id)
+        groups[tuple(values.items())].append((skip.delivery_id,))
 
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -271,14 +306,14 @@ def record(
             # goes again, which its stored LINE retry key and its Message-ID make harmless.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        for frozen, ids in groups.items():
-            values = dict(frozen)
-            values["text_versions"] = json.loads(values.get("text_versions", "{}"))
-            if values["status"] != Delivery.Status.SENT:
-                values.pop("text_versions")
-            Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING).update(
-                claimed_until=None, claimed_by="", **values
+        if sent:
+            _update_rows(
+                {"status": Delivery.Status.SENT, "sent_at": now, "last_error": ""},
+                SENT_PER_ROW,
+                sent,
             )
+        for values, rows in groups.items():
+            _update_rows(dict(values), (), rows)
         for result in stopped:
             # A permanent failure stops this channel for the reader: no more tries, no more plans.
             delivery = deliveries[result.delivery_id]
@@ -287,13 +322,50 @@ def record(
             )
 
 
-def _freeze(values: dict) -> tuple:
-    return tuple(
-        sorted(
-            (name, json.dumps(value, sort_keys=True) if name == "text_versions" else value)
-            for name, value in values.items()
-        )
+# What each sent row gets of its own, after its id, in record()'s tuples.
+SENT_PER_ROW = (
+    "provider_message_id",
+    "text_versions",
+    "stage_message",
+    "special_message",
+    "birthday_message",
+)
+
+
+def _update_rows(common: dict, per_row: tuple[str, ...], rows: list[tuple]) -> None:
+    """Finish these claimed rows: ``common`` values for all, ``per_row`` fields from each tuple.
+
+    One statement: ``UPDATE … FROM (VALUES (id, …), …) AS v`` (PostgreSQL and SQLite both name
+    the VALUES columns ``column1``, ``column2``…; casts give NULLs and JSON their column's type).
+    """
+    meta = Delivery._meta
+    quote = connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in {**common, "claimed_until": None, "claimed_by": ""}.items():
+        field = meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    fields = [meta.get_field(name) for name in per_row]
+    for number, field in enumerate(fields, start=2):
+        column_type = field.db_type(connection) if connection.vendor == "postgresql" else None
+        value = f"CAST(v.column{number} AS {column_type})" if column_type else f"v.column{number}"
+        assignments.append(f"{quote(field.column)} = {value}")
+    table = quote(meta.db_table)
+    row_sql = "(" + ", ".join(["%s"] * (1 + len(fields))) + ")"
+    sql = (
+        f"UPDATE {table} SET {', '.join(assignments)} "  # noqa: S608 (field names and placeholders)
+        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v "
+        f"WHERE {table}.id = v.column1 AND {table}.status = %s"
     )
+    for row in rows:
+        params.append(row[0])
+        params += [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields, row[1:], strict=True)
+        ]
+    params.append(Delivery.Status.SENDING)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def dispatch(

@@ -122,9 +122,11 @@ class Delivery(models.Model):
             ),
         ]
         indexes = [
-            # Senders claim due work: only unsent rows are indexed, so the index stays small.
+            # Senders claim due work: only unsent rows are indexed, so the index stays small. In
+            # the claim's order, so that a claim reads its batch rather than sorting every row of
+            # a national morning (they share one next_attempt_at).
             models.Index(
-                fields=["next_attempt_at"],
+                fields=["next_attempt_at", "due_on", "id"],
                 condition=models.Q(status__in=["planned", "sending"]),
                 name="delivery_pending_idx",
             ),

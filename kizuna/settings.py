@@ -239,7 +239,7 @@ KIZUNA_BIRTH_GRACE_DAYS = env.int("KIZUNA_BIRTH_GRACE_DAYS", default=15)
 KIZUNA_CATCH_UP_DAYS = env.int("KIZUNA_CATCH_UP_DAYS", default=3)
 KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
 KIZUNA_CLAIM_LEASE_SECONDS = env.int("KIZUNA_CLAIM_LEASE_SECONDS", default=600)
-KIZUNA_DISPATCH_BATCH_SIZE = env.int("KIZUNA_DISPATCH_BATCH_SIZE", default=200)
+KIZUNA_DISPATCH_BATCH_SIZE = env.int("KIZUNA_DISPATCH_BATCH_SIZE", default=1000)
 # Sending tasks each tick starts at most (each sends until nothing is due): about the worker
 # processes of the deployment, so more machines need only this setting.
 KIZUNA_DISPATCHERS_PER_TICK = env.int("KIZUNA_DISPATCHERS_PER_TICK", default=4)
@@ -251,6 +251,9 @@ KIZUNA_RETRY_BACKOFF_SECONDS = env.float("KIZUNA_RETRY_BACKOFF_SECONDS", default
 KIZUNA_LINE_MULTICAST_PER_SECOND = env.float("KIZUNA_LINE_MULTICAST_PER_SECOND", default=180.0)
 KIZUNA_LINE_PUSH_PER_SECOND = env.float("KIZUNA_LINE_PUSH_PER_SECOND", default=1800.0)
 KIZUNA_EMAIL_PER_SECOND = env.float("KIZUNA_EMAIL_PER_SECOND", default=0.0)
+# Messages per request where the ESP has a batch API (Postmark: at most 500); 1 sends each
+# message through django-anymail on its own.
+KIZUNA_EMAIL_BATCH_SIZE = env.int("KIZUNA_EMAIL_BATCH_SIZE", default=500)
 # Operations: what /healthz calls healthy, and where the dashboard links to Flower.
 KIZUNA_HEALTH_TIMEOUT_SECONDS = env.float("KIZUNA_HEALTH_TIMEOUT_SECONDS", default=1.0)
 KIZUNA_HEALTH_TICK_MAX_AGE_SECONDS = env.int("KIZUNA_HEALTH_TICK_MAX_AGE_SECONDS", default=300)

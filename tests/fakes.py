@@ -3,7 +3,7 @@
 - :class:`FakeLine`: LINE Messaging API (push, multicast, reply): bearer token, user id format,
   message count and the 5,000-character text limit, multicast's 500 recipients, and
   ``X-Line-Retry-Key`` (a UUID; a key already accepted gets 409, as LINE answers).
-- :class:`FakePostmark`: Postmark's ``/email`` endpoint as django-anymail calls it.
+- :class:`FakePostmark`: Postmark's ``/email`` (as django-anymail calls it) and ``/email/batch``.
 - :class:`SmtpMailbox`: a real SMTP server (aiosmtpd) that stores what it accepts.
 
 Each records receipts and can be told to answer 429, 500, to hang, or to accept a request and
@@ -103,6 +103,9 @@ class _JsonHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         status, answer, headers = self.fake.handle(self.path, dict(self.headers), body)
+        if self.fake.keep_requests and status < 300:
+            with self.fake.lock:
+                self.fake.kept_requests.append((self.path, raw))
         if fault == "accept-500" and status < 300:
             self._reply(500, {"message": "Internal server error"})
             return
@@ -122,6 +125,8 @@ class FakeHttpService:
         self.lock = threading.Lock()
         self.rate_limits: dict[str, float] = {}
         self.rate_limited = 0  # requests answered 429 for going over a limit
+        self.keep_requests = False  # benchmarks re-post what was taken with a bare client
+        self.kept_requests: list[tuple[str, bytes]] = []  # (path, body) of accepted requests
         self._recent: dict[tuple[str, str], deque] = {}
         handler = type("Handler", (_JsonHandler,), {"fake": self})
         self.server = _Server(("127.0.0.1", free_port()), handler)
@@ -250,62 +255,88 @@ class FakeLine(FakeHttpService):
 
 
 class FakePostmark(FakeHttpService):
-    """``POST /email`` as Postmark answers it; ``rejected`` addresses get ErrorCode 406."""
+    """``POST /email`` (as django-anymail calls it) and ``POST /email/batch`` as Postmark answers
+    them; ``rejected`` addresses get ErrorCode 406. ``batch_limit``: messages one batch may hold
+    (Postmark: 500), more get 422 and nothing is sent."""
 
-    def __init__(self, token: str, rejected: set[str] = frozenset()) -> None:
+    def __init__(
+        self, token: str, rejected: set[str] = frozenset(), batch_limit: int = 500
+    ) -> None:
         super().__init__()
         self.token = token
         self.rejected = set(rejected)
+        self.batch_limit = batch_limit
         self.received: list[dict] = []
+        self.requests = Counter()
 
-    def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict, dict]:
+    def handle(self, path: str, headers: dict, body) -> tuple[int, dict, dict]:
         lowered = {k.lower(): v for k, v in headers.items()}
+        self.requests[path] += 1
         if lowered.get("x-postmark-server-token") != self.token:
             return 401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."}, {}
-        if path != "/email":
-            return 404, {"ErrorCode": 404, "Message": "Not found"}, {}
-        for required in ("From", "To", "Subject"):
-            if not body.get(required):
+        if path == "/email":
+            if not isinstance(body, dict):
+                return 422, {"ErrorCode": 402, "Message": "Received invalid JSON input."}, {}
+            problem = self._problem(body)
+            if problem:
+                return 422, problem, {}
+            return 200, self._accept([body])[0], {}
+        if path == "/email/batch":
+            if not isinstance(body, list) or not all(isinstance(m, dict) for m in body):
+                return 422, {"ErrorCode": 402, "Message": "Received invalid JSON input."}, {}
+            if not 1 <= len(body) <= self.batch_limit:
                 return (
                     422,
-                    {"ErrorCode": 300, "Message": f"Invalid email request: missing {required}"},
+                    {
+                        "ErrorCode": 300,
+                        "Message": f"Batch size must be between 1 and {self.batch_limit}.",
+                    },
                     {},
                 )
+            problems = [self._problem(message) for message in body]
+            accepted = iter(self._accept([m for m, p in zip(body, problems, strict=True) if not p]))
+            return 200, [p or next(accepted) for p in problems], {}
+        return 404, {"ErrorCode": 404, "Message": "Not found"}, {}
+
+    def _problem(self, body: dict) -> dict | None:
+        """What Postmark answers for one message it refuses, or None."""
+        for required in ("From", "To", "Subject"):
+            if not body.get(required):
+                return {"ErrorCode": 300, "Message": f"Invalid email request: missing {required}"}
         if not (body.get("HtmlBody") or body.get("TextBody")):
-            return (
-                422,
-                {"ErrorCode": 300, "Message": "Provide either email TextBody or HtmlBody or both."},
-                {},
-            )
+            return {
+                "ErrorCode": 300,
+                "Message": "Provide either email TextBody or HtmlBody or both.",
+            }
         to = body["To"]
         if to in self.rejected:
-            return (
-                422,
-                {
-                    "ErrorCode": 406,
-                    "Message": (
-                        "You tried to send to a recipient that has been marked as inactive.\n"
-                        f" Found inactive addresses: {to}.\n Inactive recipients are ones that have"
-                        " generated a hard bounce or a spam complaint. "
-                    ),
-                    "To": to,
-                },
-                {},
-            )
-        message_id = str(uuid.uuid4())
-        with self.lock:
-            self.received.append({**body, "MessageID": message_id})
-        return (
-            200,
-            {
+            return {
+                "ErrorCode": 406,
+                "Message": (
+                    "You tried to send to a recipient that has been marked as inactive.\n"
+                    f" Found inactive addresses: {to}.\n Inactive recipients are ones that have"
+                    " generated a hard bounce or a spam complaint. "
+                ),
                 "To": to,
-                "SubmittedAt": "2026-11-24T07:30:00Z",
-                "MessageID": message_id,
-                "ErrorCode": 0,
-                "Message": "OK",
-            },
-            {},
-        )
+            }
+        return None
+
+    def _accept(self, messages: list[dict]) -> list[dict]:
+        answers = []
+        with self.lock:
+            for body in messages:
+                message_id = str(uuid.uuid4())
+                self.received.append({**body, "MessageID": message_id})
+                answers.append(
+                    {
+                        "To": body["To"],
+                        "SubmittedAt": "2026-11-24T07:30:00Z",
+                        "MessageID": message_id,
+                        "ErrorCode": 0,
+                        "Message": "OK",
+                    }
+                )
+        return answers
 
     def headers_of(self, received: dict) -> dict[str, str]:
         return {h["Name"]: h["Value"] for h in received.get("Headers", [])}

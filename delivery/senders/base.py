@@ -47,6 +47,10 @@ class Result:
 
 class Sender(Protocol):
     channel: str
+    # Results to gather before the dispatcher records them. 1 records each request as soon as
+    # it is answered, so a crash resends as little as possible; a channel whose requests are
+    # idempotent (LINE's retry keys) can gather more and spend fewer database writes.
+    record_every: int
 
     def send(self, messages: list[OutgoingMessage]) -> Iterator[list[Result]]:
         """Send each message once, yielding what each provider request settled.

@@ -21,6 +21,7 @@ EMAIL_ACCOUNT = "email"  # one mail connection (SMTP server or ESP account) for 
 
 class EmailSender:
     channel = "email"
+    record_every = 1  # mail has no retry key: record each message as soon as it is taken
 
     def __init__(self, connection=None) -> None:
         self._connection = connection

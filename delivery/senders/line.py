@@ -55,15 +55,17 @@ def retry_key(delivery_ids: list[int]) -> str:
 
 class LineSender:
     channel = "line"
+    # A request resent after a crash carries its stored retry key: LINE answers 409, no copy.
+    record_every = 500
 
     def __init__(
         self,
         slug_by_municipality: dict[int, str],
-        remember_key: Callable[[list[int], str], None] | None = None,
+        remember_keys: Callable[[dict[str, list[int]]], None] | None = None,
     ) -> None:
-        """``remember_key(delivery ids, key)`` stores a request's retry key before it is sent."""
+        """``remember_keys({key: delivery ids})`` stores requests' retry keys before they leave."""
         self._slugs = slug_by_municipality
-        self._remember_key = remember_key or (lambda ids, key: None)
+        self._remember_keys = remember_keys or (lambda keys: None)
 
     def send(self, messages: list[OutgoingMessage]) -> Iterator[list[Result]]:
         by_municipality: dict[int, list[OutgoingMessage]] = defaultdict(list)
@@ -100,17 +102,29 @@ class LineSender:
                 fresh.append(message)
         for key, same in unanswered.items():
             yield self._send_chunk(api, same[0].line_text, same, key, slug)
-        for text, same in _by_text_in_order(fresh):
-            for start in range(0, len(same), MULTICAST_LIMIT):
-                yield self._send_fresh(api, text, same[start : start + MULTICAST_LIMIT], slug)
+        requests = [
+            (text, same[start : start + MULTICAST_LIMIT])
+            for text, same in _by_text_in_order(fresh)
+            for start in range(0, len(same), MULTICAST_LIMIT)
+        ]
+        # Every request's key is stored before the first leaves, in one statement: a worker
+        # killed after LINE took a request resends it under the same key.
+        keys = [retry_key([m.delivery_id for m in chunk]) for _, chunk in requests]
+        if keys:
+            self._remember_keys(
+                {
+                    key: [m.delivery_id for m in chunk]
+                    for key, (_, chunk) in zip(keys, requests, strict=True)
+                }
+            )
+        for key, (text, chunk) in zip(keys, requests, strict=True):
+            yield self._send_chunk(api, text, chunk, key, slug)
 
     def _send_fresh(
         self, api: MessagingApi, text: str, chunk: list[OutgoingMessage], slug: str
     ) -> list[Result]:
-        ids = [m.delivery_id for m in chunk]
-        key = retry_key(ids)
-        # Stored before the request leaves: a worker killed after LINE took it resends the same.
-        self._remember_key(ids, key)
+        key = retry_key([m.delivery_id for m in chunk])
+        self._remember_keys({key: [m.delivery_id for m in chunk]})
         return self._send_chunk(api, text, chunk, key, slug)
 
     def _send_chunk(

@@ -67,16 +67,23 @@ def test_a_429_that_comes_anyway_holds_back_the_whole_channel_for_its_retry_afte
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
 
 
-def test_email_keeps_under_the_esp_accounts_rate(municipality, texts, postmark, morning, settings):
-    postmark.rate_limits = {"/email": 8}
-    settings.KIZUNA_EMAIL_PER_SECOND = 7
+@pytest.mark.parametrize(("per_request", "path"), [(1, "/email"), (2, "/email/batch")])
+def test_email_keeps_under_the_esp_accounts_rate_and_recipients_per_call(
+    municipality, texts, postmark, morning, settings, per_request, path
+):
+    postmark.rate_limits = {path: 5}
+    postmark.batch_limit = 2  # recipients per call the account allows
+    settings.KIZUNA_EMAIL_PER_SECOND = 4
+    settings.KIZUNA_EMAIL_BATCH_SIZE = per_request
     for n in range(12):
         family(municipality, due=due_for(20), email=f"r{n}@example.jp")
     planner.plan_day(clock.today(), [municipality])
     started = time.monotonic()
     assert dispatch.dispatch().outcomes == {"sent": 12}
     assert postmark.rate_limited == 0
-    assert time.monotonic() - started >= 11 / 7 - 0.1
+    requests = 12 // per_request
+    assert postmark.requests[path] == requests
+    assert time.monotonic() - started >= (requests - 1) / 4 - 0.1
 
 
 def test_two_worker_processes_share_one_pace_through_redis():

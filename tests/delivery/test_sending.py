@@ -164,8 +164,9 @@ def test_smtp_refusals_permanent_and_temporary(municipality, texts, smtp, mornin
 
 
 def test_postmark_through_anymail_with_429_and_an_inactive_recipient(
-    municipality, texts, postmark, morning
+    municipality, texts, postmark, morning, settings
 ):
+    settings.KIZUNA_EMAIL_BATCH_SIZE = 1  # one message per API call, through django-anymail
     postmark.rejected.add("inactive@example.jp")
     postmark.faults.plan = ["429"]
     first = family(municipality, due=due_for(20), email="first@example.jp")
@@ -185,6 +186,58 @@ def test_postmark_through_anymail_with_429_and_an_inactive_recipient(
     assert Delivery.objects.get(subscriber=first.subscriber).provider_message_id == next(
         r["MessageID"] for r in postmark.received if r["To"] == "first@example.jp"
     )
+
+
+def test_postmark_batches_with_429_and_an_inactive_recipient(
+    municipality, texts, postmark, morning, settings
+):
+    settings.KIZUNA_EMAIL_BATCH_SIZE = 2
+    postmark.rejected.add("inactive@example.jp")
+    postmark.faults.plan = ["429"]
+    emails = ["first@example.jp", "inactive@example.jp", "third@example.jp"]
+    readers = {e: family(municipality, due=due_for(20), email=e, nickname="はな") for e in emails}
+
+    # The first request (two messages) is refused with Retry-After: 1. The account is held
+    # back that long, so the second request waits; by then the refused two are due again.
+    started = time.monotonic()
+    report = _plan_and_send(municipality)
+    assert time.monotonic() - started >= 1.0
+    assert report.outcomes == {"retry": 2, "sent": 2, "failed": 1}
+    # Two batches taken (the refused request is not counted); nothing through /email.
+    assert postmark.requests["/email/batch"] == 2 and "/email" not in postmark.requests
+    retried = Delivery.objects.get(subscriber=readers["first@example.jp"].subscriber)
+    assert (retried.status, retried.attempts) == ("sent", 2)
+    assert sorted(r["To"] for r in postmark.received) == ["first@example.jp", "third@example.jp"]
+    stopped = Subscriber.objects.get(pk=readers["inactive@example.jp"].subscriber_id)
+    assert stopped.channel_stopped_at is not None
+    failed = Delivery.objects.get(subscriber=stopped)
+    assert failed.status == "failed" and "inactive@example.jp" not in failed.last_error
+    for received in postmark.received:
+        delivery = Delivery.objects.get(subscriber__email=received["To"])
+        headers = postmark.headers_of(received)
+        # Each reader's own message: their Message-ID, their unsubscribe link, their name.
+        assert delivery.provider_message_id == received["MessageID"]
+        assert headers["Message-ID"] == f"<kizuna-delivery-{delivery.pk}@city.koto.example.jp>"
+        assert (
+            headers["List-Unsubscribe"].startswith("<http") and "/u/" in headers["List-Unsubscribe"]
+        )
+        assert "はなさん" in received["TextBody"] and "/manage/" in received["TextBody"]
+    unsubscribe_links = {postmark.headers_of(r)["List-Unsubscribe"] for r in postmark.received}
+    assert len(unsubscribe_links) == 2
+
+
+def test_postmark_batch_that_is_refused_whole_stops_nobody(
+    municipality, texts, postmark, morning, settings
+):
+    postmark.batch_limit = 1  # an account allowing fewer messages per call than we send
+    for n in range(3):
+        family(municipality, due=due_for(20), email=f"r{n}@example.jp")
+    report = _plan_and_send(municipality)
+    assert report.outcomes == {"retry": 3}
+    assert not postmark.received
+    assert not Subscriber.objects.filter(channel_stopped_at__isnull=False).exists()
+    assert set(Delivery.objects.values_list("status", flat=True)) == {"planned"}
+    assert "Postmark 422" in Delivery.objects.first().last_error
 
 
 @pytest.mark.django_db(transaction=True)

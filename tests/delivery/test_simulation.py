@@ -147,6 +147,7 @@ class Recorder:
     """The outside seam: what a mailbox would receive, and on which day."""
 
     channel = "email"
+    record_every = 1
 
     def __init__(self) -> None:
         self.received: list[tuple[int, datetime.date]] = []
