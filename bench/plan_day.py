@@ -215,8 +215,9 @@ def truncate_deliveries() -> None:
 def run(size: int, stages: list[Stage], municipalities: list[Municipality], repeat: int) -> dict:
     """Floor and planner for a set of municipalities holding ``size`` families; best of ``repeat``."""
     ids = [m.pk for m in municipalities]
-    figures: dict[str, list[float]] = {"floor_s": [], "floor_conflict_s": []}
-    figures |= {"plan_s": [], "replan_s": []}
+    figures: dict[str, list[float]] = {
+        name: [] for name in ("floor_s", "floor_conflict_s", "plan_s", "replan_s")
+    }
     for _ in range(repeat):
         truncate_deliveries()
         floor_seconds, floor_rows = floor(stages, ids)
