@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test lint services bench bench-dashboard bench-import fault-campaign clean
+.PHONY: install run test lint services bench bench-plan bench-dashboard bench-import fault-campaign clean
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna_bench
 
 $(STAMP): pyproject.toml
@@ -50,6 +50,11 @@ bench-import: install services
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kizuna_bench'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres kizuna_bench
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/import_readers.py
+
+bench-plan: install services
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kizuna_bench'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres kizuna_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/plan_day.py
 
 bench-dashboard: install services
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kizuna_bench'" | grep -q 1 \

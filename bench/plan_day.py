@@ -1,10 +1,20 @@
-"""Benchmark: plan one day for 100,000 and 1,000,000 families on PostgreSQL.
+"""Benchmark: plan one day at Japan's national scale on PostgreSQL, beside a raw SQL floor.
 
-Content at Kizuna Mail's daily cadence (a message for every gestational day from 4w0d and every
-day of the first 100 days, weekly and monthly after), families spread evenly over the whole
-programme. Each size reports the planner's time beside a raw ``INSERT … SELECT`` that creates the
-same rows in the same run (the floor), the re-plan of the same day (all conflicts), and µs per
-delivery. Run: ``make bench`` (or ``.venv/bin/python bench/plan_day.py --sizes 100000 1000000``).
+One nation is generated once: 2,600,000 confirmed families (Japan's 686,061 births in 2024 at
+Kizuna Mail's cadence), spread evenly over every stage of the programme, in municipalities of
+10,000 families each, with content at the daily cadence (a message for every gestational day from
+4w0d and every day of the first 100 days, weekly and monthly after, to age 3). Each size is a set
+of those municipalities (100,000 families = 10 municipalities) planned while the rest of the
+nation's rows stay in place. For each size the same run measures, on the same table with the same
+indexes and constraints:
+
+- the floor: a hand-written ``INSERT … SELECT … ON CONFLICT DO NOTHING`` per track that creates
+  exactly the rows the planner creates (checked), and its all-conflict re-run;
+- the planner (``delivery.planner.plan_day``) and its re-plan of the same day (0 rows inserted).
+
+Then the planning process's peak RSS, the storage per delivery row, and PASS/MISS per goal.
+Run: ``make bench-plan`` (or ``.venv/bin/python bench/plan_day.py --families 1000000 --sizes
+100000 1000000`` for a smaller nation).
 """
 
 from __future__ import annotations
@@ -37,6 +47,8 @@ from municipalities.models import Municipality  # noqa: E402
 
 ON = datetime.date(2026, 11, 24)
 PROGRAMME_DAYS = (280 - 28) + 3 * 365  # from 4w0d to the 3rd birthday
+NATIONAL_FAMILIES = 2_600_000
+SLUG_PREFIX = "bench-"
 
 
 def daily_content() -> list[Stage]:
@@ -44,6 +56,12 @@ def daily_content() -> list[Stage]:
     stages += [Stage(Track.CHILD, Unit.DAY, d) for d in range(101)]
     stages += [Stage(Track.CHILD, Unit.WEEK, w) for w in range(15, 53)]
     stages += [Stage(Track.CHILD, Unit.MONTH, m) for m in range(12, 37)]
+    keys = {(s.track.value, s.unit.value, s.number) for s in stages}
+    published = set(
+        StageMessage.objects.filter(published=True).values_list("track", "unit", "number")
+    )
+    if published == keys and StageMessage.objects.count() == len(keys):
+        return stages
     truncate_deliveries()  # deliveries (from bench/send.py too) protect the texts they sent
     StageMessage.objects.all().delete()
     StageMessage.objects.bulk_create(
@@ -60,42 +78,79 @@ def daily_content() -> list[Stage]:
     return stages
 
 
-def families(count: int, municipality: Municipality) -> None:
-    """``count`` confirmed families spread evenly over every day of the programme."""
+def nation(families: int, per_municipality: int) -> list[Municipality]:
+    """The bench municipalities, holding ``families`` confirmed families between them.
+
+    Generated once and kept: planning changes no family here (nobody has passed the end of the
+    programme), so a later run with the same shape reuses them.
+    """
+    count = -(-families // per_municipality)
+    municipalities = list(Municipality.objects.filter(slug__startswith=SLUG_PREFIX).order_by("pk"))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM subscribers_child")
+        children = cursor.fetchone()[0]
+        cursor.execute("SELECT count(DISTINCT municipality_id) FROM subscribers_child")
+        places = cursor.fetchone()[0]
+    if len(municipalities) == count and children == families and places == count:
+        print(f"  reusing {families:,} families in {count} municipalities", file=sys.stderr)
+        return municipalities
+    print(f"  generating {families:,} families…", file=sys.stderr, flush=True)
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE delivery_delivery, subscribers_subscription, subscribers_subscriber, subscribers_child RESTART IDENTITY CASCADE"
+            "TRUNCATE delivery_delivery, delivery_planrun, subscribers_subscription,"
+            " subscribers_subscriber, subscribers_child RESTART IDENTITY CASCADE"
         )
+    Municipality.objects.filter(slug__startswith=SLUG_PREFIX).delete()
+    Municipality.objects.bulk_create(
+        Municipality(
+            name=f"ベンチ市{n}",
+            prefecture="東京都",
+            code=f"9{n:05d}",
+            slug=f"{SLUG_PREFIX}{n:04d}",
+            service_name="ベンチ",
+            sender_name="ベンチ",
+            sender_email="bench@example.jp",
+        )
+        for n in range(1, count + 1)
+    )
+    municipalities = list(Municipality.objects.filter(slug__startswith=SLUG_PREFIX).order_by("pk"))
+    ids = [m.pk for m in municipalities]
+    params = {"on": ON, "n": families, "span": PROGRAMME_DAYS, "per": per_municipality, "ids": ids}
+    with connection.cursor() as cursor:
+        # Family i lives in municipality (i - 1) // per; its stage is spread over the programme.
         cursor.execute(
             """
             INSERT INTO subscribers_child (municipality_id, due_date, birth_date, status, loss, created_at)
-            SELECT %(m)s,
+            SELECT (%(ids)s::bigint[])[(g.i - 1) / %(per)s + 1],
                    CASE WHEN g.age < 252 THEN %(on)s::date + (252 - g.age) ELSE NULL END,
                    CASE WHEN g.age >= 252 THEN %(on)s::date - (g.age - 252) ELSE NULL END,
                    CASE WHEN g.age < 252 THEN 'expecting' ELSE 'born' END, '', now()
-            FROM (SELECT i, ((i::bigint * 7919) %% %(span)s)::int AS age FROM generate_series(1, %(n)s) AS i) AS g
+            FROM (SELECT i, ((i::bigint * 7919) %% %(span)s)::int AS age
+                  FROM generate_series(1, %(n)s) AS i) AS g
             ORDER BY g.i
             """,
-            {"m": municipality.pk, "on": ON, "n": count, "span": PROGRAMME_DAYS},
+            params,
         )
         cursor.execute(
             """
             INSERT INTO subscribers_subscriber (municipality_id, email, channel, relationship, nickname,
                 language, source, consent_at, consent_policy_version, confirmed_at, unsubscribe_reason,
                 channel_stop_reason, created_at, updated_at, signup_tag)
-            SELECT %(m)s, 'reader' || i || '@example.jp', 'email', 'self', '', 'ja', 'signup',
-                   now() - interval '400 days', '2026-04', now() - interval '400 days', '', '', now(), now(), ''
+            SELECT (%(ids)s::bigint[])[(i - 1) / %(per)s + 1], 'reader' || i || '@example.jp',
+                   'email', 'self', '', 'ja', 'signup', now() - interval '400 days', '2026-04',
+                   now() - interval '400 days', '', '', now(), now(), ''
             FROM generate_series(1, %(n)s) AS i
             """,
-            {"m": municipality.pk, "n": count},
+            params,
         )
         cursor.execute(
             "INSERT INTO subscribers_subscription (subscriber_id, child_id, created_at) "
             "SELECT id, id, now() FROM subscribers_subscriber"
         )
         cursor.execute(
-            "ANALYZE subscribers_child, subscribers_subscriber, subscribers_subscription"
+            "VACUUM ANALYZE subscribers_child, subscribers_subscriber, subscribers_subscription"
         )
+    return municipalities
 
 
 FLOOR_SQL = """
@@ -106,7 +161,7 @@ FLOOR_SQL = """
     SELECT c.municipality_id, s.id, c.id, s.channel, 'c' || c.id || ':stage:' || v.key, %s,
            'planned', 0, '', now(), '', '{{}}', '', now()
     FROM v
-    JOIN subscribers_child c ON c.municipality_id = %s AND c.status = '{status}'
+    JOIN subscribers_child c ON c.municipality_id IN ({places}) AND c.status = '{status}'
          AND c.{anchor} = v.anchor
     JOIN subscribers_subscription sub ON sub.child_id = c.id
     JOIN subscribers_subscriber s ON s.id = sub.subscriber_id
@@ -114,7 +169,7 @@ FLOOR_SQL = """
 """
 
 
-def floor(stages: list[Stage], municipality: Municipality) -> tuple[float, int]:
+def floor(stages: list[Stage], municipality_ids: list[int]) -> tuple[float, int]:
     """The same rows by two hand-written statements (pregnancy by due date, child by birth)."""
     inserted = 0
     started = time.perf_counter()
@@ -131,12 +186,24 @@ def floor(stages: list[Stage], municipality: Municipality) -> tuple[float, int]:
             ]
             sql = FLOOR_SQL.format(
                 values=", ".join(["(%s::date, %s)"] * len(rows)),
+                places=", ".join(["%s"] * len(municipality_ids)),
                 status=status,
                 anchor=anchor_column,
             )
-            cursor.execute(sql, [value for row in rows for value in row] + [ON, municipality.pk])
+            cursor.execute(sql, [value for row in rows for value in row] + [ON, *municipality_ids])
             inserted += cursor.rowcount
     return time.perf_counter() - started, inserted
+
+
+def fingerprint() -> tuple[int, int]:
+    """The delivery rows' count and a hash of what they are, to show two runs made the same."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), coalesce(sum(hashtext(municipality_id || ' ' || subscriber_id || ' '"
+            " || child_id || ' ' || channel || ' ' || message_key || ' ' || due_on)::bigint), 0)"
+            " FROM delivery_delivery"
+        )
+        return cursor.fetchone()
 
 
 def truncate_deliveries() -> None:
@@ -145,64 +212,112 @@ def truncate_deliveries() -> None:
         cursor.execute("VACUUM ANALYZE delivery_delivery")
 
 
-def run(size: int, stages: list[Stage], municipality: Municipality) -> dict:
-    families(size, municipality)
-    truncate_deliveries()
-    floor_seconds, floor_rows = floor(stages, municipality)
-    floor_conflict_seconds, _ = floor(stages, municipality)
-    truncate_deliveries()
-    started = time.perf_counter()
-    result = planner.plan_day(ON, [municipality], stages=stages)
-    plan_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    replan = planner.plan_day(ON, [municipality], stages=stages)
-    replan_seconds = time.perf_counter() - started
-    assert result.planned["stage"] == floor_rows, (result.planned, floor_rows)
-    assert replan.total == 0
+def run(size: int, stages: list[Stage], municipalities: list[Municipality], repeat: int) -> dict:
+    """Floor and planner for a set of municipalities holding ``size`` families; best of ``repeat``."""
+    ids = [m.pk for m in municipalities]
+    figures: dict[str, list[float]] = {
+        name: [] for name in ("floor_s", "floor_conflict_s", "plan_s", "replan_s")
+    }
+    for _ in range(repeat):
+        truncate_deliveries()
+        floor_seconds, floor_rows = floor(stages, ids)
+        floor_conflict_seconds, floor_again = floor(stages, ids)
+        floor_rows_made = fingerprint()
+        truncate_deliveries()
+        started = time.perf_counter()
+        result = planner.plan_day(ON, municipalities, stages=stages)
+        plan_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        replan = planner.plan_day(ON, municipalities, stages=stages)
+        replan_seconds = time.perf_counter() - started
+        plan_rows_made = fingerprint()
+        assert floor_again == 0, floor_again
+        assert result.total == floor_rows and plan_rows_made == floor_rows_made, (
+            result.planned,
+            floor_rows,
+            plan_rows_made,
+            floor_rows_made,
+        )
+        assert replan.total == 0, replan.planned
+        figures["floor_s"].append(floor_seconds)
+        figures["floor_conflict_s"].append(floor_conflict_seconds)
+        figures["plan_s"].append(plan_seconds)
+        figures["replan_s"].append(replan_seconds)
+    best = {name: min(values) for name, values in figures.items()}
     return {
         "families": size,
+        "municipalities": len(ids),
+        "runs": repeat,
         "deliveries": result.total,
-        "floor_s": floor_seconds,
-        "plan_s": plan_seconds,
-        "ratio": plan_seconds / floor_seconds,
-        "us_per_delivery": plan_seconds / max(result.total, 1) * 1e6,
-        "floor_conflict_s": floor_conflict_seconds,
-        "replan_s": replan_seconds,
-        "replan_ratio": replan_seconds / floor_conflict_seconds,
+        "replanned": replan.total,
+        **best,
+        "ratio": best["plan_s"] / best["floor_s"],
+        "us_per_delivery": best["plan_s"] / max(result.total, 1) * 1e6,
+        "floor_us_per_delivery": best["floor_s"] / max(result.total, 1) * 1e6,
+        "replan_ratio": best["replan_s"] / best["floor_conflict_s"],
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 2_600_000])
-    arguments = parser.parse_args()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    call_command("migrate", verbosity=0)
-    municipality, _ = Municipality.objects.get_or_create(
-        slug="bench",
-        defaults={
-            "name": "ベンチ市",
-            "prefecture": "東京都",
-            "code": "139998",
-            "service_name": "ベンチ",
-            "sender_name": "ベンチ",
-            "sender_email": "bench@example.jp",
-        },
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument(
+        "--families",
+        type=int,
+        default=NATIONAL_FAMILIES,
+        help="families in the whole nation (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--per-municipality",
+        type=int,
+        default=10_000,
+        help="families per municipality (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[100_000, 1_000_000, 2_600_000],
+        help="families planned in each measurement, multiples of --per-municipality"
+        " up to --families (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs of floor and planner below 1,000,000 families, best kept (default: %(default)s)",
+    )
+    arguments = parser.parse_args()
+    per = arguments.per_municipality
+    for size in arguments.sizes:
+        if size % per or size > arguments.families:
+            parser.error(f"size {size} is not a multiple of {per} up to {arguments.families}")
+    call_command("migrate", verbosity=0)
     stages = daily_content()
-    print(f"{len(stages)} stages with messages; day {ON}; PostgreSQL {connection.pg_version}")
-    header = f"{'families':>10} {'deliveries':>10} {'floor s':>8} {'plan s':>8} {'ratio':>6} {'µs/dlv':>7} {'re-plan s':>9} {'floor re-run s':>14} {'ratio':>6}"
+    municipalities = nation(arguments.families, per)
+    print(
+        f"{len(stages)} stages with messages; day {ON}; PostgreSQL {connection.pg_version}; "
+        f"{arguments.families:,} families in {len(municipalities)} municipalities, all kept in"
+        " place while a set of them is planned"
+    )
+    header = (
+        f"{'families':>10} {'places':>6} {'deliveries':>10} {'floor s':>8} {'plan s':>8}"
+        f" {'ratio':>6} {'floor µs':>8} {'plan µs':>8} {'re-plan s':>9} {'rows':>4}"
+        f" {'floor re-run s':>14} {'ratio':>6} {'runs':>4}"
+    )
     print(header)
     results = []
     for size in arguments.sizes:
-        print(f"  generating {size:,} families…", file=sys.stderr, flush=True)
-        r = run(size, stages, municipality)
+        places = municipalities[: size // per]
+        r = run(size, stages, places, arguments.repeat if size < 1_000_000 else 1)
         results.append(r)
         print(
-            f"{r['families']:>10,} {r['deliveries']:>10,} {r['floor_s']:>8.2f} {r['plan_s']:>8.2f} "
-            f"{r['ratio']:>6.2f} {r['us_per_delivery']:>7.1f} {r['replan_s']:>9.2f} "
-            f"{r['floor_conflict_s']:>14.2f} {r['replan_ratio']:>6.2f}",
+            f"{r['families']:>10,} {r['municipalities']:>6} {r['deliveries']:>10,}"
+            f" {r['floor_s']:>8.2f} {r['plan_s']:>8.2f} {r['ratio']:>6.2f}"
+            f" {r['floor_us_per_delivery']:>8.1f} {r['us_per_delivery']:>8.1f}"
+            f" {r['replan_s']:>9.2f} {r['replanned']:>4} {r['floor_conflict_s']:>14.2f}"
+            f" {r['replan_ratio']:>6.2f} {r['runs']:>4}",
             flush=True,
         )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -230,33 +345,47 @@ def _storage(deliveries_a_day: int) -> float:
 
 
 def _goals(results: list[dict], peak_mb: float, daily_mb: float) -> None:
-    """The national-scale goals, each with the figure measured above."""
+    """The national-scale goals, each with the figure measured above and PASS or MISS."""
     largest = results[-1]
     costs = [r["us_per_delivery"] for r in results]
     goals = [
         (
-            f"plan {largest['families']:,} families ≤ 2× floor",
+            f"plan a day ({largest['families']:,} families) ≤ 2× floor",
             largest["ratio"] <= 2,
-            f"{largest['ratio']:.2f}×",
-        ),
-        (
-            "re-plan of the same day ≤ 1.5× the floor's all-conflict re-run",
-            all(r["replan_ratio"] <= 1.5 for r in results),
-            ", ".join(f"{r['replan_ratio']:.2f}×" for r in results),
-        ),
-        (
-            "cost per delivery flat across sizes (largest/smallest µs ≤ 1.5)",
-            max(costs) / min(costs) <= 1.5,
-            f"{max(costs) / min(costs):.2f}",
-        ),
-        ("peak RSS ≤ 256 MB", peak_mb <= 256, f"{peak_mb:.0f} MB"),
-        ("a day's delivery rows ≤ 150 MB", daily_mb <= 150, f"{daily_mb:.0f} MB"),
+            f"{largest['plan_s']:.2f} s = {largest['ratio']:.2f}× the floor's"
+            f" {largest['floor_s']:.2f} s",
+        )
     ]
     for r in results:
         if r["families"] == 100_000:
-            goals.append(("100,000 families in ≤ 1 s", r["plan_s"] <= 1, f"{r['plan_s']:.2f} s"))
+            goals.append(
+                (
+                    "100,000 families ≤ 1 s",
+                    r["plan_s"] <= 1,
+                    f"{r['plan_s']:.2f} s = {r['ratio']:.2f}× the floor's {r['floor_s']:.2f} s",
+                )
+            )
+    goals += [
+        (
+            "cost per delivery flat across sizes (largest/smallest µs ≤ 1.5)",
+            max(costs) / min(costs) <= 1.5,
+            " → ".join(f"{r['families']:,}: {r['us_per_delivery']:.1f} µs" for r in results)
+            + f"; {max(costs) / min(costs):.2f}",
+        ),
+        (
+            "re-plan inserts 0 rows in ≤ 1.5× the floor's all-conflict re-run",
+            all(r["replan_ratio"] <= 1.5 and r["replanned"] == 0 for r in results),
+            ", ".join(
+                f"{r['replanned']} rows {r['replan_ratio']:.2f}× ({r['replan_s']:.2f} s"
+                f" / {r['floor_conflict_s']:.2f} s)"
+                for r in results
+            ),
+        ),
+        ("planning process's peak RSS ≤ 256 MB", peak_mb <= 256, f"{peak_mb:.0f} MB"),
+        ("a day's delivery rows ≤ 150 MB", daily_mb <= 150, f"{daily_mb:.0f} MB"),
+    ]
     for name, met, figure in goals:
-        print(f"{'met' if met else 'NOT MET':>8}  {name}: {figure}")
+        print(f"{'PASS' if met else 'MISS':>5}  {name}: {figure}")
 
 
 if __name__ == "__main__":

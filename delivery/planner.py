@@ -179,7 +179,9 @@ def plan_day(
         keep=lambda stage, anchor: anchor > child_track_from,
     )
     child = _anchor_rows((s for s in stages if s.track == Track.CHILD), on, keep=in_programme)
-    presumed_born = [row for row in child if row[3] <= child_track_from]
+    # Expecting families past their due date (and grace) follow the child's stages by due date:
+    # the same join on the same index as the pregnancy stages, so one statement serves both.
+    expecting = pregnancy + [row for row in child if row[3] <= child_track_from]
     birthday_ages = _birthday_ages(municipalities, months)
     birthdays = [
         ("child", "year", age, anchor)
@@ -194,9 +196,8 @@ def plan_day(
 
     statements = _Statements(on, [m.pk for m in municipalities], clock.now())
     batches = [
-        ("stage", pregnancy, STAGE_KEY_SQL, EXPECTING),
+        ("stage", expecting, STAGE_KEY_SQL, EXPECTING),
         ("stage", child, STAGE_KEY_SQL, BORN),
-        ("stage", presumed_born, STAGE_KEY_SQL, EXPECTING),
         ("birthday", birthdays, BIRTHDAY_KEY_SQL, BORN),
         ("special", graduation, EVENT_KEY_SQL, BORN),
         ("special", birth_check, EVENT_KEY_SQL, EXPECTING),
