@@ -114,7 +114,13 @@ class _Statements:
     def insert(self, rows: list[tuple], key_sql: str, child_filter: str) -> tuple[str, list]:
         """``rows`` are (track, unit, number, anchor); ``child_filter`` matches ``v.anchor``."""
         with_values, select, params = self._select(rows, key_sql, child_filter)
-        sql = f"{with_values} INSERT INTO delivery_delivery ({_COLUMNS}) {select} ON CONFLICT DO NOTHING"
+        # Rows go in by municipality, stage, channel and greeting, so consecutive ids (the order
+        # senders claim in) share a text: a batch is a few multicasts and a few renderings.
+        order = "ORDER BY c.municipality_id, v.track, v.unit, v.number, s.channel, s.nickname = ''"
+        sql = (
+            f"{with_values} INSERT INTO delivery_delivery ({_COLUMNS}) {select} {order} "
+            "ON CONFLICT DO NOTHING"
+        )
         return sql, params
 
     def count_new(self, rows: list[tuple], key_sql: str, child_filter: str) -> tuple[str, list]:
