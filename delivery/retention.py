@@ -44,7 +44,7 @@ _FINISHED = "status IN ({})".format(", ".join(f"'{status}'" for status in FINISH
 @dataclass
 class RollUpResult:
     through: datetime.date
-    deleted: dict[datetime.date, int] = field(default_factory=dict)  # day -> rows deleted
+    deleted: dict[datetime.date, int] = field(default_factory=dict)  # day -> rows, if any
     unfinished: list[datetime.date] = field(default_factory=list)  # days left for later
     dry_run: bool = False
     seconds: float = 0.0
@@ -109,15 +109,16 @@ def roll_up(
             say(f"{day}: 未送信の配信が残っているため、この日はまとめません")
             continue
         if dry_run:
-            result.deleted[day] = _count(day)
-            say(f"{day}: {result.deleted[day]:,} 件をまとめる予定です")
+            if count := _count(day):
+                result.deleted[day] = count
+                say(f"{day}: {count:,} 件をまとめる予定です")
             continue
         deleted = 0
         while chunk := _delete_chunk(day, chunk_rows):
             deleted += chunk
             say(f"{day}: {deleted:,} 件をまとめました…")
-        result.deleted[day] = deleted
         if deleted:
+            result.deleted[day] = deleted
             logger.info(
                 "rolled up %d deliveries of %s",
                 deleted,
