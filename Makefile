@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test lint services bench bench-plan bench-dashboard bench-import fault-campaign clean
+.PHONY: install run test lint services bench bench-plan bench-send bench-national bench-dashboard bench-import bench-storage fault-campaign clean
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna_bench
 
 $(STAMP): pyproject.toml
@@ -60,6 +60,20 @@ bench-dashboard: install services
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kizuna_bench'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres kizuna_bench
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/dashboard.py
+
+bench-storage: install services
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kizuna_bench'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres kizuna_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/storage.py
+
+bench-send: install services
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kizuna_bench'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres kizuna_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/send.py --families 20000 --processes 1 2 4
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/send.py --families 100000 --municipalities 50
+
+# Every national-scale figure of the delivery engine, each beside its floor from the same run.
+bench-national: bench-plan bench-send bench-storage
 
 fault-campaign: install services
 	$(BIN)/python -m tests.delivery.campaign --runs 20 --seed 1

@@ -168,6 +168,8 @@ def plan_day(
     started = time.monotonic()
     if not municipalities:
         return PlanResult(on, [])
+    if not dry_run:
+        _refuse_rolled_up(on)
     months = {m.programme_months for m in municipalities}
     if len(months) != 1:
         raise ValueError("plan municipalities with different programme lengths separately")
@@ -248,6 +250,21 @@ def plan_day(
         },
     )
     return result
+
+
+class RolledUpDay(ValueError):
+    """The day's sent rows were rolled up: planning it again would send it all again."""
+
+
+def _refuse_rolled_up(on: datetime.date) -> None:
+    from .retention import rolled_up_through  # retention counts days through stats → planner
+
+    through = rolled_up_through()
+    if through is not None and on <= through:
+        raise RolledUpDay(
+            f"{on} の配信記録は {through} までまとめ済みのため、この日は計画し直せません"
+            "（送信済みのメッセージをもう一度送ってしまいます）。"
+        )
 
 
 def _birthday_ages(municipalities: Sequence[Municipality], months: int) -> list[int]:

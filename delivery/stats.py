@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 
 from kizuna import clock
 from municipalities.models import Municipality
@@ -40,15 +41,19 @@ def last_beat(name: str) -> Heartbeat | None:
     return Heartbeat.objects.filter(name=name).first()
 
 
-def _serialised() -> None:
-    """Two recounts at once would each delete what the other inserted: take turns."""
+def serialised() -> None:
+    """Recounts and roll-ups take turns: each rewrites the counts of the days it touches."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('kizuna-day-counts'))")
 
 
 def recount_days(days: Iterable[datetime.date]) -> int:
-    """Count these days' deliveries afresh, in one statement; returns the groups written."""
+    """Count these days' deliveries afresh, in one statement; returns the groups written.
+
+    Each count is the rows still there plus those already rolled up (``DayCount.rolled_up``),
+    so a day stays exact after :mod:`delivery.retention` has deleted part of its rows.
+    """
     days = sorted(set(days))
     if not days:
         return 0
@@ -57,16 +62,19 @@ def recount_days(days: Iterable[datetime.date]) -> int:
     placeholders = ", ".join(["%s"] * len(days))
     day_params = [connection.ops.adapt_datefield_value(day) for day in days]
     with transaction.atomic():
-        _serialised()
-        DayCount.objects.filter(day__in=days).delete()
+        serialised()
+        DayCount.objects.filter(day__in=days, rolled_up=0).delete()
+        DayCount.objects.filter(day__in=days).update(count=F("rolled_up"), counted_at=now)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 INSERT INTO delivery_daycount (day, municipality_id, channel, status, count,
-                                               counted_at)
-                SELECT due_on, municipality_id, channel, status, count(*), %s
+                                               rolled_up, counted_at)
+                SELECT due_on, municipality_id, channel, status, count(*), 0, %s
                 FROM delivery_delivery WHERE due_on IN ({placeholders})
                 GROUP BY due_on, municipality_id, channel, status
+                ON CONFLICT (day, municipality_id, channel, status)
+                DO UPDATE SET count = delivery_daycount.rolled_up + excluded.count
                 """,  # noqa: S608 (placeholders only)
                 [at(now), *day_params],
             )

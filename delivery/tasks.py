@@ -6,7 +6,7 @@ import math
 from celery import shared_task
 from django.conf import settings
 
-from . import dispatch, planner, stats
+from . import dispatch, planner, retention, stats
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +49,9 @@ def refresh_forecast() -> int:
     """Nightly from beat: the next 30 days' message counts, and old send tallies pruned."""
     stats.prune_tallies()
     return len(stats.refresh_forecast())
+
+
+@shared_task(ignore_result=True)
+def roll_up_deliveries() -> int:
+    """Nightly from beat: old stage and birthday rows rolled into the day counts."""
+    return retention.roll_up().total

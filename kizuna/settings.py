@@ -224,6 +224,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "urgent_notices.tasks.queue_due_urgent_notices",
         "schedule": 60.0,
     },
+    "roll-up-deliveries": {
+        "task": "delivery.tasks.roll_up_deliveries",
+        "schedule": crontab(hour=4, minute=15),
+    },
     "prune-audit-trail": {
         "task": "audit.tasks.prune_audit_trail",
         "schedule": crontab(hour=3, minute=45),
@@ -237,6 +241,9 @@ CELERY_BEAT_SCHEDULE = {
 # Domain settings.
 KIZUNA_BIRTH_GRACE_DAYS = env.int("KIZUNA_BIRTH_GRACE_DAYS", default=15)
 KIZUNA_CATCH_UP_DAYS = env.int("KIZUNA_CATCH_UP_DAYS", default=3)
+# Days of delivery rows kept whole; older stage and birthday rows are rolled into the day counts
+# (delivery.retention), so the table stays about this many days of sending.
+KIZUNA_DELIVERY_KEEP_DAYS = env.int("KIZUNA_DELIVERY_KEEP_DAYS", default=35)
 KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
 KIZUNA_CLAIM_LEASE_SECONDS = env.int("KIZUNA_CLAIM_LEASE_SECONDS", default=600)
 KIZUNA_DISPATCH_BATCH_SIZE = env.int("KIZUNA_DISPATCH_BATCH_SIZE", default=1000)

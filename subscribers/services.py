@@ -350,4 +350,9 @@ def export_personal_data(subscriber: Subscriber) -> dict:
             }
             for d in deliveries
         ],
+        # Older stage and birthday rows are rolled up (delivery.retention): say so, not lie.
+        "sent_messages_note": (
+            f"週数・月齢ごとのメッセージと誕生日のメッセージは、送った記録を"
+            f"{settings.KIZUNA_DELIVERY_KEEP_DAYS}日分だけ残しています。それより前の分は一覧にありません。"
+        ),
     }

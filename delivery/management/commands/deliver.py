@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from delivery import dispatch, planner
 
@@ -21,7 +21,10 @@ class Command(BaseCommand):
         targets = municipalities(municipality)
         names = {m.pk: m.name for m in targets}
         for group in planner.groups_by_programme_length(targets):
-            result = planner.plan_day(day, group, dry_run=dry_run)
+            try:
+                result = planner.plan_day(day, group, dry_run=dry_run)
+            except planner.RolledUpDay as error:
+                raise CommandError(str(error)) from error
             verb = "送る予定（新規）" if dry_run else "計画"
             self.stdout.write(f"{day} {verb}: {result.total} 件 {dict(result.planned)}")
             for (municipality_id, channel), count in sorted(result.by_channel.items()):
