@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from content.models import StageMessage
 from delivery import planner, retention, stats, tasks
@@ -229,3 +230,11 @@ def test_a_text_still_cannot_be_deleted_while_a_delivery_names_it(now):
     Delivery.objects.filter(pk=delivery.pk).update(stage_message=text)
     with pytest.raises(ProtectedError):
         text.delete()
+
+
+@pytest.mark.django_db
+def test_the_delivery_table_is_vacuumed_after_a_day_of_churn_not_a_fifth_of_the_table():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'delivery_delivery'")
+        [options] = cursor.fetchone()
+    assert "autovacuum_vacuum_scale_factor=0.02" in options
