@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test lint services bench bench-plan bench-send bench-national bench-dashboard bench-import bench-storage fault-campaign clean
+.PHONY: install run test lint services bench bench-plan bench-send bench-national bench-dashboard bench-import bench-storage bench-storage-sized fault-campaign clean
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna_bench
 
 $(STAMP): pyproject.toml
@@ -71,9 +71,14 @@ bench-send: install services
 		|| createdb -h 127.0.0.1 -U postgres kizuna_bench
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/send.py --families 20000 --processes 1 2 4
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/send.py --families 100000 --municipalities 50
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/send.py --families 1000000 --municipalities 260
+
+# The storage benchmark again on a PostgreSQL of its own sized as a production server would be.
+bench-storage-sized: install services
+	$(BIN)/python bench/sized_postgres.py -- $(BIN)/python bench/storage.py
 
 # Every national-scale figure of the delivery engine, each beside its floor from the same run.
-bench-national: bench-plan bench-send bench-storage
+bench-national: bench-plan bench-send bench-storage bench-storage-sized
 
 fault-campaign: install services
 	$(BIN)/python -m tests.delivery.campaign --runs 20 --seed 1

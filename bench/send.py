@@ -1,13 +1,17 @@
 """Benchmark: dispatch throughput through real Celery workers to loopback fakes of an ESP and LINE.
 
 Families spread over the pregnancy weeks of one city with the real content pack, half by email
-(Postmark's batch API), half by LINE. A day is planned; then a real Celery worker with N processes
-(Redis broker) gets as many ``send_due`` tasks as the minute's ``tick`` would start (one per
-process); they claim, compose, render, send and record until nothing is due. Printed: deliveries a second, per process, deliveries per
-Celery task (from the worker's own log), and, in the same run, a bare HTTP client posting the
-very request bodies the fakes took, from as many processes (the floor).
+(Postmark's batch API), half by LINE. A day is planned; then N Celery workers of one process each (Redis broker), started as separate
+machines would start them, with nothing shared but the settings, get as many ``send_due`` tasks
+as the minute's ``tick`` would start (one per process); they claim, compose, render, send and
+record until nothing is due. Printed: how long after its send time the day was handed over
+(planning, then sending), deliveries a second, per process, deliveries per Celery task (from the
+workers' own logs), the requests each provider got and how often it had to answer 429, and, in
+the same run, a bare HTTP client posting the very request bodies the fakes took, from as many
+processes (the floor); then met or NOT MET per goal.
 
-Run: ``make bench-send`` (or ``.venv/bin/python bench/send.py --families 20000 --processes 1 2 4``).
+Run: ``make bench-send`` (or ``.venv/bin/python bench/send.py --families 20000 --processes 1 2 4``;
+the national day: ``--families 1000000 --municipalities 260``).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ os.environ["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
 LINE_TOKEN = "bench-line-token-0"
 MULTICAST, PUSH = "/v2/bot/message/multicast", "/v2/bot/message/push"
 POSTMARK_TOKEN = "bench-postmark-token"
+HUNDRED_THOUSAND = 100_000
+NATIONAL_DAY = 1_000_000  # deliveries due on a typical day at national scale
 TASK_DONE = re.compile(r"delivery\.tasks\.send_due\[[^\]]+\] succeeded in [0-9.e-]+s: (\d+)")
 
 
@@ -60,7 +66,8 @@ def line_token(k: int) -> str:
     return f"bench-line-token-{k}"  # a channel per municipality, each with its own limits
 
 
-def _prepare(families: int, municipalities: int = 1) -> int:
+def _prepare(families: int, municipalities: int = 1) -> tuple[int, float]:
+    """Fresh families, every one due a message today; returns (deliveries planned, seconds)."""
     import datetime
 
     from django.core.management import call_command
@@ -130,8 +137,9 @@ def _prepare(families: int, municipalities: int = 1) -> int:
         cursor.execute(
             "ANALYZE subscribers_child, subscribers_subscriber, subscribers_subscription"
         )
+    started = time.perf_counter()
     result = planner.plan_day(today, places)
-    return result.total
+    return result.total, time.perf_counter() - started
 
 
 def _bare_client(
@@ -160,43 +168,49 @@ def _bare_client(
     results.put(posted)
 
 
-def _start_worker(processes: int, log_path: Path) -> subprocess.Popen:
-    env = {**os.environ, "LOG_LEVEL": "WARNING"}
-    log = log_path.open("w")
-    return subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("celery")),
-            "-A",
-            "kizuna",
-            "worker",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            str(processes),
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--hostname",
-            f"bench-{processes}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+def _start_workers(processes: int, log_dir: Path) -> list[subprocess.Popen]:
+    """``processes`` workers of one process each, as that many machines would run them."""
+    env = {**os.environ, "LOG_LEVEL": "WARNING", "KIZUNA_DISPATCHERS_PER_TICK": str(processes)}
+    workers = []
+    for number in range(processes):
+        log = (log_dir / f"worker-{processes}-{number}.log").open("w")
+        workers.append(
+            subprocess.Popen(
+                [
+                    str(Path(sys.executable).with_name("celery")),
+                    "-A",
+                    "kizuna",
+                    "worker",
+                    "--pool",
+                    "prefork",
+                    "--concurrency",
+                    "1",
+                    "--loglevel",
+                    "INFO",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                    "--hostname",
+                    f"bench-{processes}-{number}@%h",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+    return workers
 
 
-def _wait_until_ready(app, worker: subprocess.Popen) -> None:
+def _wait_until_ready(app, workers: list[subprocess.Popen]) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if worker.poll() is not None:
-            raise SystemExit("the Celery worker stopped while starting: see its log")
-        if app.control.ping(timeout=0.5):
+        if any(worker.poll() is not None for worker in workers):
+            raise SystemExit("a Celery worker stopped while starting: see its log")
+        if len(app.control.ping(timeout=0.5)) >= len(workers):
             return
-    raise SystemExit("the Celery worker did not answer within 60 s")
+    raise SystemExit("the Celery workers did not all answer within 60 s")
 
 
 def _run(processes: int, families: int, municipalities: int, log_dir: Path) -> dict:
@@ -207,32 +221,51 @@ def _run(processes: int, families: int, municipalities: int, log_dir: Path) -> d
     from delivery.models import Delivery
     from kizuna.celery import app
 
-    due = _prepare(families, municipalities)
+    due, planning_seconds = _prepare(families, municipalities)
     app.control.purge()
-    log_path = log_dir / f"worker-{processes}.log"
-    worker = _start_worker(processes, log_path)
+    workers = _start_workers(processes, log_dir)
     try:
-        _wait_until_ready(app, worker)
+        _wait_until_ready(app, workers)
         started = time.time()
-        for _ in range(processes):  # what tick starts with KIZUNA_DISPATCHERS_PER_TICK = processes
-            tasks.send_due.delay()
+        # Beat's minute: each tick starts up to KIZUNA_DISPATCHERS_PER_TICK (= processes here)
+        # dispatchers; a dispatcher sends for at most four minutes, then the next tick's go on.
+        tasks.tick.delay()
+        next_tick = time.monotonic() + 60
         unsent = Delivery.objects.filter(status__in=["planned", "sending"])
-        deadline = time.monotonic() + 1800
+        deadline = time.monotonic() + 3600
         while unsent.exists():
             if time.monotonic() > deadline:
-                raise SystemExit("sending did not finish within 30 minutes")
+                raise SystemExit("sending did not finish within 60 minutes")
+            if time.monotonic() >= next_tick:
+                tasks.tick.delay()
+                next_tick += 60
             time.sleep(0.2)
         finished = Delivery.objects.aggregate(last=Max("sent_at"))["last"].timestamp()
+        hundred_thousandth = (
+            Delivery.objects.filter(status="sent")
+            .order_by("sent_at")
+            .values_list("sent_at", flat=True)[HUNDRED_THOUSAND - 1 : HUNDRED_THOUSAND]
+        )
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)  # warm shutdown: the tasks have ended
-        worker.wait(timeout=60)
-    handled = [int(n) for n in TASK_DONE.findall(log_path.read_text())]
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)  # warm shutdown: the tasks have ended
+        for worker in workers:
+            worker.wait(timeout=60)
+    handled = [
+        int(n)
+        for log in log_dir.glob(f"worker-{processes}-*.log")
+        for n in TASK_DONE.findall(log.read_text())
+    ]
     sent = Delivery.objects.filter(status="sent").count()
     return {
         "processes": processes,
         "due": due,
+        "planning_seconds": planning_seconds,
         "sent": sent,
         "seconds": finished - started,
+        "first_100k_seconds": (
+            hundred_thousandth[0].timestamp() - started if hundred_thousandth else None
+        ),
         "tasks": len(handled),
         "handled": sum(handled),
     }
@@ -331,9 +364,11 @@ def main() -> None:
         "messages each), half by LINE (Messaging API fake: multicast 200/s, push 2,000/s per "
         "channel); a real Celery worker, Redis broker"
     )
+    goals = []
     for run in rows:
         rate = run["handled"] / run["seconds"]
         per_task = run["handled"] / max(run["tasks"], 1)
+        handed_over = run["planning_seconds"] + run["seconds"]
         print(
             f"{run['processes']} process(es): {run['handled']:,} deliveries ({run['sent']:,} sent of "
             f"{run['due']:,} due) in {run['seconds']:.2f} s = {rate:,.0f} deliveries/s, "
@@ -342,10 +377,42 @@ def main() -> None:
             f"{run['esp_requests']:,} ESP requests; the fakes answered 429 {run['answered_429']} times"
         )
         print(
+            f"  handed over {handed_over:.1f} s after its send time: planned in "
+            f"{run['planning_seconds']:.1f} s, sent in {run['seconds']:.1f} s"
+            + (
+                f"; the first 100,000 after {run['planning_seconds'] + run['first_100k_seconds']:.1f} s"
+                if run["first_100k_seconds"] is not None
+                else ""
+            )
+        )
+        print(
             f"  floor: bare HTTP client, {run['processes']} process(es), the same "
             f"{run['floor_requests']:,} request bodies in {run['floor_seconds']:.2f} s; "
             f"ratio Kizuna / floor: {run['seconds'] / run['floor_seconds']:.2f}"
         )
+        name = f"{run['processes']} process(es)"
+        goals.append((f"{name}: every due delivery sent", run["sent"] == run["due"], ""))
+        goals.append((f"{name}: no 429 from any fake", run["answered_429"] == 0, ""))
+        goals.append(
+            (f"{name}: ≥ 400 deliveries per Celery task", per_task >= 400, f"{per_task:,.0f}")
+        )
+        if run["processes"] == 2:
+            goals.append((f"{name}: ≥ 5,000 deliveries/s", rate >= 5000, f"{rate:,.0f}/s"))
+        if run["first_100k_seconds"] is not None:
+            first = run["planning_seconds"] + run["first_100k_seconds"]
+            goals.append(
+                (f"{name}: 100,000 handed over within 5 minutes", first <= 300, f"{first:.0f} s")
+            )
+        if run["due"] >= NATIONAL_DAY:
+            goals.append(
+                (
+                    f"{name}: the national day handed over within 60 minutes",
+                    handed_over <= 3600,
+                    f"{handed_over:.0f} s",
+                )
+            )
+    for name, met, figure in goals:
+        print(f"{'met' if met else 'NOT MET':>8}  {name}" + (f": {figure}" if figure else ""))
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 Families and content as in ``bench/plan_day.py`` (imported from it). Day 1 is planned and then
 "sent" by set-based UPDATEs that write what the senders write (claim, then status, provider id,
-text versions, sent time), and vacuumed when autovacuum would (default thresholds: 20 % of the
-table dead or inserted). Then days 2… are planned and sent the same way, with the day counts
+text versions, sent time), and vacuumed when autovacuum would (with the table's own thresholds:
+2 % of it dead, or PostgreSQL's default 20 % inserted). Then days 2… are planned and sent the same way, with the day counts
 recounted and the nightly roll-up (``delivery.retention``) run after each day.
 
 Prints, each with its goal: bytes per delivery row with every index, after sending; the MB a day
@@ -95,18 +95,49 @@ def send(day: datetime.date, batch: int) -> None:
 
 
 class Autovacuum:
-    """Vacuums when PostgreSQL's autovacuum would with its default thresholds."""
+    """Vacuums when PostgreSQL's autovacuum would, with the table's own thresholds.
+
+    The delivery table sets its scale factors (migration 0009); whatever it does not set keeps
+    PostgreSQL's default: 50 rows + 20 % of the table dead, 1,000 rows + 20 % inserted.
+    """
+
+    DEFAULTS = {
+        "autovacuum_vacuum_threshold": 50.0,
+        "autovacuum_vacuum_scale_factor": 0.2,
+        "autovacuum_vacuum_insert_threshold": 1000.0,
+        "autovacuum_vacuum_insert_scale_factor": 0.2,
+    }
 
     def __init__(self) -> None:
         self.dead = 0
         self.inserted = 0
         self.runs = 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT unnest(reloptions) FROM pg_class WHERE oid = 'delivery_delivery'::regclass"
+            )
+            table = dict(option.split("=", 1) for (option,) in cursor.fetchall())
+        self.settings = {
+            name: float(table.get(name, value)) for name, value in self.DEFAULTS.items()
+        }
+
+    def describe(self) -> str:
+        return (
+            f"vacuum after {self.settings['autovacuum_vacuum_scale_factor']:.0%} of the table dead"
+            f" or {self.settings['autovacuum_vacuum_insert_scale_factor']:.0%} inserted"
+        )
 
     def after(self, *, inserted: int, dead: int) -> None:
         self.inserted += inserted
         self.dead += dead
         live = live_rows()
-        if self.dead > 50 + 0.2 * live or self.inserted > 1000 + 0.2 * live:
+        limits = self.settings
+        if self.dead > (
+            limits["autovacuum_vacuum_threshold"] + limits["autovacuum_vacuum_scale_factor"] * live
+        ) or self.inserted > (
+            limits["autovacuum_vacuum_insert_threshold"]
+            + limits["autovacuum_vacuum_insert_scale_factor"] * live
+        ):
             with connection.cursor() as cursor:
                 cursor.execute("VACUUM (ANALYZE) delivery_delivery")
             self.dead = self.inserted = 0
@@ -167,8 +198,11 @@ def main() -> None:
         f" {arguments.days} days, roll-up keeps {arguments.keep_days} days;"
         f" PostgreSQL {connection.pg_version}"
     )
-
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW shared_buffers")
+        shared_buffers = cursor.fetchone()[0]
     vacuum = Autovacuum()
+    print(f"  shared_buffers {shared_buffers}; {vacuum.describe()}")
     empty = size()
     planned, day1_seconds, _ = run_day(1, stages, municipality, vacuum, arguments.batch)
     if not vacuum.runs:

@@ -84,9 +84,10 @@ def _stages():
 class Postgres:
     """A throwaway PostgreSQL cluster on a spare port, so restarting it disturbs no one."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, extra_options: str = "") -> None:
         from tests.fakes import free_port
 
+        self.extra_options = extra_options  # later -c settings override the defaults below
         self.directory = directory / "pgdata"
         self.socket_dir = directory
         self.port = free_port()
@@ -119,7 +120,8 @@ class Postgres:
     def _options(self) -> str:
         return (
             f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
-            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=60"
+            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=60 "
+            + self.extra_options
         )
 
     def start(self) -> None:
