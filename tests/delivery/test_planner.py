@@ -278,3 +278,35 @@ def test_each_stage_is_planned_once_whatever_the_number_of_languages(municipalit
     assert planner.stages_with_messages().count(Stage(Track.PREGNANCY, Unit.WEEK, 20)) == 1
     make_family(municipality, due=due_for(20))
     assert planner.plan_day(ON, [municipality], dry_run=True).total == 1
+
+
+def _rows_postgres_knows_of() -> float:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'delivery_delivery'::regclass")
+        return cursor.fetchone()[0]
+
+
+def test_a_plan_that_adds_a_large_share_of_the_table_refreshes_its_statistics_at_once(
+    municipality, weekly_content
+):
+    """Stale statistics would make every claim sort the whole day until autovacuum came round."""
+    for _ in range(planner.ANALYZE_AFTER_ROWS + 10):
+        make_family(municipality, due=due_for(20))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE delivery_delivery")  # the table as it was before the plan: empty
+    assert _rows_postgres_knows_of() == 0
+    with time_machine.travel(datetime.datetime.combine(ON, datetime.time(8), tzinfo=clock.TOKYO)):
+        planner.plan_due()
+    assert Delivery.objects.count() == planner.ANALYZE_AFTER_ROWS + 10
+    assert _rows_postgres_knows_of() == planner.ANALYZE_AFTER_ROWS + 10
+
+    # A plan adding less than autovacuum's own threshold leaves the statistics to autovacuum.
+    make_family(municipality, due=due_for(20, on=ON + datetime.timedelta(days=1)))
+    next_morning = datetime.datetime.combine(
+        ON + datetime.timedelta(days=1), datetime.time(8), tzinfo=clock.TOKYO
+    )
+    with time_machine.travel(next_morning):
+        planner.plan_due()
+    assert Delivery.objects.count() == planner.ANALYZE_AFTER_ROWS + 11
+    assert _rows_postgres_knows_of() == planner.ANALYZE_AFTER_ROWS + 10
+    assert planner.refresh_statistics(0) is False

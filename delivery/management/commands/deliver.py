@@ -20,11 +20,13 @@ class Command(BaseCommand):
         day = parse_date(date)
         targets = municipalities(municipality)
         names = {m.pk: m.name for m in targets}
+        planned = 0
         for group in planner.groups_by_programme_length(targets):
             try:
                 result = planner.plan_day(day, group, dry_run=dry_run)
             except planner.RolledUpDay as error:
                 raise CommandError(str(error)) from error
+            planned += result.total
             verb = "送る予定（新規）" if dry_run else "計画"
             self.stdout.write(f"{day} {verb}: {result.total} 件 {dict(result.planned)}")
             for (municipality_id, channel), count in sorted(result.by_channel.items()):
@@ -32,6 +34,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write("（--dry-run のため何も変更していません）")
             return
+        planner.refresh_statistics(planned)
         report = dispatch.dispatch(due_on=day, municipality_ids=list(names), time_budget=3600)
         self.stdout.write(
             self.style.SUCCESS(
