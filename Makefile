@@ -69,8 +69,7 @@ bench-storage: install services
 bench-send: install services
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kizuna_bench'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres kizuna_bench
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/send.py --families 20000 --processes 1 2 4
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/send.py --families 100000 --municipalities 50
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/send.py --families 200000 --municipalities 50 --processes 1 2 4
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/send.py --families 1000000 --municipalities 260
 
 # The storage benchmark again on a PostgreSQL of its own sized as a production server would be.

@@ -228,9 +228,11 @@ def _run(processes: int, families: int, municipalities: int, log_dir: Path) -> d
     try:
         _wait_until_ready(app, workers)
         started = time.time()
-        # Beat's minute: each tick starts up to KIZUNA_DISPATCHERS_PER_TICK (= processes here)
-        # dispatchers; a dispatcher sends for at most four minutes, then the next tick's go on.
-        tasks.tick.delay()
+        # What the tick that planned the day starts: KIZUNA_DISPATCHERS_PER_TICK (= processes
+        # here) dispatchers. A dispatcher sends for at most four minutes; beat's later ticks,
+        # one a minute, start the ones that go on.
+        for _ in range(processes):
+            tasks.send_due.delay()
         next_tick = time.monotonic() + 60
         unsent = Delivery.objects.filter(status__in=["planned", "sending"])
         deadline = time.monotonic() + 3600

@@ -30,7 +30,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kizuna
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from plan_day import ON, daily_content, families
+from plan_day import ON, daily_content, nation
 
 from delivery import planner, retention, stats
 from municipalities.models import Municipality
@@ -145,12 +145,12 @@ class Autovacuum:
 
 
 def run_day(
-    number: int, stages, municipality: Municipality, vacuum: Autovacuum, batch: int
+    number: int, stages, municipalities: list[Municipality], vacuum: Autovacuum, batch: int
 ) -> tuple[int, float, int]:
     """Plan, send, count and roll up one day; returns (rows planned, planning s, rolled up)."""
     day = ON + datetime.timedelta(days=number - 1)
     started = time.perf_counter()
-    result = planner.plan_day(day, [municipality], stages=stages)
+    result = planner.plan_day(day, municipalities, stages=stages)
     seconds = time.perf_counter() - started
     send(day, batch)
     stats.recount_open_days(day)
@@ -164,6 +164,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--families", type=int, default=300_000)
     parser.add_argument("--days", type=int, default=40, help="days of sending to simulate")
+    parser.add_argument("--per-municipality", type=int, default=10_000)
     parser.add_argument(
         "--keep-days", type=int, default=settings.KIZUNA_DELIVERY_KEEP_DAYS, help="rows kept whole"
     )
@@ -173,20 +174,8 @@ def main() -> None:
     arguments = parser.parse_args()
     settings.KIZUNA_DELIVERY_KEEP_DAYS = arguments.keep_days
     call_command("migrate", verbosity=0)
-    municipality, _ = Municipality.objects.get_or_create(
-        slug="bench",
-        defaults={
-            "name": "ベンチ市",
-            "prefecture": "東京都",
-            "code": "139998",
-            "service_name": "ベンチ",
-            "sender_name": "ベンチ",
-            "sender_email": "bench@example.jp",
-        },
-    )
     stages = daily_content()
-    print(f"  generating {arguments.families:,} families…", file=sys.stderr, flush=True)
-    families(arguments.families, municipality)
+    municipalities = nation(arguments.families, arguments.per_municipality)
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE delivery_delivery, delivery_planrun, delivery_daycount RESTART IDENTITY"
@@ -204,7 +193,7 @@ def main() -> None:
     vacuum = Autovacuum()
     print(f"  shared_buffers {shared_buffers}; {vacuum.describe()}")
     empty = size()
-    planned, day1_seconds, _ = run_day(1, stages, municipality, vacuum, arguments.batch)
+    planned, day1_seconds, _ = run_day(1, stages, municipalities, vacuum, arguments.batch)
     if not vacuum.runs:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM (ANALYZE) delivery_delivery")
@@ -219,7 +208,7 @@ def main() -> None:
     rows_by_day = {1: planned}
     rolled_total = 0
     for number in range(2, arguments.days + 1):
-        planned, seconds, rolled = run_day(number, stages, municipality, vacuum, arguments.batch)
+        planned, seconds, rolled = run_day(number, stages, municipalities, vacuum, arguments.batch)
         timings[number] = (planned, seconds)
         rows_by_day[number] = planned
         rolled_total += rolled

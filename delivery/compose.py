@@ -20,6 +20,7 @@ from content.models import LocalNotice
 from content.rendering import RenderedMessage, placeholder_values, render_message
 from content.stages import Stage, Track
 from kizuna import clock
+from kizuna.choices import Channel
 from subscribers import links
 from subscribers.models import Child, Subscriber, Subscription
 from surveys.links import survey_url
@@ -147,7 +148,11 @@ def _outgoing(
         line_text=rendered.line_text,
         sender_name=municipality.sender_name,
         sender_email=municipality.sender_email,
-        headers=links.list_unsubscribe_headers(subscriber, unsubscribe_url),
+        headers=(
+            links.list_unsubscribe_headers(subscriber, unsubscribe_url)
+            if delivery.channel == Channel.EMAIL
+            else {}
+        ),
         message_id=message_id(delivery),
         retry_key=str(delivery.retry_key or ""),
     )
@@ -251,14 +256,22 @@ class Composer:
             anchor=anchor,
             on=delivery.due_on,
         )
-        unsubscribe_url = links.unsubscribe_url(subscriber)
+        if delivery.channel == Channel.LINE:
+            # A LINE text carries no personal link (readers manage by chat commands), so none is
+            # signed: a token that nobody is shown is one less to leak, and half the signing work.
+            manage_url = unsubscribe_url = ""
+        else:
+            manage_url, unsubscribe_url = (
+                links.manage_url(subscriber),
+                links.unsubscribe_url(subscriber),
+            )
         rendered = self._render_for_reader(
             text,
             key.kind,
             municipality,
             placeholders,
             notices or (),
-            links.manage_url(subscriber),
+            manage_url,
             unsubscribe_url,
         )
         versions = (
