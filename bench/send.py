@@ -85,7 +85,7 @@ def _prepare(families: int, municipalities: int = 1) -> tuple[int, float]:
             defaults={
                 "name": f"送信ベンチ市{k or ''}",
                 "prefecture": "東京都",
-                "code": f"9{k:05d}",
+                "code": f"8{k:05d}",  # bench/plan_day.py uses 9…
                 "service_name": "ベンチ便り",
                 "sender_name": f"送信ベンチ市{k or ''}",
                 "sender_email": f"kizuna@bench{k}.example.jp",
