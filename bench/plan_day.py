@@ -42,7 +42,7 @@ from django.db import connection  # noqa: E402
 
 from content.models import StageMessage  # noqa: E402
 from content.stages import Stage, Track, Unit, anchors_entering  # noqa: E402
-from delivery import planner  # noqa: E402
+from delivery import planner, retention  # noqa: E402
 from municipalities.models import Municipality  # noqa: E402
 
 ON = datetime.date(2026, 11, 24)
@@ -207,8 +207,12 @@ def fingerprint() -> tuple[int, int]:
 
 
 def truncate_deliveries() -> None:
+    """No deliveries, plans or day counts, and no roll-up (which would refuse to plan old days)."""
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE delivery_delivery, delivery_planrun RESTART IDENTITY")
+        cursor.execute(
+            "TRUNCATE delivery_delivery, delivery_planrun, delivery_daycount RESTART IDENTITY"
+        )
+        cursor.execute("DELETE FROM delivery_heartbeat WHERE name = %s", [retention.HEARTBEAT])
         cursor.execute("VACUUM ANALYZE delivery_delivery")
 
 

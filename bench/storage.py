@@ -30,7 +30,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kizuna
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from plan_day import ON, daily_content, nation
+from plan_day import ON, daily_content, nation, truncate_deliveries
 
 from delivery import planner, retention, stats
 from municipalities.models import Municipality
@@ -176,12 +176,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     stages = daily_content()
     municipalities = nation(arguments.families, arguments.per_municipality)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "TRUNCATE delivery_delivery, delivery_planrun, delivery_daycount RESTART IDENTITY"
-        )
-        cursor.execute("DELETE FROM delivery_heartbeat WHERE name = %s", [retention.HEARTBEAT])
-        cursor.execute("VACUUM ANALYZE delivery_delivery")
+    truncate_deliveries()
     print(
         f"{arguments.families:,} families, {len(stages)} stages with messages, from {ON};"
         f" {arguments.days} days, roll-up keeps {arguments.keep_days} days;"
