@@ -174,33 +174,34 @@ def _start_workers(processes: int, log_dir: Path) -> list[subprocess.Popen]:
     env = {**os.environ, "LOG_LEVEL": "WARNING", "KIZUNA_DISPATCHERS_PER_TICK": str(processes)}
     workers = []
     for number in range(processes):
-        log = (log_dir / f"worker-{processes}-{number}.log").open("w")
-        workers.append(
-            subprocess.Popen(
-                [
-                    str(Path(sys.executable).with_name("celery")),
-                    "-A",
-                    "kizuna",
-                    "worker",
-                    "--pool",
-                    "prefork",
-                    "--concurrency",
-                    "1",
-                    "--loglevel",
-                    "INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                    "--hostname",
-                    f"bench-{processes}-{number}@%h",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
+        # The worker keeps its own copy of the log's descriptor; ours closes once it has started.
+        with (log_dir / f"worker-{processes}-{number}.log").open("w") as log:
+            workers.append(
+                subprocess.Popen(
+                    [
+                        str(Path(sys.executable).with_name("celery")),
+                        "-A",
+                        "kizuna",
+                        "worker",
+                        "--pool",
+                        "prefork",
+                        "--concurrency",
+                        "1",
+                        "--loglevel",
+                        "INFO",
+                        "--without-gossip",
+                        "--without-mingle",
+                        "--without-heartbeat",
+                        "--hostname",
+                        f"bench-{processes}-{number}@%h",
+                    ],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             )
-        )
     return workers
 
 
@@ -244,10 +245,13 @@ def _run(processes: int, families: int, municipalities: int, log_dir: Path) -> d
                 next_tick += 60
             time.sleep(0.2)
         finished = Delivery.objects.aggregate(last=Max("sent_at"))["last"].timestamp()
-        hundred_thousandth = (
-            Delivery.objects.filter(status="sent")
-            .order_by("sent_at")
-            .values_list("sent_at", flat=True)[HUNDRED_THOUSAND - 1 : HUNDRED_THOUSAND]
+        hundred_thousandth = next(
+            iter(
+                Delivery.objects.filter(status="sent")
+                .order_by("sent_at")
+                .values_list("sent_at", flat=True)[HUNDRED_THOUSAND - 1 : HUNDRED_THOUSAND]
+            ),
+            None,
         )
     finally:
         for worker in workers:
@@ -267,7 +271,7 @@ def _run(processes: int, families: int, municipalities: int, log_dir: Path) -> d
         "sent": sent,
         "seconds": finished - started,
         "first_100k_seconds": (
-            hundred_thousandth[0].timestamp() - started if hundred_thousandth else None
+            hundred_thousandth.timestamp() - started if hundred_thousandth else None
         ),
         "tasks": len(handled),
         "handled": sum(handled),

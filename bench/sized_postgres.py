@@ -56,7 +56,8 @@ def main() -> int:
     )
     parser.add_argument("command", nargs=argparse.REMAINDER, help="after --: what to run")
     arguments = parser.parse_args()
-    command = [part for part in arguments.command if part != "--"] or [
+    command = arguments.command[1:] if arguments.command[:1] == ["--"] else arguments.command
+    command = command or [
         sys.executable,
         str(ROOT / "bench" / "storage.py"),
     ]
@@ -67,7 +68,8 @@ def main() -> int:
             postgres.sql("CREATE DATABASE kizuna_bench")
             print(
                 f"PostgreSQL of its own on port {postgres.port}: shared_buffers "
-                f"{arguments.shared_buffers_mb:,} MB (a quarter of the machine's memory), durable",
+                f"{arguments.shared_buffers_mb:,} MB of the machine's "
+                f"{memory_bytes() // 2**20:,} MB, durable",
                 flush=True,
             )
             environment = {**os.environ, "DATABASE_URL": postgres.url("kizuna_bench")}
