@@ -213,10 +213,12 @@ def fingerprint() -> tuple[int, int]:
 
 
 def truncate_deliveries() -> None:
-    """No deliveries, plans or day counts, and no roll-up (which would refuse to plan old days)."""
+    """No deliveries, records, plans or day counts, and no roll-up (which would refuse to plan
+    old days)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE delivery_delivery, delivery_planrun, delivery_daycount RESTART IDENTITY"
+            "TRUNCATE delivery_delivery, delivery_sentmessage, delivery_planrun, delivery_daycount"
+            " RESTART IDENTITY"
         )
         cursor.execute("DELETE FROM delivery_heartbeat WHERE name = %s", [retention.HEARTBEAT])
         cursor.execute("VACUUM ANALYZE delivery_delivery")

@@ -5,7 +5,9 @@ At national scale a day adds about a million rows. Once a day is older than
 kinds (stage messages ``c<id>:stage:…`` and birthdays ``c<id>:birthday:<n>``) are deleted; what
 they counted stays in :class:`~delivery.models.DayCount` (``rolled_up``), so the dashboard's
 figures do not change. A day-planned row is not needed to stop a second send once its day is
-past the catch-up window: the planner never plans such a day again (:func:`horizon`).
+past the catch-up window: the planner never plans such a day again (:func:`horizon`). A sent
+row leaves a slim :class:`~delivery.models.SentMessage` (reader, day, channel, message) for the
+reader's data download, itself deleted after ``KIZUNA_SENT_HISTORY_DAYS``.
 
 Rows planned by one-off events (the welcome, ``c<id>:special:…``, ``survey:<id>``,
 ``urgent:<id>``, ``import:…``) are kept: their row is what stops a second send. Unfinished rows
@@ -27,7 +29,7 @@ from django.db.models import F
 from kizuna import clock
 
 from . import stats
-from .models import FINISHED_STATUSES, DayCount
+from .models import FINISHED_STATUSES, DayCount, SentMessage
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ _FINISHED = "status IN ({})".format(", ".join(f"'{status}'" for status in FINISH
 class RollUpResult:
     through: datetime.date
     deleted: dict[datetime.date, int] = field(default_factory=dict)  # day -> rows, if any
+    history_through: datetime.date | None = None  # sent-message records up to here went
+    history_deleted: int = 0
     unfinished: list[datetime.date] = field(default_factory=list)  # days left for later
     dry_run: bool = False
     seconds: float = 0.0
@@ -60,6 +64,12 @@ def horizon(today: datetime.date | None = None) -> datetime.date:
     today = today or clock.today()
     keep = max(settings.KIZUNA_DELIVERY_KEEP_DAYS, settings.KIZUNA_CATCH_UP_DAYS + 1)
     return today - datetime.timedelta(days=keep)
+
+
+def history_horizon(today: datetime.date | None = None) -> datetime.date:
+    """The newest day whose :class:`~delivery.models.SentMessage` records are deleted."""
+    today = today or clock.today()
+    return today - datetime.timedelta(days=max(settings.KIZUNA_SENT_HISTORY_DAYS, 1))
 
 
 def rolled_up_through() -> datetime.date | None:
@@ -125,6 +135,17 @@ def roll_up(
                 day,
                 extra={"event": "roll_up_day", "day": str(day), "deleted": deleted},
             )
+    result.history_through = history_horizon(today)
+    if dry_run:
+        result.history_deleted = SentMessage.objects.filter(
+            due_on__lte=result.history_through
+        ).count()
+    else:
+        while chunk := _delete_history_chunk(result.history_through, chunk_rows):
+            result.history_deleted += chunk
+            say(
+                f"{result.history_through} までの送信記録: {result.history_deleted:,} 件を削除しました…"
+            )
     result.seconds = time.monotonic() - started
     if not dry_run:
         stats.beat(HEARTBEAT, through=through.isoformat(), deleted=result.total)
@@ -141,6 +162,7 @@ def roll_up(
             "days": len(result.deleted),
             "deleted": result.total,
             "unfinished_days": len(result.unfinished),
+            "history_deleted": result.history_deleted,
             "seconds": round(result.seconds, 3),
         },
     )
@@ -158,8 +180,9 @@ def _count(day: datetime.date) -> int:
 
 
 def _delete_chunk(day: datetime.date, limit: int) -> int:
-    """Delete up to ``limit`` rows of ``day`` and move them into ``rolled_up``, in one
-    transaction: a count is exact whether the job stops before, during or after it."""
+    """Delete up to ``limit`` rows of ``day``, move them into ``rolled_up`` and keep a
+    :class:`SentMessage` of each sent one, in one transaction: a count is exact, and no record
+    lost or doubled, whether the job stops before, during or after it."""
     params = {
         "day": connection.ops.adapt_datefield_value(day),
         "limit": limit,
@@ -181,6 +204,10 @@ def _delete_chunk(day: datetime.date, limit: int) -> int:
         ON CONFLICT (day, municipality_id, channel, status)
         DO UPDATE SET rolled_up = delivery_daycount.rolled_up + excluded.rolled_up
     """
+    keep = """
+        INSERT INTO delivery_sentmessage (subscriber_id, due_on, channel, message_key)
+        SELECT subscriber_id, due_on, channel, message_key FROM {rows} WHERE status = 'sent'
+    """
     with transaction.atomic(), connection.cursor() as cursor:
         stats.serialised()
         if connection.vendor == "postgresql":
@@ -188,15 +215,29 @@ def _delete_chunk(day: datetime.date, limit: int) -> int:
                 f"""
                 WITH gone AS (
                     DELETE FROM delivery_delivery WHERE id IN ({chunk})
-                    RETURNING municipality_id, channel, status
-                ), counted AS ({upsert.format(rows="gone")} RETURNING 1)
+                    RETURNING municipality_id, subscriber_id, channel, status, message_key, due_on
+                ), counted AS ({upsert.format(rows="gone")} RETURNING 1),
+                kept AS ({keep.format(rows="gone")} RETURNING 1)
                 SELECT count(*) FROM gone
                 """,  # noqa: S608 (fixed SQL fragments only)
                 params,
             )
             return cursor.fetchone()[0]
         # SQLite (the demo) has no DELETE inside WITH: the same chunk, counted then deleted.
-        rows = f"(SELECT municipality_id, channel, status FROM delivery_delivery WHERE id IN ({chunk})) AS c"  # noqa: S608
+        rows = f"(SELECT * FROM delivery_delivery WHERE id IN ({chunk})) AS c"  # noqa: S608
         cursor.execute(upsert.format(rows=rows), params)
+        cursor.execute(keep.format(rows=rows), params)
         cursor.execute(f"DELETE FROM delivery_delivery WHERE id IN ({chunk})", params)  # noqa: S608
+        return cursor.rowcount
+
+
+def _delete_history_chunk(through: datetime.date, limit: int) -> int:
+    """Delete up to ``limit`` sent-message records of days up to ``through``."""
+    order = "ORDER BY id" if connection.vendor == "sqlite" else ""
+    sql = f"""
+        DELETE FROM delivery_sentmessage WHERE id IN (
+            SELECT id FROM delivery_sentmessage WHERE due_on <= %s {order} LIMIT %s)
+    """  # noqa: S608 (fixed SQL fragments only)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datefield_value(through), limit])
         return cursor.rowcount

@@ -319,7 +319,14 @@ def erase_unsubscribed(now: datetime.datetime | None = None) -> int:
 def export_personal_data(subscriber: Subscriber) -> dict:
     """What the reader gave us and what we sent, for the manage page's download."""
     children = Child.objects.filter(subscriptions__subscriber=subscriber).order_by("pk")
-    deliveries = subscriber.deliveries.filter(status=Delivery.Status.SENT).order_by("sent_at")
+    # Rows of days rolled up (delivery.retention) left a slim record; the rest are still rows.
+    sent = [
+        (record.due_on, record.message_key, record.channel)
+        for record in subscriber.sent_messages.order_by("due_on", "pk")
+    ] + [
+        (d.due_on, d.message_key, d.channel)
+        for d in subscriber.deliveries.filter(status=Delivery.Status.SENT).order_by("sent_at")
+    ]
     return {
         "municipality": str(subscriber.municipality),
         "service_name": subscriber.municipality.service_name,
@@ -343,16 +350,12 @@ def export_personal_data(subscriber: Subscriber) -> dict:
             for c in children
         ],
         "sent_messages": [
-            {
-                "date": d.due_on.isoformat(),
-                "message": d.message_key.split(":", 1)[-1],
-                "channel": d.channel,
-            }
-            for d in deliveries
+            {"date": day.isoformat(), "message": key.split(":", 1)[-1], "channel": channel}
+            for day, key, channel in sent
         ],
-        # Older stage and birthday rows are rolled up (delivery.retention): say so, not lie.
+        # Older stage and birthday records are deleted (delivery.retention): say so, not lie.
         "sent_messages_note": (
             f"週数・月齢ごとのメッセージと誕生日のメッセージは、送った記録を"
-            f"{settings.KIZUNA_DELIVERY_KEEP_DAYS}日分だけ残しています。それより前の分は一覧にありません。"
+            f"{settings.KIZUNA_SENT_HISTORY_DAYS}日分だけ残しています。それより前の分は一覧にありません。"
         ),
     }

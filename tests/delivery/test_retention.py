@@ -10,7 +10,8 @@ from django.db import connection
 
 from content.models import StageMessage
 from delivery import planner, retention, stats, tasks
-from delivery.models import DayCount, Delivery
+from delivery.models import DayCount, Delivery, SentMessage
+from subscribers.services import export_personal_data
 from tests.factories import MunicipalityFactory, SubscriberFactory
 from tests.operations import conftest as operations
 from tests.operations.conftest import NOW, TODAY
@@ -73,6 +74,64 @@ def test_finished_stage_and_birthday_rows_go_and_one_off_kinds_stay(now):
     assert sorted(Delivery.objects.values_list("message_key", flat=True)) == sorted(ONE_OFF)
     assert counts() == before
     assert DayCount.objects.get(day=OLD, status="sent").rolled_up == 3
+
+
+def test_each_sent_row_rolled_up_leaves_one_slim_record_for_its_reader(now):
+    place = MunicipalityFactory()
+    sent = rows(place, OLD, DAY_PLANNED, channel="line")
+    rows(place, OLD, ["c10:stage:child:month:2"], status="failed")
+    rows(place, OLD, ["c11:stage:child:month:3"], status="skipped")
+    stats.recount_days([OLD])
+
+    retention.roll_up(TODAY, chunk_rows=2)
+    retention.roll_up(TODAY, chunk_rows=2)  # again: nothing is recorded twice
+
+    assert sorted(
+        SentMessage.objects.values_list("subscriber_id", "due_on", "channel", "message_key")
+    ) == sorted((d.subscriber_id, OLD, "line", d.message_key) for d in sent)
+    # The reader's download lists the record, then what is still a row, in date order.
+    reader = sent[0].subscriber
+    rows_reader = Delivery.objects.create(
+        municipality=place,
+        subscriber=reader,
+        channel="line",
+        message_key="c1:stage:pregnancy:week:21",
+        due_on=TODAY,
+        status="sent",
+        next_attempt_at=NOW,
+        sent_at=NOW,
+    )
+    assert export_personal_data(reader)["sent_messages"] == [
+        {"date": OLD.isoformat(), "message": "stage:pregnancy:week:20", "channel": "line"},
+        {"date": TODAY.isoformat(), "message": "stage:pregnancy:week:21", "channel": "line"},
+    ]
+    # Erasing the reader's account takes the records with it.
+    rows_reader.delete()
+    reader.delete()
+    assert SentMessage.objects.filter(subscriber_id=reader.pk).count() == 0
+
+
+def test_records_older_than_the_history_days_go_in_chunks(now, settings):
+    settings.KIZUNA_SENT_HISTORY_DAYS = 100
+    readers = SubscriberFactory.create_batch(2, municipality=MunicipalityFactory())
+    oldest = TODAY - datetime.timedelta(days=100)
+    for day in (oldest - datetime.timedelta(days=1), oldest, oldest + datetime.timedelta(days=1)):
+        for reader in readers:
+            SentMessage.objects.create(
+                subscriber=reader, due_on=day, channel="email", message_key="c1:birthday:1"
+            )
+
+    dry = retention.roll_up(TODAY, dry_run=True)
+    assert (dry.history_through, dry.history_deleted) == (oldest, 4)
+    assert SentMessage.objects.count() == 6
+
+    out = io.StringIO()
+    call_command("roll_up_deliveries", stdout=out)
+    assert f"送信記録（{oldest} まで）: 4 件を削除" in out.getvalue()
+    assert set(SentMessage.objects.values_list("due_on", flat=True)) == {
+        oldest + datetime.timedelta(days=1)
+    }
+    assert retention.roll_up(TODAY, chunk_rows=1).history_deleted == 0
 
 
 def test_days_within_the_kept_days_and_the_catch_up_window_are_untouched(now, settings):

@@ -254,4 +254,4 @@ def test_personal_data_export_lists_what_the_reader_gave(municipality):
     assert data["email"] == subscription.subscriber.email
     assert data["children"][0]["due_date"] == subscription.child.due_date.isoformat()
     assert data["consent"]["policy_version"] == "2026-04"
-    assert "35日分だけ残しています" in data["sent_messages_note"]
+    assert "365日分だけ残しています" in data["sent_messages_note"]

@@ -7,7 +7,8 @@ from delivery import retention
 class Command(BaseCommand):
     help = (
         f"保存期間（KIZUNA_DELIVERY_KEEP_DAYS、既定 {settings.KIZUNA_DELIVERY_KEEP_DAYS} 日）を過ぎた"
-        "ステージ・誕生日メッセージの配信記録を日ごとの件数にまとめ、行を削除します。"
+        "ステージ・誕生日メッセージの配信の行を日ごとの件数にまとめて削除し、送ったものは"
+        "小さな送信記録として残します。送信記録も KIZUNA_SENT_HISTORY_DAYS を過ぎると削除します。"
         "ダッシュボードの件数は変わりません。--dry-run では件数を表示するだけで何も変更しません。"
     )
 
@@ -20,6 +21,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{result.through} までの {len(result.deleted)} 日分: {result.total:,} 件を{verb}"
             f"（{result.seconds:.1f} 秒）"
+        )
+        history_verb = "削除する予定" if dry_run else "削除"
+        self.stdout.write(
+            f"保存期間（KIZUNA_SENT_HISTORY_DAYS、{settings.KIZUNA_SENT_HISTORY_DAYS} 日）を過ぎた"
+            f"送信記録（{result.history_through} まで）: {result.history_deleted:,} 件を{history_verb}"
         )
         if result.unfinished:
             days = "、".join(str(day) for day in result.unfinished)
