@@ -352,10 +352,13 @@ def _update_rows(common: dict, per_row: tuple[str, ...], rows: list[tuple]) -> N
         assignments.append(f"{quote(field.column)} = {value}")
     table = quote(meta.db_table)
     row_sql = "(" + ", ".join(["%s"] * (1 + len(fields))) + ")"
+    # "(SELECT %s)", not "%s": a value the planner can't see. Just after a day is planned the
+    # statistics say no row is "sending", and with the constant in sight PostgreSQL walks the
+    # status index through every row of the day for each batch (125 ms, not 10 ms, for 500).
     sql = (
         f"UPDATE {table} SET {', '.join(assignments)} "  # noqa: S608 (field names and placeholders)
         f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v "
-        f"WHERE {table}.id = v.column1 AND {table}.status = %s"
+        f"WHERE {table}.id = v.column1 AND {table}.status = (SELECT %s)"
     )
     for row in rows:
         params.append(row[0])
