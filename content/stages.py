@@ -10,6 +10,7 @@ A stage is (track, unit, number); its message is due on the date the family *ent
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -190,6 +191,23 @@ def stage_start(stage: Stage, anchor: date) -> date:
     if stage.unit == Unit.MONTH:
         return add_months(anchor, stage.number)
     return add_years(anchor, stage.number)
+
+
+def last_day_entered_again(
+    stages: Iterable[Stage], old_anchor: date, new_anchor: date, today: date
+) -> date | None:
+    """When an anchor moves later, the family enters again stages it has already been through.
+
+    Returns the last day, from ``today`` on, on which it enters again one of ``stages`` that it
+    had entered by ``today`` under ``old_anchor``; None when nothing comes round again.
+    """
+    again = [
+        stage_start(stage, new_anchor)
+        for stage in stages
+        if stage_start(stage, old_anchor) <= today
+    ]
+    latest = max(again, default=None)
+    return latest if latest is not None and latest >= today else None
 
 
 def _days_before_due(stage: Stage) -> timedelta:

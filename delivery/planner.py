@@ -91,8 +91,18 @@ class _Statements:
         self.ids = list(municipality_ids)
         self.now = now
 
-    def _select(self, rows: list[tuple], key_sql: str, child_filter: str) -> tuple[str, str, list]:
+    def _select(
+        self, rows: list[tuple], key_sql: str, child_filter: str, check_sent: bool
+    ) -> tuple[str, str, list]:
         values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+        # A child whose date moved later enters again stages it has been through: until the
+        # last of them, each is looked up in the sent records (delivery.services).
+        where = "true"
+        if check_sent:
+            where = f"""(c.stages_checked_until IS NULL OR c.stages_checked_until < %s
+                OR NOT EXISTS (SELECT 1 FROM delivery_sentmessage sm
+                               WHERE sm.subscriber_id = s.id AND sm.message_key = {key_sql}))
+            """  # noqa: S608 (a fixed SQL fragment)
         in_ids = ", ".join(["%s"] * len(self.ids))
         select = f"""
             SELECT c.municipality_id AS municipality_id, s.id AS subscriber_id, c.id, s.channel AS channel,
@@ -103,7 +113,7 @@ class _Statements:
             JOIN subscribers_subscriber s ON s.id = sub.subscriber_id
                  AND s.confirmed_at < %s AND s.unsubscribed_at IS NULL
                  AND s.channel_stopped_at IS NULL
-            WHERE true
+            WHERE {where}
         """  # noqa: S608 (only placeholders and fixed SQL fragments are interpolated)
         # Readers get the messages of the days from their confirmation on: a catch-up never
         # sends a new reader what fell due before they joined.
@@ -112,23 +122,33 @@ class _Statements:
         )
         params = [_db(value) for row in rows for value in row]
         params += [_db(self.on), _db(self.now), _db(self.now), *self.ids, _db(next_day)]
+        if check_sent:
+            params.append(_db(self.on))
         return f"WITH v(track, unit, number, anchor) AS (VALUES {values})", select, params
 
-    def insert(self, rows: list[tuple], key_sql: str, child_filter: str) -> tuple[str, list]:
+    def insert(
+        self, rows: list[tuple], key_sql: str, child_filter: str, check_sent: bool = False
+    ) -> tuple[str, list]:
         """``rows`` are (track, unit, number, anchor); ``child_filter`` matches ``v.anchor``."""
-        with_values, select, params = self._select(rows, key_sql, child_filter)
+        with_values, select, params = self._select(rows, key_sql, child_filter, check_sent)
         # Rows go in by municipality, stage, channel and greeting, so consecutive ids (the order
         # senders claim in) share a text: a batch is a few multicasts and a few renderings.
-        order = "ORDER BY c.municipality_id, v.track, v.unit, v.number, s.channel, s.nickname = ''"
+        # Then by reader, whatever join order the query plan takes.
+        order = (
+            "ORDER BY c.municipality_id, v.track, v.unit, v.number, s.channel,"
+            " s.nickname = '', s.id"
+        )
         sql = (
             f"{with_values} INSERT INTO delivery_delivery ({_COLUMNS}) {select} {order} "
             "ON CONFLICT DO NOTHING"
         )
         return sql, params
 
-    def count_new(self, rows: list[tuple], key_sql: str, child_filter: str) -> tuple[str, list]:
+    def count_new(
+        self, rows: list[tuple], key_sql: str, child_filter: str, check_sent: bool = False
+    ) -> tuple[str, list]:
         """How many rows :meth:`insert` would add: the same SELECT, less what already exists."""
-        with_values, select, params = self._select(rows, key_sql, child_filter)
+        with_values, select, params = self._select(rows, key_sql, child_filter, check_sent)
         sql = f"""{with_values} SELECT due.municipality_id, due.channel, count(*)
             FROM ({select}) AS due
             WHERE NOT EXISTS (SELECT 1 FROM delivery_delivery d WHERE
@@ -206,26 +226,28 @@ def plan_day(
     birth_check = [("pregnancy", "birth-check", 0, child_track_from)]
 
     statements = _Statements(on, [m.pk for m in municipalities], clock.now())
+    # Stages and birthdays come round again when a date moves later (check the sent records);
+    # one-off messages keep their rows, which is check enough.
     batches = [
-        ("stage", expecting, STAGE_KEY_SQL, EXPECTING),
-        ("stage", child, STAGE_KEY_SQL, BORN),
-        ("birthday", birthdays, BIRTHDAY_KEY_SQL, BORN),
-        ("special", graduation, EVENT_KEY_SQL, BORN),
-        ("special", birth_check, EVENT_KEY_SQL, EXPECTING),
+        ("stage", expecting, STAGE_KEY_SQL, EXPECTING, True),
+        ("stage", child, STAGE_KEY_SQL, BORN, True),
+        ("birthday", birthdays, BIRTHDAY_KEY_SQL, BORN, True),
+        ("special", graduation, EVENT_KEY_SQL, BORN, False),
+        ("special", birth_check, EVENT_KEY_SQL, EXPECTING, False),
     ]
     result = PlanResult(on, statements.ids)
     with transaction.atomic():
         with connection.cursor() as cursor:
-            for kind, rows, key_sql, child_filter in batches:
+            for kind, rows, key_sql, child_filter, check_sent in batches:
                 if not rows:
                     continue
                 if dry_run:
-                    cursor.execute(*statements.count_new(rows, key_sql, child_filter))
+                    cursor.execute(*statements.count_new(rows, key_sql, child_filter, check_sent))
                     for municipality_id, channel, count in cursor.fetchall():
                         result.planned[kind] += count
                         result.by_channel[(municipality_id, channel)] += count
                 else:
-                    cursor.execute(*statements.insert(rows, key_sql, child_filter))
+                    cursor.execute(*statements.insert(rows, key_sql, child_filter, check_sent))
                     inserted = cursor.rowcount
                     if inserted < 0:  # SQLite gives no row count for a statement led by WITH
                         cursor.execute("SELECT changes()")

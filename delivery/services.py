@@ -6,10 +6,15 @@ The database's unique (subscriber, channel, message_key) makes every call here s
 from collections.abc import Iterable
 from datetime import date
 
+from content.stages import Stage, Track, Unit, last_day_entered_again
 from kizuna import clock
-from subscribers.models import Subscription
+from subscribers.models import Child, Subscription
 
+from . import planner
 from .models import Delivery
+
+# Birthdays a programme can reach (it runs to age 3 by default; municipalities may go on).
+BIRTHDAY_AGES = range(1, 19)
 
 
 def event_message_key(kind: str, child_id: int | None) -> str:
@@ -93,3 +98,25 @@ def move_queued_to_channel(
         status=Delivery.Status.SKIPPED, last_error="新しい配信方法で同じメッセージがあるため"
     )
     return queued.exclude(message_key__in=on_new_channel).update(channel=channel)
+
+
+def check_stages_sent_again(
+    child: Child, old_anchor: date | None, new_anchor: date | None, *, today: date | None = None
+) -> date | None:
+    """A child's due date or birth date moved: keep it from getting a stage message twice.
+
+    Moved later, the family enters again stages it has been through. Their rows stop a second
+    send for the days they are kept (``ON CONFLICT``); after the roll-up only the sent record
+    is left, so until the last of those stages comes round (``Child.stages_checked_until``)
+    the planner looks each stage and birthday up in the records first. Returns that day, if any.
+    """
+    if old_anchor is None or new_anchor is None or new_anchor <= old_anchor:
+        return None
+    stages = planner.stages_with_messages() + [
+        Stage(Track.CHILD, Unit.YEAR, age) for age in BIRTHDAY_AGES
+    ]
+    until = last_day_entered_again(stages, old_anchor, new_anchor, today or clock.today())
+    if until is not None and (child.stages_checked_until or until) <= until:
+        Child.objects.filter(pk=child.pk).update(stages_checked_until=until)
+        child.stages_checked_until = until
+    return until

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from delivery.services import check_stages_sent_again
 from municipalities.admin_scoping import MunicipalityScopedAdminMixin
 
 from .models import Child, Subscriber, Subscription
@@ -48,6 +49,13 @@ class ChildAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["municipality"]
     inlines = [SubscriptionInline]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change:
+            for anchor in ("due_date", "birth_date"):
+                if anchor in form.changed_data:
+                    check_stages_sent_again(obj, form.initial.get(anchor), getattr(obj, anchor))
 
 
 @admin.register(Subscription)

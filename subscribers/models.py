@@ -158,6 +158,16 @@ class Child(models.Model):
     status = models.CharField(_("状態"), max_length=12, choices=Status, default=Status.EXPECTING)
     loss = models.CharField(_("お別れの種類"), max_length=12, choices=Loss, blank=True)
     status_changed_at = models.DateTimeField(_("状態の変更日時"), null=True, blank=True)
+    stages_checked_until = models.DateField(
+        _("送信済みの確認を続ける日"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "出産予定日や生年月日が後ろにずれると、すでに送った週数・月齢をもう一度迎えます。"
+            "この日までは、週数・月齢と誕生日のメッセージを送る前に送信済みの記録を確かめます。"
+        ),
+    )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     objects = ChildQuerySet.as_manager()

@@ -15,7 +15,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from delivery.models import Delivery
-from delivery.services import cancel_pending, move_queued_to_channel, plan_event_message
+from delivery.services import (
+    cancel_pending,
+    check_stages_sent_again,
+    move_queued_to_channel,
+    plan_event_message,
+)
 from kizuna import clock
 from municipalities.models import Municipality
 
@@ -200,6 +205,9 @@ def report_birth(child_id: int, born_on: datetime.date) -> Child:
     child.status = Child.Status.BORN
     child.status_changed_at = clock.now()
     child.save(update_fields=["birth_date", "status", "status_changed_at"])
+    # Past the due date and its grace, child messages went out by the due date: a birth after
+    # the due date comes round to some of them again.
+    check_stages_sent_again(child, child.due_date, born_on)
     cancel_pending(child_id=child.pk, key_prefix=f"c{child.pk}:stage:pregnancy:", reason="出生")
     plan_event_message("birth", followers(child))
     return child

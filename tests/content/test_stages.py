@@ -21,6 +21,7 @@ from content.stages import (
     child_month_label_ja,
     current_stage_number,
     gestational_age,
+    last_day_entered_again,
     stage_start,
     whole_months,
 )
@@ -245,3 +246,25 @@ def test_the_calendar_imports_nothing_from_django():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_due_date_moved_later_brings_back_the_stages_already_entered():
+    weeks = [Stage(Track.PREGNANCY, Unit.WEEK, week) for week in range(4, 43)]
+    today = DUE - timedelta(weeks=18)  # 22w0d
+    # Two weeks later: weeks 20–22 come round again, the last of them in two weeks' time.
+    later = DUE + timedelta(weeks=2)
+    assert last_day_entered_again(weeks, DUE, later, today) == today + timedelta(weeks=2)
+    # Three days later: only week 22 (entered today) comes round, in three days.
+    assert last_day_entered_again(weeks, DUE, DUE + timedelta(days=3), today) == today + timedelta(
+        days=3
+    )
+    # Earlier, or before any stage was entered: nothing comes round.
+    assert last_day_entered_again(weeks, DUE, DUE - timedelta(weeks=2), today) is None
+    assert last_day_entered_again(weeks, DUE, later, DUE - timedelta(weeks=37)) is None
+
+
+def test_a_birth_after_the_due_date_brings_back_the_child_days_sent_by_the_due_date():
+    days = [Stage(Track.CHILD, Unit.DAY, day) for day in range(101)]
+    today = DUE + timedelta(days=20)  # child day 20 by the due date
+    born = DUE + timedelta(days=6)
+    assert last_day_entered_again(days, DUE, born, today) == today + timedelta(days=6)

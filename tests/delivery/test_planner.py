@@ -6,12 +6,14 @@ import threading
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 
 from content.models import BirthdayMessage
 from content.stages import Stage, Track, Unit, stage_start
-from delivery import planner
-from delivery.models import Delivery, PlanRun
+from delivery import planner, services
+from delivery.models import Delivery, PlanRun, SentMessage
 from kizuna import clock
+from subscribers import services as subscriber_services
 from subscribers.models import Child
 from tests.delivery.conftest import due_for, stage_text
 from tests.delivery.conftest import family as make_family
@@ -310,3 +312,73 @@ def test_a_plan_that_adds_a_large_share_of_the_table_refreshes_its_statistics_at
     assert Delivery.objects.count() == planner.ANALYZE_AFTER_ROWS + 11
     assert _rows_postgres_knows_of() == planner.ANALYZE_AFTER_ROWS + 10
     assert planner.refresh_statistics(0) is False
+
+
+def _sent_long_ago(subscription, key: str, day: datetime.date) -> None:
+    """A stage that went out and whose row the roll-up has since replaced by its record."""
+    SentMessage.objects.create(
+        subscriber=subscription.subscriber, due_on=day, channel="email", message_key=key
+    )
+
+
+def test_a_stage_sent_before_the_due_date_moved_later_is_not_sent_again(
+    municipality, weekly_content
+):
+    reader = make_family(municipality, due=due_for(22))
+    partner = SubscriptionFactory(
+        child=reader.child,
+        subscriber__municipality=municipality,
+        subscriber__confirmed_at=datetime.datetime(2026, 1, 1, tzinfo=clock.TOKYO),
+    )
+    key = f"c{reader.child_id}:stage:pregnancy:week:20"
+    _sent_long_ago(reader, key, ON - datetime.timedelta(weeks=2))
+    child = reader.child
+    moved_from, child.due_date = child.due_date, child.due_date + datetime.timedelta(weeks=2)
+    child.save()
+
+    # Today the family enters week 20 again. Only the partner, who never had it, gets it.
+    assert services.check_stages_sent_again(
+        child, moved_from, child.due_date, today=ON
+    ) == ON + datetime.timedelta(weeks=2)
+    planner.plan_day(ON, [municipality])
+    assert list(Delivery.objects.values_list("subscriber_id", "message_key")) == [
+        (partner.subscriber_id, key)
+    ]
+
+    # The record is what stopped it: without the check the reader would have had it twice.
+    Delivery.objects.all().delete()
+    Child.objects.update(stages_checked_until=None)
+    planner.plan_day(ON, [municipality])
+    assert Delivery.objects.filter(subscriber=reader.subscriber).exists()
+
+
+def test_a_birth_reported_after_the_child_messages_began_by_the_due_date_repeats_none(
+    municipality, weekly_content
+):
+    # Past the due date and its grace, week 3 went out by the due date nine days ago.
+    reader = make_family(municipality, due=ON - datetime.timedelta(days=30))
+    key = f"c{reader.child_id}:stage:child:week:3"
+    _sent_long_ago(reader, key, ON - datetime.timedelta(days=9))
+    # Born ten days after the due date, reported today: by the birth date, week 3 is tomorrow.
+    with time_machine.travel(datetime.datetime.combine(ON, datetime.time(9), tzinfo=clock.TOKYO)):
+        subscriber_services.report_birth(reader.child_id, ON - datetime.timedelta(days=20))
+    tomorrow = ON + datetime.timedelta(days=1)
+    planner.plan_day(tomorrow, [municipality])
+    assert not Delivery.objects.filter(message_key=key).exists()
+
+
+def test_staff_moving_a_due_date_in_the_admin_turns_the_check_on(municipality, weekly_content):
+    from tests.staff.conftest import make_user
+    from tests.staff.test_isolation import form_data
+
+    reader = make_family(municipality, due=due_for(22))
+    client = Client()
+    client.force_login(make_user("root", is_superuser=True))
+    url = f"/admin/subscribers/child/{reader.child_id}/change/"
+    with time_machine.travel(datetime.datetime.combine(ON, datetime.time(9), tzinfo=clock.TOKYO)):
+        data = form_data(client.get(url))
+        data["due_date"] = (reader.child.due_date + datetime.timedelta(days=10)).isoformat()
+        response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    reader.child.refresh_from_db()
+    assert reader.child.stages_checked_until == ON + datetime.timedelta(days=10)
