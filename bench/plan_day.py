@@ -334,8 +334,8 @@ def main() -> None:
         )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the planning process: {peak_mb:.0f} MB")
-    daily_mb = _storage(results[-1]["deliveries"])
-    _goals(results, peak_mb, daily_mb)
+    _storage(results[-1]["deliveries"])
+    _goals(results, peak_mb)
 
 
 def _storage(deliveries_a_day: int) -> float:
@@ -351,12 +351,13 @@ def _storage(deliveries_a_day: int) -> float:
     print(
         f"delivery rows as planned: {table_bytes / max(rows, 1):.0f} B/row in the table"
         f" + {index_bytes / max(rows, 1):.0f} B/row in its indexes = {per_row:.0f} B/row"
-        f" ({rows:,} rows); a day of {deliveries_a_day:,} deliveries adds {daily_mb:.0f} MB"
+        f" ({rows:,} rows); a day of {deliveries_a_day:,} deliveries takes {daily_mb:.0f} MB"
+        " until sent and rolled up (what a day adds once in use, and its goal: bench/storage.py)"
     )
     return daily_mb
 
 
-def _goals(results: list[dict], peak_mb: float, daily_mb: float) -> None:
+def _goals(results: list[dict], peak_mb: float) -> None:
     """The national-scale goals, each with the figure measured above and PASS or MISS."""
     largest = results[-1]
     costs = [r["us_per_delivery"] for r in results]
@@ -394,7 +395,6 @@ def _goals(results: list[dict], peak_mb: float, daily_mb: float) -> None:
             ),
         ),
         ("planning process's peak RSS ≤ 256 MB", peak_mb <= 256, f"{peak_mb:.0f} MB"),
-        ("a day's delivery rows ≤ 150 MB", daily_mb <= 150, f"{daily_mb:.0f} MB"),
     ]
     for name, met, figure in goals:
         print(f"{'PASS' if met else 'MISS':>5}  {name}: {figure}")

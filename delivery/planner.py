@@ -92,17 +92,9 @@ class _Statements:
         self.now = now
 
     def _select(
-        self, rows: list[tuple], key_sql: str, child_filter: str, check_sent: bool
+        self, rows: list[tuple], key_sql: str, child_filter: str, where: str
     ) -> tuple[str, str, list]:
         values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
-        # A child whose date moved later enters again stages it has been through: until the
-        # last of them, each is looked up in the sent records (delivery.services).
-        where = "true"
-        if check_sent:
-            where = f"""(c.stages_checked_until IS NULL OR c.stages_checked_until < %s
-                OR NOT EXISTS (SELECT 1 FROM delivery_sentmessage sm
-                               WHERE sm.subscriber_id = s.id AND sm.message_key = {key_sql}))
-            """  # noqa: S608 (a fixed SQL fragment)
         in_ids = ", ".join(["%s"] * len(self.ids))
         select = f"""
             SELECT c.municipality_id AS municipality_id, s.id AS subscriber_id, c.id, s.channel AS channel,
@@ -122,15 +114,15 @@ class _Statements:
         )
         params = [_db(value) for row in rows for value in row]
         params += [_db(self.on), _db(self.now), _db(self.now), *self.ids, _db(next_day)]
-        if check_sent:
-            params.append(_db(self.on))
+        params += [_db(self.on)] * where.count("%s")
         return f"WITH v(track, unit, number, anchor) AS (VALUES {values})", select, params
 
     def insert(
-        self, rows: list[tuple], key_sql: str, child_filter: str, check_sent: bool = False
+        self, rows: list[tuple], key_sql: str, child_filter: str, where: str = "true"
     ) -> tuple[str, list]:
-        """``rows`` are (track, unit, number, anchor); ``child_filter`` matches ``v.anchor``."""
-        with_values, select, params = self._select(rows, key_sql, child_filter, check_sent)
+        """``rows`` are (track, unit, number, anchor); ``child_filter`` matches ``v.anchor``;
+        ``where`` may compare with the day as ``%s``."""
+        with_values, select, params = self._select(rows, key_sql, child_filter, where)
         # Rows go in by municipality, stage, channel and greeting, so consecutive ids (the order
         # senders claim in) share a text: a batch is a few multicasts and a few renderings.
         # Then by reader, whatever join order the query plan takes.
@@ -145,10 +137,10 @@ class _Statements:
         return sql, params
 
     def count_new(
-        self, rows: list[tuple], key_sql: str, child_filter: str, check_sent: bool = False
+        self, rows: list[tuple], key_sql: str, child_filter: str, where: str = "true"
     ) -> tuple[str, list]:
         """How many rows :meth:`insert` would add: the same SELECT, less what already exists."""
-        with_values, select, params = self._select(rows, key_sql, child_filter, check_sent)
+        with_values, select, params = self._select(rows, key_sql, child_filter, where)
         sql = f"""{with_values} SELECT due.municipality_id, due.channel, count(*)
             FROM ({select}) AS due
             WHERE NOT EXISTS (SELECT 1 FROM delivery_delivery d WHERE
@@ -172,6 +164,16 @@ BIRTHDAY_KEY_SQL = "'c' || c.id || ':birthday:' || v.number"
 EVENT_KEY_SQL = "'c' || c.id || ':special:' || v.unit"
 EXPECTING = "c.status = 'expecting' AND c.due_date = v.anchor"
 BORN = "c.status = 'born' AND c.birth_date = v.anchor"
+# A child whose date moved later enters again stages it has been through (delivery.services):
+# until the last of them comes round, its stages and birthdays are planned by a statement of
+# their own that looks each up in the sent records; every other child, by the plain one.
+UNCHECKED = "(c.stages_checked_until IS NULL OR c.stages_checked_until < %s)"
+
+
+def _not_sent_before(key_sql: str) -> str:
+    return f"""c.stages_checked_until >= %s AND NOT EXISTS (
+        SELECT 1 FROM delivery_sentmessage sm
+        WHERE sm.subscriber_id = s.id AND sm.message_key = {key_sql})"""  # noqa: S608
 
 
 def plan_day(
@@ -226,28 +228,31 @@ def plan_day(
     birth_check = [("pregnancy", "birth-check", 0, child_track_from)]
 
     statements = _Statements(on, [m.pk for m in municipalities], clock.now())
-    # Stages and birthdays come round again when a date moves later (check the sent records);
-    # one-off messages keep their rows, which is check enough.
+    # Stages and birthdays come round again when a date moves later; one-off messages keep
+    # their rows, which stop a second send on their own.
     batches = [
-        ("stage", expecting, STAGE_KEY_SQL, EXPECTING, True),
-        ("stage", child, STAGE_KEY_SQL, BORN, True),
-        ("birthday", birthdays, BIRTHDAY_KEY_SQL, BORN, True),
-        ("special", graduation, EVENT_KEY_SQL, BORN, False),
-        ("special", birth_check, EVENT_KEY_SQL, EXPECTING, False),
+        ("stage", expecting, STAGE_KEY_SQL, EXPECTING, UNCHECKED),
+        ("stage", expecting, STAGE_KEY_SQL, EXPECTING, _not_sent_before(STAGE_KEY_SQL)),
+        ("stage", child, STAGE_KEY_SQL, BORN, UNCHECKED),
+        ("stage", child, STAGE_KEY_SQL, BORN, _not_sent_before(STAGE_KEY_SQL)),
+        ("birthday", birthdays, BIRTHDAY_KEY_SQL, BORN, UNCHECKED),
+        ("birthday", birthdays, BIRTHDAY_KEY_SQL, BORN, _not_sent_before(BIRTHDAY_KEY_SQL)),
+        ("special", graduation, EVENT_KEY_SQL, BORN, "true"),
+        ("special", birth_check, EVENT_KEY_SQL, EXPECTING, "true"),
     ]
     result = PlanResult(on, statements.ids)
     with transaction.atomic():
         with connection.cursor() as cursor:
-            for kind, rows, key_sql, child_filter, check_sent in batches:
+            for kind, rows, key_sql, child_filter, where in batches:
                 if not rows:
                     continue
                 if dry_run:
-                    cursor.execute(*statements.count_new(rows, key_sql, child_filter, check_sent))
+                    cursor.execute(*statements.count_new(rows, key_sql, child_filter, where))
                     for municipality_id, channel, count in cursor.fetchall():
                         result.planned[kind] += count
                         result.by_channel[(municipality_id, channel)] += count
                 else:
-                    cursor.execute(*statements.insert(rows, key_sql, child_filter, check_sent))
+                    cursor.execute(*statements.insert(rows, key_sql, child_filter, where))
                     inserted = cursor.rowcount
                     if inserted < 0:  # SQLite gives no row count for a statement led by WITH
                         cursor.execute("SELECT changes()")

@@ -203,6 +203,12 @@ class Child(models.Model):
                 condition=models.Q(status="born"),
                 name="child_born_birth_idx",
             ),
+            # The few children whose stages are checked against the sent records (planner).
+            models.Index(
+                fields=["stages_checked_until"],
+                condition=models.Q(stages_checked_until__isnull=False),
+                name="child_checked_until_idx",
+            ),
         ]
 
     def __str__(self) -> str:
