@@ -122,7 +122,11 @@ class _Statements:
     ) -> tuple[str, list]:
         """``rows`` are (track, unit, number, anchor); ``child_filter`` matches ``v.anchor``;
         ``where`` may compare with the day as ``%s``."""
-        with_values, select, params = self._select(rows, key_sql, child_filter, where)
+        # What is already there is left out before the sort: a re-plan sorts nothing.
+        unplanned = f"""({where}) AND NOT EXISTS (SELECT 1 FROM delivery_delivery d
+            WHERE d.subscriber_id = s.id AND d.channel = s.channel AND d.message_key = {key_sql})
+        """  # noqa: S608 (fixed SQL fragments)
+        with_values, select, params = self._select(rows, key_sql, child_filter, unplanned)
         # Rows go in by municipality, stage, channel and greeting, so consecutive ids (the order
         # senders claim in) share a text: a batch is a few multicasts and a few renderings.
         # Then by reader, whatever join order the query plan takes.
