@@ -13,9 +13,6 @@ from subscribers.models import Child, Subscription
 from . import planner
 from .models import Delivery
 
-# Birthdays a programme can reach (it runs to age 3 by default; municipalities may go on).
-BIRTHDAY_AGES = range(1, 19)
-
 
 def event_message_key(kind: str, child_id: int | None) -> str:
     """``c42:special:loss`` for a child's event; ``special:welcome`` for the reader's welcome."""
@@ -112,11 +109,14 @@ def check_stages_sent_again(
     """
     if old_anchor is None or new_anchor is None or new_anchor <= old_anchor:
         return None
+    birthdays = range(1, child.municipality.programme_months // 12 + 1)  # as the planner's
     stages = planner.stages_with_messages() + [
-        Stage(Track.CHILD, Unit.YEAR, age) for age in BIRTHDAY_AGES
+        Stage(Track.CHILD, Unit.YEAR, age) for age in birthdays
     ]
     until = last_day_entered_again(stages, old_anchor, new_anchor, today or clock.today())
-    if until is not None and (child.stages_checked_until or until) <= until:
+    if until is None:
+        return None
+    if child.stages_checked_until is None or child.stages_checked_until < until:
         Child.objects.filter(pk=child.pk).update(stages_checked_until=until)
         child.stages_checked_until = until
     return until
