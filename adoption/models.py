@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kizuna.email_addresses import MailboxField
+
 
 class ImportBatch(models.Model):
     """One uploaded file of readers from another service: analysed, previewed, then imported.
@@ -256,7 +258,7 @@ class EmailMoveRequest(models.Model):
     subscriber = models.ForeignKey(
         "subscribers.Subscriber", on_delete=models.CASCADE, related_name="+"
     )
-    email = models.EmailField(_("メールアドレス"))
+    email = MailboxField(_("メールアドレス"))
     # Changes with every new address, so that only the newest confirmation link works.
     nonce = models.CharField(max_length=32)
     requested_at = models.DateTimeField(_("申し込み日時"))

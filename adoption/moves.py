@@ -16,14 +16,13 @@ import secrets
 import unicodedata
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 
 from delivery.models import Delivery
 from delivery.services import move_queued_to_channel
-from kizuna import clock
+from kizuna import clock, email_addresses
 from municipalities.models import Municipality
 from subscribers import emails, links
 from subscribers.models import Subscriber
@@ -236,9 +235,14 @@ def request_email(move: ChannelMove, reader: Subscriber, address: str) -> EmailM
     check_email_move(move, reader)
     address = normalize_email(address)
     try:
-        validate_email(address)
+        email_addresses.validate(address)
     except ValidationError as error:
         raise MoveRefused("メールアドレスの形式が正しくありません。") from error
+    if not email_addresses.can_send_to(address):
+        raise MoveRefused(
+            "このメールアドレスは「.」が続く、または「@」の直前が「.」の形のため、"
+            "いまの配信システムからはお送りできません。LINEでの受け取りをそのまま続けられます。"
+        )
     if reader.channel == "email" and (reader.email or "").lower() == address:
         raise MoveRefused("このメールアドレスで、すでにメールでお届けしています。")
     if _address_taken(reader, address):

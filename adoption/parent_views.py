@@ -4,7 +4,7 @@ from django.views.decorators.http import require_http_methods
 
 from kizuna.ratelimit import allow
 from subscribers.models import Subscriber
-from subscribers.tokens import Purpose, TokenError, read_token
+from subscribers.tokens import Purpose, TokenError, link_lifetime_days, read_token
 
 from . import moves
 from .forms import MoveToEmailForm
@@ -65,7 +65,11 @@ def move_to_email(request: HttpRequest, token: str) -> HttpResponse:
     if move.direction != ChannelMove.Direction.TO_EMAIL:
         return _link_problem(request, expired=False, municipality=reader.municipality)
     municipality = reader.municipality
-    context = {"municipality": municipality, "reader": reader}
+    context = {
+        "municipality": municipality,
+        "reader": reader,
+        "link_days": link_lifetime_days(Purpose.EMAIL_MOVE),
+    }
     if reader.channel == "email":
         context["done"] = True
     elif not reader.is_active:

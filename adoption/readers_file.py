@@ -16,10 +16,9 @@ from typing import Any
 
 import tablib
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from content.stages import add_months
-from kizuna import clock
+from kizuna import clock, email_addresses, japanese_dates
 
 LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 MAX_ROWS = 200_000
@@ -68,7 +67,6 @@ CHANNELS = {
     "line": ("line", "ライン"),
 }
 LANGUAGES = {"ja": ("ja", "日本語", "japanese"), "en": ("en", "英語", "english")}
-ERAS = {"令和": 2018, "平成": 1988, "r": 2018, "h": 1988}
 
 
 class FileProblem(Exception):
@@ -210,41 +208,30 @@ def _choice(value: Any, choices: dict[str, tuple[str, ...]]) -> str | None:
     return None
 
 
-_DATE = re.compile(
-    r"^(?:(?P<era>令和|平成|r|h)\s*(?P<eyear>\d{1,2}|元)|(?P<year>\d{4}))\s*[-/.年]\s*"
-    r"(?P<month>\d{1,2})\s*[-/.月]\s*(?P<day>\d{1,2})\s*日?"
-    r"(?:[ t]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?$"
-)
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_TIME = re.compile(r"[ t]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?$")
 
 
 def parse_date(value: Any) -> datetime.datetime | None:
-    """A date (and maybe a time, Asia/Tokyo) from a cell; None when blank; ValueError if bad."""
+    """A date (and maybe a time, Asia/Tokyo) from a cell; None when blank; ValueError if bad.
+
+    The date part is read by kizuna.japanese_dates, as on the parents' pages (令和9年3月1日 too).
+    """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, datetime.datetime):
         return value if value.tzinfo else value.replace(tzinfo=clock.TOKYO)
     if isinstance(value, datetime.date):
         return datetime.datetime.combine(value, datetime.time(), tzinfo=clock.TOKYO)
-    text = unicodedata.normalize("NFKC", str(value)).strip().lower()
-    compact = _COMPACT_DATE.match(text)
-    if compact:
-        return datetime.datetime(*map(int, compact.groups()), tzinfo=clock.TOKYO)
-    match = _DATE.match(text)
-    if not match:
-        raise ValueError(text)
-    if match["era"]:
-        era_year = 1 if match["eyear"] == "元" else int(match["eyear"])
-        year = ERAS[match["era"]] + era_year
-    else:
-        year = int(match["year"])
+    text = japanese_dates.normalize(str(value))
+    time = _TIME.search(text)
+    day = japanese_dates.parse_date(text[: time.start()] if time else text)
     return datetime.datetime(
-        year,
-        int(match["month"]),
-        int(match["day"]),
-        int(match["hour"] or 0),
-        int(match["minute"] or 0),
-        int(match["second"] or 0),
+        day.year,
+        day.month,
+        day.day,
+        int(time["hour"]) if time else 0,
+        int(time["minute"]) if time else 0,
+        int(time["second"] or 0) if time else 0,
         tzinfo=clock.TOKYO,
     )
 
@@ -261,12 +248,18 @@ def parse_row(line: int, cells: dict[str, Any], rules: Rules) -> ParsedRow:
         value = cells.get(column)
         return "" if value is None else unicodedata.normalize("NFKC", str(value)).strip()
 
-    email = text("email").lower()
+    email = email_addresses.normalize(text("email"))
     if email:
         try:
-            validate_email(email)
+            email_addresses.validate(email)
         except ValidationError:
             problems.append("メールアドレスの形が正しくありません")
+        else:
+            if not email_addresses.can_send_to(email):
+                problems.append(
+                    "メールアドレスが「.」の続く古い携帯の形で、いまのメール配信サービスでは"
+                    "送れません（LINEでの受け取りをご案内ください）"
+                )
     line_user_id = text("line_user_id")
     if line_user_id and not LINE_USER_ID.match(line_user_id):
         problems.append("LINEユーザーIDの形が正しくありません（Uで始まる33文字）")

@@ -23,6 +23,7 @@ import markdown
 import nh3
 from django.template.loader import render_to_string
 
+from . import honorifics
 from .placeholders import PLACEHOLDER_PATTERN
 from .stages import Track, child_age, gestational_age
 
@@ -40,35 +41,41 @@ LINK_REL = "noopener noreferrer"
 # them and the values never pass through either.
 _TOKEN = "KZNPH{}HPNZK"  # noqa: S105 (a marker, not a secret)
 _TOKEN_PATTERN = re.compile(r"KZNPH(\d+)HPNZK")
+# A token with the honorific staff typed after it (「{{ nickname }}さん」), so はなちゃん is not
+# called はなちゃんさん.
+_TOKEN_WITH_HONORIFIC = re.compile(rf"KZNPH(\d+)HPNZK({honorifics.AFTER_PLACEHOLDER})?")
+_PLACEHOLDER_WITH_HONORIFIC = re.compile(
+    rf"{PLACEHOLDER_PATTERN.pattern}({honorifics.AFTER_PLACEHOLDER})?"
+)
 
 _PHRASES = {
     "ja": {
-        "greeting": "{nickname}さん、こんにちは。",
+        "greeting": "{name}、こんにちは。",
         "greeting_anonymous": "こんにちは。",
-        "greeting_loss": "{nickname}さんへ",
+        "greeting_loss": "{name}へ",
         "notices_heading": "{municipality}からのお知らせ",
         "contacts_heading": "ご相談窓口",
-        "contacts_short": "困ったときの相談先",
+        "contacts_short": "困ったときの相談先：",
         "manage": "配信の設定・変更",
         "unsubscribe": "配信停止",
         "sender": "このメッセージは、{municipality}の「{service_name}」からお送りしています。",
         "bullet": "・",
-        "link": "{text}（{url}）",
+        "link": "{text}\n{url}",
         "section": "■ ",
         "line_commands": "登録内容の変更は「設定」、配信の停止は「配信停止」と、このトークに送ってください。",
     },
     "en": {
-        "greeting": "Hello {nickname},",
+        "greeting": "Hello {name},",
         "greeting_anonymous": "Hello,",
-        "greeting_loss": "Dear {nickname},",
+        "greeting_loss": "Dear {name},",
         "notices_heading": "News from {municipality}",
         "contacts_heading": "Where to ask for help",
-        "contacts_short": "If you need someone to talk to",
+        "contacts_short": "If you need someone to talk to:",
         "manage": "Change your settings",
         "unsubscribe": "Unsubscribe",
         "sender": "This message comes from {service_name}, run by {municipality}.",
         "bullet": "- ",
-        "link": "{text} ({url})",
+        "link": "{text}\n{url}",
         "section": "■ ",
         "line_commands": 'Send "settings" here to change your registration, or "stop" to unsubscribe.',
     },
@@ -179,9 +186,18 @@ def _fill(text: str, names: Sequence[str], values: dict[str, str], *, escape: bo
         # Unknown names are refused when a text is saved; if one slips through (an import), it
         # shows as written rather than as a silent blank.
         filled = values[name] if name in values else "{{ " + name + " }}"
+        filled = _with_honorific(name, filled, match.group(2))
         return html.escape(filled) if escape else filled
 
-    return _TOKEN_PATTERN.sub(value, text)
+    return _TOKEN_WITH_HONORIFIC.sub(value, text)
+
+
+def _with_honorific(name: str, filled: str, honorific: str | None) -> str:
+    if not honorific:
+        return filled
+    if name == "nickname" and filled.strip():
+        return honorifics.addressed(filled, honorific)
+    return filled + honorific
 
 
 def sanitise_markdown(source: str) -> str:
@@ -220,9 +236,16 @@ def fill_plain(text: str, placeholders: dict[str, str]) -> str:
     """Placeholders filled into a one-line plain text such as a subject or a notice title."""
 
     def value(match: re.Match) -> str:
-        return placeholders.get(match.group(1), match.group(0))
+        name = match.group(1)
+        if name not in placeholders:
+            return match.group(0)
+        return _with_honorific(name, placeholders[name], match.group(2))
 
-    return " ".join(PLACEHOLDER_PATTERN.sub(value, text).splitlines())
+    return " ".join(_PLACEHOLDER_WITH_HONORIFIC.sub(value, text).splitlines())
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
 
 
 class _TextWriter(HTMLParser):
@@ -235,6 +258,7 @@ class _TextWriter(HTMLParser):
         self.line = ""
         self.lists: list[list[Any]] = []  # [kind, next number]
         self.link: tuple[str, str] | None = None  # (href, text so far)
+        self.url_ends_line = False  # text after a URL goes on the next line, not glued to it
 
     def _end_line(self) -> None:
         if self.line.strip():
@@ -284,14 +308,20 @@ class _TextWriter(HTMLParser):
             href, text = self.link
             self.link = None
             shown = re.sub(r"^(mailto|tel):", "", href)
+            if href.startswith("tel:") and _digits(shown) == _digits(text):
+                shown = text.strip()  # 03-1234-5678 is the number the link dials
             if href and shown != text.strip():
                 self.line += self.phrases["link"].format(text=text, url=shown)
+                self.url_ends_line = True
             else:
                 self.line += text
 
     def handle_data(self, data: str) -> None:
         # Markdown puts newlines between tags; real line breaks arrive as <br> (nl2br).
         data = data.replace("\n", "")
+        if self.url_ends_line and data.strip():
+            self._end_line()
+        self.url_ends_line = False
         if self.link is not None:
             self.link = (self.link[0], self.link[1] + data)
         else:
@@ -303,7 +333,8 @@ class _TextWriter(HTMLParser):
 
 
 def html_to_text(fragment: str, *, language: str = "ja") -> str:
-    """Plain text (mail and LINE) from sanitised HTML: 「■ 見出し」, 「・項目」, 「文字（URL）」."""
+    """Plain text (mail and LINE) from sanitised HTML: 「■ 見出し」, 「・項目」, a link's text with
+    its URL on the next line (a bracket next to a URL ends up inside it in some mail apps)."""
     writer = _TextWriter(language)
     writer.feed(fragment)
     writer.close()
@@ -388,13 +419,12 @@ def render_message(
     nickname = values.get("nickname", "").strip()
 
     subject = fill_plain(text.subject, values)
+    name = honorifics.addressed(nickname) if language == "ja" else nickname
     if loss:
-        greeting = phrases["greeting_loss"].format(nickname=nickname) if nickname else ""
+        greeting = phrases["greeting_loss"].format(name=name) if nickname else ""
     else:
         greeting = (
-            phrases["greeting"].format(nickname=nickname)
-            if nickname
-            else phrases["greeting_anonymous"]
+            phrases["greeting"].format(name=name) if nickname else phrases["greeting_anonymous"]
         )
     body = render_markdown(text.body, values, language=language)
     contacts = list(contacts)
@@ -445,7 +475,7 @@ def render_message(
             for part in notice_parts:
                 lines += [f"◆ {part.title}", part.text, ""]
         if contacts and not loss:
-            lines += [f"{phrases['contacts_short']}:"]
+            lines += [phrases["contacts_short"]]
             lines += [_contact_line(contact) for contact in contacts]
             lines.append("")
         lines += ["――――", f"{municipality.service_name}（{municipality.sender_name}）", sender]
@@ -454,10 +484,9 @@ def render_message(
             # readers at the same stage get the same text: one multicast instead of many pushes.
             lines.append(phrases["line_commands"])
         else:
-            lines += [
-                f"{phrases['manage']}: {manage_url}",
-                f"{phrases['unsubscribe']}: {unsubscribe_url}",
-            ]
+            # Each URL on a line of its own: a bracket or a full-width colon next to it would be
+            # taken into the link by some mail apps.
+            lines += [phrases["manage"], manage_url, phrases["unsubscribe"], unsubscribe_url]
         return "\n".join(lines).strip() + "\n"
 
     return RenderedMessage(

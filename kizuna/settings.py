@@ -184,6 +184,9 @@ ANYMAIL = {
 }
 if "REQUESTS_TIMEOUT" in ANYMAIL:  # seconds: requests wants a number, not the variable's text
     ANYMAIL["REQUESTS_TIMEOUT"] = env.float("ANYMAIL_REQUESTS_TIMEOUT")
+# Old docomo/au addresses (taro..yamada.@docomo.ne.jp): as_typed, quoted or refused by the mail
+# backend; blank takes kizuna.email_addresses' table (docs/carrier-addresses.md).
+KIZUNA_OLD_CARRIER_ADDRESSES = env.str("KIZUNA_OLD_CARRIER_ADDRESSES", default="")
 
 LINE_API_BASE_URL = env.str("LINE_API_BASE_URL", default="https://api.line.me").rstrip("/")
 LINE_TIMEOUT_SECONDS = env.float("LINE_TIMEOUT_SECONDS", default=15.0)

@@ -7,8 +7,11 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from kizuna import email_addresses
+
 from . import links
 from .models import Child, Subscriber
+from .tokens import Purpose, link_lifetime_days
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +27,7 @@ def _send(subscriber: Subscriber, template: str, context: dict, *, to: str = "")
         subject=subject,
         body=text,
         from_email=formataddr((municipality.sender_name, municipality.sender_email)),
-        to=[to or subscriber.email],
+        to=[email_addresses.for_sending(to or subscriber.email)],
     )
     message.attach_alternative(html, "text/html")
     message.send()
@@ -33,14 +36,27 @@ def _send(subscriber: Subscriber, template: str, context: dict, *, to: str = "")
 
 def send_confirmation(subscriber: Subscriber, child: Child) -> None:
     """Double opt-in: nothing else is sent before this link is clicked."""
-    _send(subscriber, "confirm", {"url": links.confirm_url(subscriber, child), "child": child})
+    _send(
+        subscriber,
+        "confirm",
+        {
+            "url": links.confirm_url(subscriber, child),
+            "child": child,
+            "link_days": link_lifetime_days(Purpose.CONFIRM),
+        },
+    )
 
 
 def send_manage_link(subscriber: Subscriber) -> None:
     """For a reader who is already registered, or who asked for a fresh link."""
-    _send(subscriber, "manage", {"url": links.manage_url(subscriber)})
+    _send(
+        subscriber,
+        "manage",
+        {"url": links.manage_url(subscriber), "link_days": link_lifetime_days(Purpose.MANAGE)},
+    )
 
 
 def send_address_confirmation(subscriber: Subscriber, address: str, url: str) -> None:
     """A LINE reader moving to email: the link that proves ``address`` is theirs."""
-    _send(subscriber, "confirm_address", {"url": url, "address": address}, to=address)
+    context = {"url": url, "address": address, "link_days": link_lifetime_days(Purpose.EMAIL_MOVE)}
+    _send(subscriber, "confirm_address", context, to=address)

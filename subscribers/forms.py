@@ -3,29 +3,76 @@
 import datetime
 
 from django import forms
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from content.stages import add_months
-from kizuna import clock
+from kizuna import clock, email_addresses, japanese_dates
 from kizuna.choices import Channel, Language
 
 from .models import Child, Subscriber
 
-DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"]
 DUE_DATE_MAX_AHEAD = datetime.timedelta(days=300)
 DUE_DATE_MAX_PAST = datetime.timedelta(days=28)
 
 
+class TypedDateField(forms.DateField):
+    """A date from the picker (2027-04-01) or typed as families write it (令和9年4月1日)."""
+
+    widget = forms.DateInput(attrs={"type": "date", "autocomplete": "off"}, format="%Y-%m-%d")
+
+    def to_python(self, value) -> datetime.date | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return japanese_dates.parse_date(str(value))
+        except japanese_dates.DateFormatError as error:
+            raise forms.ValidationError(str(error), code="invalid") from None
+
+
 def _date_field(label: str, help_text: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=False,
-        input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date", "autocomplete": "off"}, format="%Y-%m-%d"),
-        help_text=help_text,
-        error_messages={"invalid": _("日付は 2027-04-01 のように入力してください。")},
+    return TypedDateField(label=label, required=False, help_text=help_text)
+
+
+class EmailAddressField(forms.CharField):
+    """An address as typed on a phone: full-width ＠ and letters normalised, old docomo/au
+    addresses (taro..yamada.@docomo.ne.jp) accepted (kizuna.email_addresses)."""
+
+    widget = forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"})
+    default_validators = [email_addresses.validate]
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", email_addresses.MAX_LENGTH)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> str:
+        return email_addresses.normalize(super().to_python(value))
+
+
+def refuse_unsendable_address(form: forms.Form, *, line_url: str = "") -> None:
+    """An address the configured mail service cannot deliver to gets an error at the field."""
+    address = form.cleaned_data.get("email")
+    if not address or email_addresses.can_send_to(address):
+        return
+    problem = _(
+        "このメールアドレスは「.」が続く、または「@」の直前が「.」の形のため、"
+        "いまの配信システムからはお送りできません。"
     )
+    if line_url:
+        form.add_error(
+            "email",
+            format_html(
+                '{}<a href="{}">{}</a>',
+                problem,
+                line_url,
+                _("LINEでの受け取りをご利用ください。"),
+            ),
+        )
+    else:
+        form.add_error("email", problem + _("お手数ですが、ほかのメールアドレスをご利用ください。"))
 
 
 class ParentForm(forms.Form):
@@ -95,6 +142,11 @@ class StageDatesMixin(ParentForm):
         return data
 
 
+def offers_line(municipality) -> bool:
+    """Whether the municipality's page shows the LINE friend button."""
+    return bool(municipality.line_enabled and municipality.line_friend_url)
+
+
 def _consent_label(privacy_url: str):
     return format_html(
         '<a href="{}">{}</a>{}',
@@ -105,14 +157,9 @@ def _consent_label(privacy_url: str):
 
 
 class SignupForm(StageDatesMixin):
-    email = forms.EmailField(
+    email = EmailAddressField(
         label=_("メールアドレス"),
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
-        error_messages={
-            "required": _("メールアドレスを入力してください。"),
-            "invalid": _("メールアドレスの形式が正しくありません（例: hanako@example.jp）。"),
-        },
+        error_messages={"required": _("メールアドレスを入力してください。")},
     )
     relationship = forms.ChoiceField(
         label=_("お子さまとの関係"),
@@ -144,8 +191,16 @@ class SignupForm(StageDatesMixin):
 
     def __init__(self, *args, municipality, privacy_url: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.municipality = municipality
         self.programme_months = municipality.programme_months
         self.fields["consent"].label = _consent_label(privacy_url)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if "email" in self.fields:
+            line = "#line" if offers_line(self.municipality) else ""
+            refuse_unsendable_address(self, line_url=line)
+        return data
 
     def clean_nickname(self) -> str:
         return self.cleaned_data["nickname"].strip()
@@ -165,9 +220,20 @@ class InvitationForm(ParentForm):
     language = SignupForm.base_fields["language"]
     consent = SignupForm.base_fields["consent"]
 
-    def __init__(self, *args, privacy_url: str, **kwargs) -> None:
+    def __init__(self, *args, municipality, privacy_url: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.municipality = municipality
         self.fields["consent"].label = _consent_label(privacy_url)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        line = (
+            reverse("subscribers:landing", args=[self.municipality.slug]) + "#line"
+            if offers_line(self.municipality)
+            else ""
+        )
+        refuse_unsendable_address(self, line_url=line)
+        return data
 
 
 class AddChildForm(StageDatesMixin):
@@ -177,14 +243,8 @@ class AddChildForm(StageDatesMixin):
 
 
 class BirthReportForm(ParentForm):
-    birth_date = forms.DateField(
-        label=_("生年月日"),
-        input_formats=DATE_FORMATS,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={
-            "required": _("生年月日を入力してください。"),
-            "invalid": _("日付は 2027-04-01 のように入力してください。"),
-        },
+    birth_date = TypedDateField(
+        label=_("生年月日"), error_messages={"required": _("生年月日を入力してください。")}
     )
 
 
@@ -195,16 +255,28 @@ class SettingsForm(ParentForm):
 
 
 class LossReportForm(ParentForm):
+    """Only the choices that fit the child: 流産・死産 during a pregnancy, お子さまの死亡 after a birth."""
+
     loss = forms.ChoiceField(
         label=_("お知らせいただく内容"),
         choices=Child.Loss.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": _("あてはまるものを選んでください。")},
+        error_messages={
+            "required": _("あてはまるものを選んでください。"),
+            "invalid_choice": _("あてはまるものを選んでください。"),
+        },
     )
     confirm = forms.BooleanField(
         label=_("このお子さまについてのメッセージをすべて止めます"),
         error_messages={"required": _("確認のチェックを入れてください。")},
     )
+
+    def __init__(self, *args, child: Child, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        fitting = child.fitting_losses()
+        self.fields["loss"].choices = [c for c in Child.Loss.choices if c[0] in fitting]
+        if len(fitting) == 1:
+            self.fields["loss"].initial = fitting[0]
 
 
 class UnsubscribeForm(ParentForm):

@@ -1,6 +1,7 @@
 """Absolute, signed links that go into mail and onto pages."""
 
 import functools
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -67,3 +68,11 @@ def list_unsubscribe_headers(
         "List-Unsubscribe": f"<{unsubscribe or unsubscribe_url(subscriber)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
+
+
+LINE_SHARE = "https://line.me/R/share?text="  # LINE URL scheme: "send a text message"
+
+
+def line_share_url(text: str, url: str) -> str:
+    """A link that opens LINE with ``text`` and ``url`` ready to send to a friend."""
+    return LINE_SHARE + quote(f"{text}\n{url}", safe="")

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from content.models import Audience
 from content.stages import Track
 from kizuna.choices import Channel, Language
+from kizuna.email_addresses import MailboxField
 from municipalities.models import Municipality
 
 
@@ -43,7 +44,7 @@ class Subscriber(models.Model):
     )
     # NULL, not "", for "no address": the unique constraints below ignore NULLs, and erasure
     # after the retention period leaves no trace of the address.
-    email = models.EmailField(_("メールアドレス"), null=True, blank=True)  # noqa: DJ001
+    email = MailboxField(_("メールアドレス"), null=True, blank=True)
     line_user_id = models.CharField(  # noqa: DJ001
         _("LINEユーザーID"), max_length=64, null=True, blank=True
     )
@@ -225,6 +226,12 @@ class Child(models.Model):
             if self.status != self.Status.EXPECTING and self.birth_date
             else (Track.PREGNANCY)
         )
+
+    def fitting_losses(self) -> list[str]:
+        """The kinds of loss a family can report: 流産・死産 in pregnancy, a child's death after."""
+        if self.status == self.Status.EXPECTING:
+            return [self.Loss.MISCARRIAGE, self.Loss.STILLBIRTH]
+        return [self.Loss.INFANT_DEATH]
 
     @property
     def anchor(self):

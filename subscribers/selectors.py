@@ -19,14 +19,23 @@ from content.stages import (
 
 from .models import Child, Subscriber
 
+# After a loss the card keeps no count and no clinical word, only this line.
+AFTER_LOSS = "このお子さまへのお便りは、お届けを終えました。"
+AFTER_PROGRAMME = "配信期間のお便りは、すべてお届けしました。"
+
 
 @dataclass(frozen=True)
 class ChildSummary:
     child: Child
-    stage_label: str  # 妊娠20週3日, 生後4か月 (生後130日)
+    heading: str  # おなかの赤ちゃん（妊娠20週3日）, 1歳5か月のお子さま; "" after a loss
     next_label: str  # 妊娠21週, or "" when nothing more is planned
     next_on: datetime.date | None
     is_active: bool
+    closing_line: str = ""  # the quiet line for a card whose messages have ended
+
+    @property
+    def after_loss(self) -> bool:
+        return self.child.status == Child.Status.LOST
 
 
 def published_stages() -> list[Stage]:
@@ -44,12 +53,16 @@ def summarize_child(
     child: Child, today: datetime.date, stages: list[Stage], programme_months: int
 ) -> ChildSummary:
     active = child.status in (Child.Status.EXPECTING, Child.Status.BORN)
-    if child.track == Track.PREGNANCY:
-        age = gestational_age(child.due_date, today)
-        label = age.label_ja if age.days >= 0 else f"出産予定日 {child.due_date:%Y年%m月%d日}"
-    else:
-        age = child_age(child.birth_date, today)
-        label = f"{age.label_ja}（生後{age.days}日）" if age.days >= 0 else ""
+    if child.status in (Child.Status.LOST, Child.Status.CANCELLED):
+        return ChildSummary(
+            child=child,
+            heading="",
+            next_label="",
+            next_on=None,
+            is_active=False,
+            closing_line=AFTER_LOSS if child.status == Child.Status.LOST else "",
+        )
+    heading = card_heading(child, today)
     next_stage, next_on = None, None
     if active:
         end = add_months(child.anchor, programme_months) if child.track == Track.CHILD else None
@@ -65,11 +78,31 @@ def summarize_child(
             next_on, next_stage = min(upcoming)
     return ChildSummary(
         child=child,
-        stage_label=label,
+        heading=heading,
         next_label=stage_label("ja", next_stage) if next_stage else "",
         next_on=next_on,
         is_active=active,
+        closing_line="" if active else AFTER_PROGRAMME,
     )
+
+
+def card_heading(child: Child, today: datetime.date) -> str:
+    """The card's title as a parent would say it: 「おなかの赤ちゃん（妊娠27週3日）」,
+    「生後2か月の赤ちゃん（生後75日）」, 「1歳5か月のお子さま」."""
+    if child.track == Track.PREGNANCY:
+        age = gestational_age(child.due_date, today)
+        if age.days < 0:
+            return "おなかの赤ちゃん"
+        return f"おなかの赤ちゃん（{age.label_ja}）"
+    age = child_age(child.birth_date, today)
+    if age.days < 0:
+        return "お子さま"
+    if age.months == 0:
+        return f"生後{age.days}日の赤ちゃん"
+    if age.months < 12:
+        # In the first year the day count is what parents (and the health checks) go by.
+        return f"{age.label_ja}の赤ちゃん（生後{age.days}日）"
+    return f"{age.label_ja}のお子さま"
 
 
 def family_summaries(subscriber: Subscriber, today: datetime.date) -> list[ChildSummary]:

@@ -21,7 +21,7 @@ from delivery.services import (
     move_queued_to_channel,
     plan_event_message,
 )
-from kizuna import clock
+from kizuna import clock, email_addresses
 from municipalities.models import Municipality
 
 from . import emails
@@ -33,7 +33,7 @@ class ServiceError(Exception):
 
 
 def normalize_email(address: str) -> str:
-    return address.strip().lower()
+    return email_addresses.normalize(address)
 
 
 @dataclass(frozen=True)

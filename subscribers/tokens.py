@@ -35,6 +35,11 @@ MAX_AGE = {
 }
 
 
+def link_lifetime_days(purpose: Purpose) -> int:
+    """How many days a link for ``purpose`` works: what mails and pages tell the reader."""
+    return MAX_AGE[purpose].days
+
+
 class TokenError(Exception):
     """The link cannot be used; ``expired`` tells a stale link from a forged or broken one."""
 

@@ -31,7 +31,7 @@ from .forms import (
     UnsubscribeForm,
 )
 from .models import Child, Subscriber
-from .tokens import Purpose, TokenError, read_token
+from .tokens import Purpose, TokenError, link_lifetime_days, read_token
 
 SIGNUPS_PER_IP_PER_HOUR = 20
 SIGNUPS_PER_ADDRESS_PER_HOUR = 3
@@ -99,7 +99,7 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST or None, municipality=municipality, privacy_url=_privacy_url(municipality)
     )
     if request.method == "POST" and form.is_valid():
-        email = services.normalize_email(form.cleaned_data["email"])
+        email = form.cleaned_data["email"]
         if not (
             allow(
                 "signup-ip", client_ip(request), limit=SIGNUPS_PER_IP_PER_HOUR, window_seconds=3600
@@ -157,8 +157,21 @@ def line_signup(request: HttpRequest, slug: str, token: str) -> HttpResponse:
 
 
 def sent(request: HttpRequest, slug: str) -> HttpResponse:
-    """The same answer whether or not the address was known: no one can probe for readers."""
-    return render(request, "subscribers/sent.html", {"municipality": _municipality(slug)})
+    """The same answer whether or not the address was known: no one can probe for readers.
+
+    A signup may have been answered with either mail (a new reader's confirmation, a known
+    reader's manage link), so that page names both links' lifetimes, from the tokens' own.
+    """
+    return render(
+        request,
+        "subscribers/sent.html",
+        {
+            "municipality": _municipality(slug),
+            "manage_link_only": request.GET.get("for") == "manage",
+            "confirm_days": link_lifetime_days(Purpose.CONFIRM),
+            "manage_days": link_lifetime_days(Purpose.MANAGE),
+        },
+    )
 
 
 def privacy(request: HttpRequest, slug: str) -> HttpResponse:
@@ -170,7 +183,7 @@ def request_manage_link(request: HttpRequest, slug: str) -> HttpResponse:
     municipality = _municipality(slug)
     form = ManageLinkRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        email = services.normalize_email(form.cleaned_data["email"])
+        email = form.cleaned_data["email"]
         if not allow("manage-link", client_ip(request), limit=10, window_seconds=3600):
             return _too_many(request, municipality)
         subscriber = Subscriber.objects.filter(
@@ -178,7 +191,7 @@ def request_manage_link(request: HttpRequest, slug: str) -> HttpResponse:
         ).first()
         if subscriber is not None and subscriber.confirmed_at is not None:
             emails.send_manage_link(subscriber)
-        return redirect("subscribers:sent", slug=municipality.slug)
+        return redirect(reverse("subscribers:sent", args=[municipality.slug]) + "?for=manage")
     return render(
         request,
         "subscribers/request_manage_link.html",
@@ -212,7 +225,22 @@ def confirm(
 
 @with_token(Purpose.MANAGE)
 def manage(request: HttpRequest, token: str, subscriber: Subscriber, payload: dict) -> HttpResponse:
+    return _render_manage(request, token, subscriber)
+
+
+def _render_manage(
+    request: HttpRequest,
+    token: str,
+    subscriber: Subscriber,
+    *,
+    add_child_form: AddChildForm | None = None,
+    birth_form: BirthReportForm | None = None,
+    birth_child_id: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The manage page; a form that failed is shown again with its errors at its fields."""
     municipality = subscriber.municipality
+    invite_url = request.session.pop("invite_url", None)
     return render(
         request,
         "subscribers/manage.html",
@@ -228,11 +256,24 @@ def manage(request: HttpRequest, token: str, subscriber: Subscriber, payload: di
                     "channel": subscriber.channel,
                 }
             ),
-            "birth_form": BirthReportForm(),
-            "add_child_form": AddChildForm(municipality=municipality),
+            "empty_birth_form": BirthReportForm(),
+            "birth_form": birth_form,
+            "birth_child_id": birth_child_id,
+            "add_child_form": add_child_form or AddChildForm(municipality=municipality),
             "contacts": municipality.contacts.all(),
-            "invite_url": request.session.pop("invite_url", None),
+            "invite_url": invite_url,
+            "invite_days": link_lifetime_days(Purpose.INVITE),
+            "invite_line_share_url": (
+                links.line_share_url(
+                    _("%(service)sの招待リンクです。同じお子さまのメッセージを受け取れます。")
+                    % {"service": municipality.service_name},
+                    invite_url,
+                )
+                if invite_url
+                else ""
+            ),
         },
+        status=status,
     )
 
 
@@ -262,7 +303,9 @@ def report_birth(
     if child is None:
         messages.error(request, _("このお子さまの情報は見つかりませんでした。"))
     elif not form.is_valid():
-        _form_errors(request, form)
+        return _render_manage(
+            request, token, subscriber, birth_form=form, birth_child_id=child.pk, status=400
+        )
     else:
         try:
             services.report_birth(child.pk, form.cleaned_data["birth_date"])
@@ -291,9 +334,8 @@ def add_child(
             birth_date=form.cleaned_data["birth_date"],
         )
         messages.success(request, _("お子さまを追加しました。"))
-    else:
-        _form_errors(request, form)
-    return _back_to_manage(token)
+        return _back_to_manage(token)
+    return _render_manage(request, token, subscriber, add_child_form=form, status=400)
 
 
 @require_POST
@@ -336,7 +378,7 @@ def report_loss(
     if child is None:
         messages.error(request, _("このお子さまの情報は見つかりませんでした。"))
         return _back_to_manage(token)
-    form = LossReportForm(request.POST or None)
+    form = LossReportForm(request.POST or None, child=child)
     if request.method == "POST" and form.is_valid():
         services.report_loss(child.pk, form.cleaned_data["loss"])
         return render(
@@ -391,9 +433,11 @@ def accept_invitation(
     child = Child.objects.filter(pk=payload.get("c"), municipality=municipality).first()
     if child is None or child.status not in (Child.Status.EXPECTING, Child.Status.BORN):
         return _link_problem(request, expired=False, municipality=municipality)
-    form = InvitationForm(request.POST or None, privacy_url=_privacy_url(municipality))
+    form = InvitationForm(
+        request.POST or None, municipality=municipality, privacy_url=_privacy_url(municipality)
+    )
     if request.method == "POST" and form.is_valid():
-        email = services.normalize_email(form.cleaned_data["email"])
+        email = form.cleaned_data["email"]
         if not allow(
             "signup-ip", client_ip(request), limit=SIGNUPS_PER_IP_PER_HOUR, window_seconds=3600
         ):

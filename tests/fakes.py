@@ -259,6 +259,11 @@ class FakePostmark(FakeHttpService):
     them; ``rejected`` addresses get ErrorCode 406. ``batch_limit``: messages one batch may hold
     (Postmark: 500), more get 422 and nothing is sent."""
 
+    # The address checks Postmark publishes (support article "What does Error Code: '300'
+    # mean?"): any dots in the mailbox part, no quotes.
+    MAILBOX = re.compile(r"^[a-z0-9\.!#\$%&'`\*\+\-\/=\^_\{\}\|~]+$", re.IGNORECASE)
+    DOMAIN = re.compile(r"^((\.)?[a-zA-Z0-9\-])+$")
+
     def __init__(
         self, token: str, rejected: set[str] = frozenset(), batch_limit: int = 500
     ) -> None:
@@ -309,6 +314,10 @@ class FakePostmark(FakeHttpService):
                 "Message": "Provide either email TextBody or HtmlBody or both.",
             }
         to = body["To"]
+        if not self.MAILBOX.match(to.rpartition("@")[0]) or not self.DOMAIN.match(
+            to.rpartition("@")[2]
+        ):
+            return {"ErrorCode": 300, "Message": f"Invalid 'To' address: '{to}'."}
         if to in self.rejected:
             return {
                 "ErrorCode": 406,
@@ -340,6 +349,46 @@ class FakePostmark(FakeHttpService):
 
     def headers_of(self, received: dict) -> dict[str, str]:
         return {h["Name"]: h["Value"] for h in received.get("Headers", [])}
+
+
+class FakeSendGrid(FakeHttpService):
+    """``POST /v3/mail/send`` as SendGrid answers it. SendGrid refuses a local part that breaks
+    RFC 5322's dot-atom rule (taro..yamada.@docomo.ne.jp) and takes the same mailbox quoted
+    ("taro..yamada."@docomo.ne.jp), as its Japanese support pages say."""
+
+    DOT_ATOM = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$", re.I)
+    QUOTED = re.compile(r'^"([^"\\]|\\.)*"$')
+
+    def __init__(self, api_key: str) -> None:
+        super().__init__()
+        self.api_key = api_key
+        self.received: list[dict] = []
+
+    def handle(self, path: str, headers: dict, body) -> tuple[int, dict, dict]:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        if lowered.get("authorization") != f"Bearer {self.api_key}":
+            return 401, {"errors": [{"message": "authorization required"}]}, {}
+        if path != "/v3/mail/send":
+            return 404, {"errors": [{"message": "not found"}]}, {}
+        for personalization in body.get("personalizations", []):
+            for recipient in personalization.get("to", []):
+                local = recipient.get("email", "").rpartition("@")[0]
+                if not (self.DOT_ATOM.match(local) or self.QUOTED.match(local)):
+                    return (
+                        400,
+                        {
+                            "errors": [
+                                {
+                                    "message": "Does not contain a valid address.",
+                                    "field": "personalizations.0.to.0.email",
+                                }
+                            ]
+                        },
+                        {},
+                    )
+        with self.lock:
+            self.received.append(body)
+        return 202, {}, {"X-Message-Id": uuid.uuid4().hex}
 
 
 class SmtpMailbox:

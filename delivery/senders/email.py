@@ -11,6 +11,8 @@ from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 
+from kizuna import email_addresses
+
 from .. import pacing
 from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
 
@@ -63,7 +65,7 @@ class EmailSender:
             subject=message.subject,
             body=message.text,
             from_email=formataddr((message.sender_name, message.sender_email)),
-            to=[message.to],
+            to=[email_addresses.for_sending(message.to)],
             headers={"Message-ID": message.message_id, **message.headers},
         )
         email.attach_alternative(message.html, "text/html")

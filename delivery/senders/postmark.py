@@ -19,6 +19,8 @@ from email.utils import formataddr
 import requests
 from django.conf import settings
 
+from kizuna import email_addresses
+
 from .. import pacing
 from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
 from .email import CIRCUIT_BREAKER, EMAIL_ACCOUNT
@@ -114,7 +116,7 @@ def _payload(message: OutgoingMessage) -> dict:
     headers = {"Message-ID": message.message_id, **message.headers}
     return {
         "From": formataddr((message.sender_name, message.sender_email)),
-        "To": message.to,
+        "To": email_addresses.for_sending(message.to),
         "Subject": message.subject,
         "HtmlBody": message.html,
         "TextBody": message.text,

@@ -130,7 +130,7 @@ def test_plain_text_keeps_structure_readable():
     )
     assert text == (
         "■ 持ち物\n\n・母子健康手帳\n・バスタオル\n\n日時: 5月10日\n場所: 保健センター\n\n"
-        "詳しくはこちら（https://city.example.jp/kenshin） 03-1234-5678（0312345678）"
+        "詳しくはこちら\nhttps://city.example.jp/kenshin 03-1234-5678"
     )
 
 
@@ -223,7 +223,7 @@ def test_a_stage_message_renders_to_all_three_formats_with_notices_under_the_hea
         assert MANAGE in mail and UNSUBSCRIBE in mail
     # LINE carries no personal link (readers manage by chat), so it can be multicast.
     assert MANAGE not in rendered.line_text and "「配信停止」" in rendered.line_text
-    assert "予約（https://city.example.jp/yoyaku）" in rendered.text
+    assert "予約\nhttps://city.example.jp/yoyaku\n" in rendered.text
     # Channels: the email-only notice is in the mail, not in LINE.
     assert "離乳食教室" in rendered.html and "離乳食教室" in rendered.text
     assert "離乳食教室" not in rendered.line_text
@@ -286,7 +286,7 @@ def test_english_texts_get_english_framing(koto):
     rendered = _render(message, koto, [_notice(koto)])
     assert "Hello はな," in rendered.text
     assert "News from 江東区" in rendered.text
-    assert "Unsubscribe: " + UNSUBSCRIBE in rendered.text
+    assert "Unsubscribe\n" + UNSUBSCRIBE in rendered.text
     assert '<html lang="en">' in rendered.html
 
 
