@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "kizuna.security.StaffPagesCSPMiddleware",
+    # The site's own Japanese error pages under DEBUG too (inside CSP, so they keep its header).
+    "kizuna.errors.ErrorPagesMiddleware",
     # Records who made each change to texts and municipality settings (django-simple-history).
     "simple_history.middleware.HistoryRequestMiddleware",
     # Who looked at or changed what: staff requests, personal-data pages, exports.
@@ -96,6 +98,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 ROOT_URLCONF = "kizuna.urls"
+CSRF_FAILURE_VIEW = "kizuna.errors.csrf_failure"
 WSGI_APPLICATION = "kizuna.wsgi.application"
 
 TEMPLATES = [

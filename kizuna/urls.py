@@ -24,3 +24,8 @@ urlpatterns = [
     path("", include("adoption.parent_urls")),
     path("", include("delivery.urls")),
 ]
+
+handler400 = "kizuna.errors.bad_request"
+handler403 = "kizuna.errors.permission_denied"
+handler404 = "kizuna.errors.page_not_found"
+handler500 = "kizuna.errors.server_error"

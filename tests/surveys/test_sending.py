@@ -110,3 +110,27 @@ def test_invitation_is_not_sent_after_a_loss_or_once_the_survey_has_closed(
         "アンケートの受付期間外のため送りません"
     )
     assert [m["To"] for m in smtp.messages if "アンケート" in m["Subject"]] == []
+
+
+# What a mail app or LINE takes as the link: everything from http up to the next white space.
+# A full-width bracket or colon glued to the URL is taken in too, and the link breaks.
+GREEDY_LINK_DETECTOR = re.compile(r"https?://\S+")
+
+
+def test_the_survey_link_stands_on_its_own_line_in_text_mail_and_line(
+    line_town, survey, smtp, line, now
+):
+    family(line_town, due=due_for(20, TODAY), nickname="はな")
+    family(line_town, due=due_for(30, TODAY), channel="line", line_user_id=line_user(1), email=None)
+    services.send_survey(survey)
+    dispatch.dispatch()
+    [mail] = smtp.messages
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    [(_, line_text)] = line.received
+    for body in (text.replace("\r\n", "\n"), line_text):
+        link = LINK.search(body).group(0)
+        taken = [found for found in GREEDY_LINK_DETECTOR.findall(body) if "/survey/" in found]
+        assert taken == [link], taken
+        assert f"\n{link}\n" in body
+    for url in GREEDY_LINK_DETECTOR.findall(text):  # the manage and unsubscribe links too
+        assert re.fullmatch(r"https?://[\x21-\x7e]+", url), url
