@@ -27,7 +27,7 @@ _LOCAL_PART = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 _DOT_ATOM = re.compile(r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 _domain_check = EmailValidator()
 
-INVALID = "メールアドレスの形式が正しくありません（例: hanako@example.jp）。"
+INVALID = "メールアドレスの形式が正しくありません（例：hanako@example.jp）。"
 
 
 class OldAddressSupport(StrEnum):

@@ -42,7 +42,7 @@ def invitation_text(survey: Survey) -> InvitationText:
         f"{survey.wareki}の「{survey.title}」にご協力ください。"
         "数分で答えられます。回答は時期や続柄ごとの集計にだけ使い、"
         "お名前や連絡先と結びつけて公表することはありません。",
-        f"**回答の締め切り: {japanese_date(survey.closes_on)}**"
+        f"**回答の締め切り：{japanese_date(survey.closes_on)}**"
         "（締め切りまでは、同じリンクから回答を変更できます）",
         f"[アンケートに回答する]({_LINK_STAND_IN})",
     ]
