@@ -33,6 +33,8 @@ from .forms import (
 from .models import Child, Subscriber
 from .tokens import Purpose, TokenError, link_lifetime_days, read_token
 
+# The add-child form shares field names with the birth report on the same page.
+ADD_CHILD_PREFIX = "new"
 SIGNUPS_PER_IP_PER_HOUR = 20
 SIGNUPS_PER_ADDRESS_PER_HOUR = 3
 
@@ -236,7 +238,6 @@ def _render_manage(
     add_child_form: AddChildForm | None = None,
     birth_form: BirthReportForm | None = None,
     birth_child_id: int | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     """The manage page; a form that failed is shown again with its errors at its fields."""
     municipality = subscriber.municipality
@@ -248,7 +249,10 @@ def _render_manage(
             "municipality": municipality,
             "subscriber": subscriber,
             "token": token,
-            "families": selectors.family_summaries(subscriber, clock.today()),
+            "cards": [
+                (family, _birth_form_for(family.child, birth_form, birth_child_id))
+                for family in selectors.family_summaries(subscriber, clock.today())
+            ],
             "settings_form": SettingsForm(
                 initial={
                     "nickname": subscriber.nickname,
@@ -256,10 +260,8 @@ def _render_manage(
                     "channel": subscriber.channel,
                 }
             ),
-            "empty_birth_form": BirthReportForm(),
-            "birth_form": birth_form,
-            "birth_child_id": birth_child_id,
-            "add_child_form": add_child_form or AddChildForm(municipality=municipality),
+            "add_child_form": add_child_form
+            or AddChildForm(municipality=municipality, prefix=ADD_CHILD_PREFIX),
             "contacts": municipality.contacts.all(),
             "invite_url": invite_url,
             "invite_days": link_lifetime_days(Purpose.INVITE),
@@ -273,8 +275,18 @@ def _render_manage(
                 else ""
             ),
         },
-        status=status,
     )
+
+
+def _birth_form_for(
+    child: Child, failed: BirthReportForm | None, failed_child_id: int | None
+) -> BirthReportForm | None:
+    """Each pregnancy's birth report form, with ids of its own (a family may expect twice)."""
+    if child.status != Child.Status.EXPECTING:
+        return None
+    if failed is not None and failed_child_id == child.pk:
+        return failed
+    return BirthReportForm(auto_id=f"id_birth_{child.pk}_%s")
 
 
 def _back_to_manage(token: str) -> HttpResponse:
@@ -299,13 +311,11 @@ def report_birth(
     request: HttpRequest, token: str, subscriber: Subscriber, payload: dict, child_id: int
 ) -> HttpResponse:
     child = _followed_child(subscriber, child_id)
-    form = BirthReportForm(request.POST)
+    form = BirthReportForm(request.POST, auto_id=f"id_birth_{child_id}_%s")
     if child is None:
         messages.error(request, _("このお子さまの情報は見つかりませんでした。"))
     elif not form.is_valid():
-        return _render_manage(
-            request, token, subscriber, birth_form=form, birth_child_id=child.pk, status=400
-        )
+        return _render_manage(request, token, subscriber, birth_form=form, birth_child_id=child.pk)
     else:
         try:
             services.report_birth(child.pk, form.cleaned_data["birth_date"])
@@ -326,7 +336,7 @@ def report_birth(
 def add_child(
     request: HttpRequest, token: str, subscriber: Subscriber, payload: dict
 ) -> HttpResponse:
-    form = AddChildForm(request.POST, municipality=subscriber.municipality)
+    form = AddChildForm(request.POST, municipality=subscriber.municipality, prefix=ADD_CHILD_PREFIX)
     if form.is_valid():
         services.add_child(
             subscriber,
@@ -335,7 +345,7 @@ def add_child(
         )
         messages.success(request, _("お子さまを追加しました。"))
         return _back_to_manage(token)
-    return _render_manage(request, token, subscriber, add_child_form=form, status=400)
+    return _render_manage(request, token, subscriber, add_child_form=form)
 
 
 @require_POST

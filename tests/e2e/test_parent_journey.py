@@ -110,7 +110,7 @@ def test_a_family_signs_up_reports_a_birth_invites_a_partner_reports_a_loss_and_
         "yuto@example.jp",
     }
     partner.open(f"/manage/{links.manage_token(yuto)}/")
-    partner.page.get_by_text("このお子さまについてのメッセージは終了しています。").wait_for()
+    partner.page.get_by_text("このお子さまへのお便りは、お届けを終えました。").wait_for()
 
     # One-click unsubscribe, as a mail client does it (RFC 8058): a bare POST, no cookies.
     unsubscribe = links.unsubscribe_url(Subscriber.objects.get(email="hana@example.jp"))

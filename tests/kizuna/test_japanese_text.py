@@ -49,7 +49,14 @@ PARENT_PYTHON = [
 def shown_text(template: str) -> str:
     """The template's words as they reach the screen: translated strings in place, variables as a
     Latin stand-in, template tags and HTML tags gone."""
-    text = re.sub(r'\{%\s*translate\s+"([^"]*)"[^%]*%\}', r"\1", template)
+    # blocktranslate trimmed joins its lines with a space, as Django does.
+    text = re.sub(
+        r"\{%\s*blocktranslate\b[^%]*\btrimmed\b[^%]*%\}(.*?)\{%\s*endblocktranslate\s*%\}",
+        lambda m: " ".join(line.strip() for line in m.group(1).strip().splitlines()),
+        template,
+        flags=re.S,
+    )
+    text = re.sub(r'\{%\s*translate\s+"([^"]*)"[^%]*%\}', r"\1", text)
     text = re.sub(r"\{%\s*blocktranslate[^%]*%\}|\{%\s*endblocktranslate\s*%\}", "", text)
     text = re.sub(r"\{%.*?%\}", "", text, flags=re.S)
     text = re.sub(r"\{\{.*?\}\}", "X", text, flags=re.S)
@@ -82,5 +89,7 @@ def test_parent_messages_in_code_write_japanese_spacing_and_colons(path):
 def test_the_scan_finds_what_it_is_for():
     assert problems_in(shown_text('{% translate "版" %}: {{ v }}')) == ["版:"]
     assert problems_in(shown_text("<p>届きます。 よろしく</p>")) == ["。 よ"]
+    trimmed = "{% blocktranslate trimmed %}\n届きます。\n登録は無料です。\n{% endblocktranslate %}"
+    assert problems_in(shown_text(trimmed)) == ["。 登"]
     assert problems_in(shown_text('{% translate "出産予定日" %}：{{ d }}')) == []
     assert problems_in("Kizuna — 妊娠・子育て 2027-04-01 のように") == []
