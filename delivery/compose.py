@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 
-from content import selectors
+from content import honorifics, selectors
 from content.models import LocalNotice
 from content.rendering import RenderedMessage, placeholder_values, render_message
 from content.stages import Stage, Track
@@ -320,13 +320,25 @@ class Composer:
                 unsubscribe_url=unsubscribe_url,
             )
         shared = tuple(sorted((k, v) for k, v in placeholders.items() if k != "nickname"))
-        frame_key = (kind, text.pk, municipality.pk, shared, bool(nickname), _ids(notices))
+        # A nickname that carries its own honorific (はなちゃん) takes no さん after it: its frame
+        # is rendered with a stand-in that carries one too, and the stand-in is swapped whole.
+        honoured = honorifics.has_honorific(nickname)
+        stand_in = _NICKNAME_MARK + (honorifics.HONORIFICS[0] if honoured else "")
+        frame_key = (
+            kind,
+            text.pk,
+            municipality.pk,
+            shared,
+            bool(nickname),
+            honoured,
+            _ids(notices),
+        )
         frame = self._frames.get(frame_key)
         if frame is None:
             frame = render_message(
                 text,
                 municipality=municipality,
-                placeholders={**placeholders, "nickname": _NICKNAME_MARK if nickname else ""},
+                placeholders={**placeholders, "nickname": stand_in if nickname else ""},
                 notices=notices,
                 contacts=contacts,
                 manage_url=_MANAGE_MARK,
@@ -336,7 +348,7 @@ class Composer:
                 self._frames.pop(next(iter(self._frames)))  # the oldest: batches move on
             self._frames[frame_key] = frame
         plain = ((_MANAGE_MARK, manage_url), (_UNSUBSCRIBE_MARK, unsubscribe_url))
-        plain += ((_NICKNAME_MARK, nickname),)  # last: a nickname is never searched for marks
+        plain += ((stand_in, nickname),)  # last: a nickname is never searched for marks
         escaped = tuple((mark, html.escape(value)) for mark, value in plain)
         return RenderedMessage(
             subject=_fill_marks(frame.subject, plain),

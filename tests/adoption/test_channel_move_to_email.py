@@ -225,3 +225,36 @@ def test_moves_to_email_stay_within_their_municipality(municipality, editor, smt
     assert client.post(url, {"direction": "to_email"}).status_code == 404
     assert ChannelMove.objects.filter(municipality=municipality).count() == 1
     assert moves.dashboard(other)["moved"] == 0
+
+
+def test_a_line_reader_moves_to_an_old_docomo_address_typed_in_full_width(
+    municipality, editor, smtp, morning, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "http://testserver"
+    mother = on_line(municipality, 8, due=due_for(20))
+    move = moves.announce(municipality, by=editor, direction="to_email")
+    path = moves.move_url(move, mother.subscriber_id).removeprefix("http://testserver")
+    parent = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = parent.post(path, {"email": "Taro..Yamada.＠docomo.ne.jp"})
+    assert response.status_code == 200, response.content.decode()
+    [mail] = smtp.messages
+    assert mail["To"] == "taro..yamada.@docomo.ne.jp"
+    parent.post(
+        link_in(mail.get_body(preferencelist=("plain",)).get_content(), r"/move-email/\S+?/")
+    )
+    reader = Subscriber.objects.get(pk=mother.subscriber_id)
+    assert (reader.channel, reader.email) == ("email", "taro..yamada.@docomo.ne.jp")
+
+
+def test_where_the_mail_service_refuses_old_addresses_a_line_reader_stays_on_line(
+    municipality, editor, morning, settings
+):
+    settings.EMAIL_BACKEND = "anymail.backends.amazon_ses.EmailBackend"
+    mother = on_line(municipality, 9, due=due_for(20))
+    move = moves.announce(municipality, by=editor, direction="to_email")
+    path = moves.move_url(move, mother.subscriber_id).removeprefix("http://testserver")
+    page = Client().post(path, {"email": "hanako.@ezweb.ne.jp"}).content.decode()
+    assert "LINEでの受け取りをそのまま続けられます" in page
+    assert Subscriber.objects.get(pk=mother.subscriber_id).channel == "line"
+    assert EmailMoveRequest.objects.count() == 0

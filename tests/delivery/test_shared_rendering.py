@@ -24,6 +24,7 @@ NICKNAMES = [
     "KZNREADERMANAGEURLMARK",  # a reader named like the marks still gets their own name
     "🌸さくら",
     " まわりに空白 ",  # tidied differently in the greeting and the body: rendered in full
+    "はなちゃん",  # an honorific of its own: 「はなちゃんへ」, never 「はなちゃんさんへ」
 ]
 
 
@@ -94,8 +95,9 @@ def test_each_reader_gets_the_full_rendering_with_their_own_name_and_links(munic
 
     composer = Composer()
     composed = [composer.compose(delivery) for delivery in deliveries]
-    # Two stages × (with a nickname, without): four renderings serve fourteen readers.
-    assert len(composer._frames) == 4
+    # Two stages × (no nickname, a nickname, one with its own honorific): six renderings serve
+    # sixteen readers.
+    assert len(composer._frames) == 6
 
     for delivery, result in zip(deliveries, composed, strict=True):
         full = _full_rendering(delivery)
@@ -124,7 +126,10 @@ def test_each_reader_gets_the_full_rendering_with_their_own_name_and_links(munic
     )
     assert "<b>ゆう</b>" not in by_reader["r3@example.jp"].html
     assert "KZNREADERMANAGEURLMARKさんへ" in by_reader["r4@example.jp"].text
+    assert "はなちゃんへ" in by_reader["r7@example.jp"].text
+    assert "はなちゃん、こんにちは。" in by_reader["r7@example.jp"].text
+    assert "ちゃんさん" not in by_reader["r7@example.jp"].html + by_reader["r7@example.jp"].text
     manage_links = {
-        m.text.split("配信の設定・変更: ")[1].split()[0] for m in by_reader.values() if m.text
+        m.text.split("配信の設定・変更\n")[1].split()[0] for m in by_reader.values() if m.text
     }
     assert len(manage_links) == len(NICKNAMES)

@@ -70,3 +70,14 @@ def test_the_operator_can_declare_what_a_tested_backend_takes(settings):
     settings.EMAIL_BACKEND = "anymail.backends.mailgun.EmailBackend"
     settings.KIZUNA_OLD_CARRIER_ADDRESSES = "quoted"
     assert email_addresses.for_sending("hanako.@ezweb.ne.jp") == '"hanako."@ezweb.ne.jp'
+
+
+def test_the_admin_form_and_model_take_the_same_addresses():
+    from subscribers.models import Subscriber
+
+    field = Subscriber._meta.get_field("email")
+    assert field.formfield().clean("Taro..Yamada.＠docomo.ne.jp") == "Taro..Yamada.＠docomo.ne.jp"
+    field.run_validators(field.to_python("Taro..Yamada.＠docomo.ne.jp"))
+    assert field.to_python("Taro..Yamada.＠docomo.ne.jp") == "taro..yamada.@docomo.ne.jp"
+    with pytest.raises(ValidationError):
+        field.run_validators("taro@@docomo.ne.jp")
