@@ -18,7 +18,31 @@ from .stages import Stage, Track, Unit, child_month_label_ja
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 LANGUAGES = ("ja", "en")
 AUDIENCES = ("everyone", "partner", "grandparent")
-SPECIAL_KINDS = ("welcome", "birth", "loss", "graduation", "birth-check")
+# "loss" is the general message after a loss; the three after it are chosen by the situation
+# reported (content.selectors.loss_message_for) and fall back to it.
+SPECIAL_KINDS = (
+    "welcome",
+    "birth",
+    "loss",
+    "loss-pregnancy",
+    "loss-stillbirth",
+    "loss-child",
+    "graduation",
+    "birth-check",
+)
+# The loss a parent reports (subscribers.Child.Loss) -> the message written for that situation.
+LOSS_MESSAGE_KINDS = {
+    "miscarriage": "loss-pregnancy",
+    "stillbirth": "loss-stillbirth",
+    "infant_death": "loss-child",
+}
+
+
+def is_loss_kind(kind: str | None) -> bool:
+    """Whether a special message kind is one of the messages sent after a loss."""
+    return kind == "loss" or (kind or "").startswith("loss-")
+
+
 FRONT_MATTER_KEYS = {"subject", "medical_review"}
 # Optional: the public sources the text's facts rest on, for the medical reviewer.
 OPTIONAL_FRONT_MATTER_KEYS = {"facts"}
@@ -41,7 +65,7 @@ LENGTH_BUDGETS = {
     ("ja", "occasion"): LengthBudget(100, 1000, 40),
     ("en", "everyone"): LengthBudget(400, 2400, 90),
     ("en", "variant"): LengthBudget(300, 1600, 90),
-    ("en", "occasion"): LengthBudget(300, 1200, 90),
+    ("en", "occasion"): LengthBudget(300, 2400, 90),
 }
 LINE_TEXT_LIMIT = 5000
 

@@ -73,3 +73,33 @@ def test_the_partner_texts_on_postpartum_depression_are_among_those_checked():
 def test_facts_name_a_source_not_a_placeholder(text):
     for fact in text.facts:
         assert len(fact) >= 8, fact
+
+
+LOSS_KINDS = ("loss", "loss-pregnancy", "loss-stillbirth", "loss-child")
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize("kind", LOSS_KINDS)
+def test_the_loss_messages_assume_no_partner_and_give_a_24_hour_line(language, kind):
+    (text,) = [
+        t
+        for t in TEXTS
+        if t.language == language and t.kind == "special" and t.special_kind == kind
+    ]
+    for word in ("パートナー", "夫婦", "ご主人", "partner", "husband"):
+        assert word not in text.body.lower()
+    assert CRISIS_LINE in text.body and "119" in text.body
+
+
+@pytest.mark.parametrize("kind", ["loss-pregnancy", "loss-stillbirth"])
+def test_a_late_loss_gets_help_with_breast_milk_and_the_entitlements_that_still_apply(kind):
+    body = _ja_special(kind).body
+    assert "母乳" in body
+    assert "妊婦のための支援給付" in body
+    assert "出産育児一時金" in body and "産後休業" in body
+    assert "死産届" in body
+
+
+def test_a_childs_death_gets_help_with_breastfeeding_and_the_paperwork():
+    body = _ja_special("loss-child").body
+    assert "授乳" in body and "死亡届" in body and "産後休業" in body
