@@ -238,3 +238,66 @@ def test_grandparent_texts_leave_decisions_to_the_parents_without_assuming_a_cou
     grandparent = [t for t in JA if t.audience == "grandparent"]
     assert not [t.relative_path for t in grandparent if "夫婦" in t.body + t.subject]
     assert not [t.relative_path for t in grandparent if "お母さん" in t.body + t.subject]
+
+
+# English texts (item 11): their own texts for foreign residents, with the same safety numbers --
+
+
+_NUMBERS = re.compile(r"\d{2,4}-\d{3,4}-\d{3,4}|#\d{4}|119")
+
+
+def _same_text_in(language, text):
+    return [
+        t
+        for t in TEXTS
+        if t.language == language
+        and (t.kind, t.stage, t.special_kind, t.age_years, t.audience)
+        == (text.kind, text.stage, text.special_kind, text.age_years, "everyone")
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [t for t in JA if t.audience == "everyone" and _NUMBERS.search(t.body)],
+    ids=lambda t: t.relative_path,
+)
+def test_every_number_to_call_in_a_japanese_text_is_in_its_english_text(text):
+    (english,) = _same_text_in("en", text)
+    missing = set(_NUMBERS.findall(text.body)) - set(_NUMBERS.findall(english.body))
+    assert not missing, f"{english.relative_path} lacks {sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [
+        ("pregnancy/week-28", ("routine", "28 weeks 0 days", "36 weeks 6 days")),
+        ("child/week-1", ("3-month method", "13 doses", "income limit")),
+        ("pregnancy/week-8", ("pregnancy support payment",)),
+        ("pregnancy/week-19", ("as of December 2026",)),
+        ("pregnancy/week-16", ("資格確認書",)),
+        ("pregnancy/week-33", ("35 and 37", "every pregnant person")),
+        ("pregnancy/week-20", ("head to bottom",)),
+        ("pregnancy/week-27", ("flu vaccine",)),
+        ("child/month-36", ("Japanese encephalitis",)),
+        ("child/month-6", ("こども誰でも通園制度", "egg yolk", "first tooth")),
+        ("child/month-29", ("summer and autumn",)),
+        ("child/month-2", ("intussusception", "parenting alone")),
+        ("child/month-3", ("corrected age",)),
+        ("child/month-21", ("shoulder blades", "speakerphone")),
+        ("child/day-1", ("70°C", "twins")),
+        ("child/month-1", ("koala", "even at night")),
+        ("pregnancy/week-4", ("fertility treatment",)),
+    ],
+)
+def test_the_english_texts_carry_the_clinical_revision(path, words):
+    (english,) = [t for t in TEXTS if t.relative_path == f"content/packs/en/{path}.md"]
+    assert all(word in english.body for word in words), [w for w in words if w not in english.body]
+
+
+def test_no_english_pregnancy_text_measures_the_baby_from_head_to_heel():
+    english = [
+        t for t in TEXTS if t.language == "en" and t.stage and t.stage.track == Track.PREGNANCY
+    ]
+    assert not [t.relative_path for t in english if "head to heel" in t.body]
+    later = [t for t in english if t.stage.number >= 21]
+    assert not [t.relative_path for t in later if "centimetres long" in t.body]
