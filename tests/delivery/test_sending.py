@@ -9,6 +9,7 @@ import time_machine
 from django.db import connection
 
 from content.models import SpecialMessage
+from content.services import load_pack
 from delivery import dispatch, planner
 from delivery.models import Delivery
 from kizuna import clock
@@ -336,6 +337,28 @@ def test_the_loss_message_is_chosen_by_the_situation_and_the_old_key_still_works
     assert set(Delivery.objects.values_list("message_key", flat=True)) == {
         f"c{s.child_id}:special:loss" for s in (stillbirth, child_death, miscarriage)
     }
+
+
+@pytest.mark.parametrize(
+    ("loss", "subject", "words"),
+    [
+        ("miscarriage", "大切な命とのお別れに", ("妊婦のための支援給付", "母乳")),
+        ("stillbirth", "赤ちゃんとのお別れに", ("死産届", "母乳", "出産育児一時金")),
+        ("infant_death", "お子さまとのお別れに", ("死亡届", "授乳")),
+    ],
+)
+def test_the_packs_own_loss_message_for_the_situation_is_sent(
+    municipality, smtp, morning, loss, subject, words
+):
+    load_pack(language="ja")
+    lost = family(municipality, due=due_for(30))
+    services.report_loss(lost.child_id, loss)
+    assert dispatch.dispatch().outcomes == {"sent": 1}
+    [message] = smtp.messages
+    assert message["Subject"] == subject
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert all(word in text for word in words)
+    assert "パートナー" not in text
 
 
 def test_the_welcome_and_loss_messages_reach_the_right_people(municipality, texts, smtp, morning):
