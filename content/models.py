@@ -131,6 +131,9 @@ class SpecialMessage(WrittenText):
         WELCOME = "welcome", _("登録のお礼")
         BIRTH = "birth", _("出産のお祝い")
         LOSS = "loss", _("お別れのとき")
+        LOSS_PREGNANCY = "loss-pregnancy", _("お別れのとき（妊娠中のお別れ）")
+        LOSS_STILLBIRTH = "loss-stillbirth", _("お別れのとき（死産）")
+        LOSS_CHILD = "loss-child", _("お別れのとき（お子さまが亡くなったとき）")
         GRADUATION = "graduation", _("卒業")
         BIRTH_CHECK = "birth-check", _("出生の確認")
 

@@ -18,8 +18,34 @@ from .stages import Stage, Track, Unit, child_month_label_ja
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 LANGUAGES = ("ja", "en")
 AUDIENCES = ("everyone", "partner", "grandparent")
-SPECIAL_KINDS = ("welcome", "birth", "loss", "graduation", "birth-check")
+# "loss" is the general message after a loss; the three after it are chosen by the situation
+# reported (content.selectors.loss_message_for) and fall back to it.
+SPECIAL_KINDS = (
+    "welcome",
+    "birth",
+    "loss",
+    "loss-pregnancy",
+    "loss-stillbirth",
+    "loss-child",
+    "graduation",
+    "birth-check",
+)
+# The loss a parent reports (subscribers.Child.Loss) -> the message written for that situation.
+LOSS_MESSAGE_KINDS = {
+    "miscarriage": "loss-pregnancy",
+    "stillbirth": "loss-stillbirth",
+    "infant_death": "loss-child",
+}
+
+
+def is_loss_kind(kind: str | None) -> bool:
+    """Whether a special message kind is one of the messages sent after a loss."""
+    return kind == "loss" or (kind or "").startswith("loss-")
+
+
 FRONT_MATTER_KEYS = {"subject", "medical_review"}
+# Optional: the public sources the text's facts rest on, for the medical reviewer.
+OPTIONAL_FRONT_MATTER_KEYS = {"facts"}
 
 _STAGE_FILE = re.compile(r"^(day|week|month)-(\d+)$")
 _BIRTHDAY_FILE = re.compile(r"^age-(\d+)$")
@@ -39,7 +65,7 @@ LENGTH_BUDGETS = {
     ("ja", "occasion"): LengthBudget(100, 1000, 40),
     ("en", "everyone"): LengthBudget(400, 2400, 90),
     ("en", "variant"): LengthBudget(300, 1600, 90),
-    ("en", "occasion"): LengthBudget(300, 1200, 90),
+    ("en", "occasion"): LengthBudget(300, 2400, 90),
 }
 LINE_TEXT_LIMIT = 5000
 
@@ -59,6 +85,7 @@ class PackText:
     stage: Stage | None = None
     special_kind: str = ""
     age_years: int = 0
+    facts: tuple[str, ...] = ()
     problems: list[str] = field(default_factory=list, compare=False)
 
     @property
@@ -121,10 +148,15 @@ def read_text(path: Path, root: Path = PACKS_DIR) -> PackText:
     metadata = dict(post.metadata)
     subject = str(metadata.get("subject", "")).strip()
     review = str(metadata.get("medical_review", ""))
-    if set(metadata) != FRONT_MATTER_KEYS:
+    if not FRONT_MATTER_KEYS <= set(metadata) <= FRONT_MATTER_KEYS | OPTIONAL_FRONT_MATTER_KEYS:
         problems.append(
-            f"front matter keys must be {sorted(FRONT_MATTER_KEYS)}, not {sorted(metadata)}"
+            f"front matter keys must be {sorted(FRONT_MATTER_KEYS)}"
+            f" (and optionally {sorted(OPTIONAL_FRONT_MATTER_KEYS)}), not {sorted(metadata)}"
         )
+    facts = metadata.get("facts", [])
+    if not isinstance(facts, list) or not all(isinstance(f, str) and f.strip() for f in facts):
+        problems.append("facts must be a list of sources, one non-empty line each")
+        facts = []
     fields = {
         "path": path,
         "relative_path": shown,
@@ -132,6 +164,7 @@ def read_text(path: Path, root: Path = PACKS_DIR) -> PackText:
         "subject": subject,
         "body": post.content.strip(),
         "medical_review": review,
+        "facts": tuple(fact.strip() for fact in facts),
     }
     if parts[0] not in LANGUAGES:
         problems.append(f"unknown language folder {parts[0]!r}")

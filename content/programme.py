@@ -6,12 +6,12 @@ preview, the coverage report and the LINE length check.
 
 from __future__ import annotations
 
+from .pack import SPECIAL_KINDS as SPECIAL_KINDS  # one list, shared with the pack reader
 from .pack import stage_label
 from .stages import Stage, Track, Unit
 
 PREGNANCY_WEEKS = range(4, 43)
 BIRTHDAY_AGES = (1, 2, 3)
-SPECIAL_KINDS = ("welcome", "birth", "loss", "graduation", "birth-check")
 DEFAULT_PROGRAMME_MONTHS = 36
 
 

@@ -24,6 +24,7 @@ import nh3
 from django.template.loader import render_to_string
 
 from . import honorifics
+from .pack import is_loss_kind
 from .placeholders import PLACEHOLDER_PATTERN
 from .stages import Track, child_age, gestational_age
 
@@ -394,7 +395,7 @@ def _contact_line(contact: ConsultationContact) -> str:
 
 
 def _is_loss(text: Any) -> bool:
-    return getattr(text, "kind", None) == "loss"
+    return is_loss_kind(getattr(text, "kind", None))
 
 
 def render_message(

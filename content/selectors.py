@@ -16,6 +16,7 @@ from django.db.models import Max, Q
 from kizuna.choices import Language
 
 from .models import Audience, BirthdayMessage, LocalNotice, SpecialMessage, StageMessage
+from .pack import LOSS_MESSAGE_KINDS
 from .programme import BIRTHDAY_AGES, PROMISED_STAGES, SPECIAL_KINDS, stage_label_ja
 from .stages import Stage, Track, Unit
 
@@ -82,6 +83,33 @@ def special_message_for(
         kind=kind, language__in={language, FALLBACK_LANGUAGE}
     )
     return choose_variant(candidates, audience=audience, language=language)
+
+
+def loss_message_for(
+    loss: str, *, audience: str, language: str, include_drafts: bool = False
+) -> SpecialMessage | None:
+    """The message after a loss, written for the situation reported, else the general one.
+
+    ``loss`` is what the parent reported (miscarriage, stillbirth, infant_death). The reader's
+    language comes first: an English reader gets the general English text before a Japanese
+    text written for the situation.
+    """
+    kinds = [kind for kind in (LOSS_MESSAGE_KINDS.get(loss), SpecialMessage.Kind.LOSS) if kind]
+    candidates = list(
+        _texts(SpecialMessage.objects, include_drafts).filter(
+            kind__in=kinds, language__in={language, FALLBACK_LANGUAGE}
+        )
+    )
+    for each_language in dict.fromkeys([language, FALLBACK_LANGUAGE]):
+        for kind in kinds:
+            found = choose_variant(
+                [t for t in candidates if t.kind == kind and t.language == each_language],
+                audience=audience,
+                language=each_language,
+            )
+            if found is not None:
+                return found
+    return None
 
 
 def birthday_message_for(

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from django.conf import settings
 
 from content import honorifics, selectors
-from content.models import LocalNotice
+from content.models import LocalNotice, SpecialMessage
 from content.rendering import RenderedMessage, placeholder_values, render_message
 from content.stages import Stage, Track
 from kizuna import clock
@@ -238,6 +238,14 @@ class Composer:
                 lambda: selectors.birthday_message_for(municipality, key.age, language=language),
             )
             ids["birthday_message_id"] = text.pk if text else None
+        elif key.special == SpecialMessage.Kind.LOSS and child is not None:
+            text = self._once(
+                ("loss", child.loss, audience, language),
+                lambda: selectors.loss_message_for(
+                    child.loss, audience=audience, language=language
+                ),
+            )
+            ids["special_message_id"] = text.pk if text else None
         else:
             text = self._once(
                 ("special", key.special, audience, language),

@@ -174,3 +174,37 @@ def test_a_broken_file_stops_the_load_before_anything_is_written(tmp_path):
     assert "subject must start with '妊娠20週：'" in problems
     assert "unknown placeholders: nick" in problems
     assert StageMessage.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "problem"),
+    [
+        ("facts: 厚生労働省のページ\n", "facts must be a list"),
+        ("facts:\n  - ''\n", "facts must be a list"),
+        ("sources:\n  - 厚生労働省\n", "front matter keys"),
+    ],
+)
+def test_facts_are_an_optional_list_of_sources(tmp_path, front_matter, problem):
+    path = tmp_path / "ja" / "pregnancy" / "week-20.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "---\nsubject: 妊娠20週：件名\nmedical_review: pending\n"
+        + front_matter
+        + "---\n## A\n"
+        + "あ" * 300,
+        encoding="utf-8",
+    )
+    assert any(problem in found for found in read_text(path, root=tmp_path).problems)
+
+
+def test_a_text_with_facts_lists_them_for_the_reviewer(tmp_path):
+    path = tmp_path / "ja" / "pregnancy" / "week-20.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "---\nsubject: 妊娠20週：件名\nmedical_review: pending\nfacts:\n"
+        "  - 厚生労働省 定期接種\n  - 要確認：数値\n---\n## A\n" + "あ" * 300,
+        encoding="utf-8",
+    )
+    text = read_text(path, root=tmp_path)
+    assert text.problems == []
+    assert text.facts == ("厚生労働省 定期接種", "要確認：数値")

@@ -257,12 +257,13 @@ def test_staff_text_is_escaped_everywhere_in_html(koto):
     assert '<img src=x onerror="alert(1)">健診' in rendered.line_text
 
 
-def test_a_loss_message_lists_every_contact_and_never_carries_notices(koto):
+@pytest.mark.parametrize("kind", ["loss", "loss-pregnancy", "loss-stillbirth", "loss-child"])
+def test_a_loss_message_lists_every_contact_and_never_carries_notices(koto, kind):
     ConsultationContact.objects.create(
         municipality=koto, name="こども家庭センター", phone="03-0000-0001"
     )
     loss = SpecialMessage.objects.create(
-        kind="loss",
+        kind=kind,
         subject="あなたとご家族へ",
         body="## お知らせを受け取りました\n相談先をこの下に載せています。",
         published=True,

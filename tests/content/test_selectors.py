@@ -5,11 +5,12 @@ from datetime import date, datetime
 import pytest
 import time_machine
 
-from content.models import LocalNotice, StageMessage
+from content.models import LocalNotice, SpecialMessage, StageMessage
 from content.selectors import (
     birthday_message_for,
     current_versions,
     expiring_notices,
+    loss_message_for,
     notices_for,
     special_message_for,
     stage_coverage,
@@ -63,6 +64,35 @@ def test_special_messages_use_the_same_rule():
     welcome = SpecialMessageFactory(kind="welcome")
     assert special_message_for("welcome", audience="grandparent", language="en") == welcome
     assert special_message_for("loss", audience="everyone", language="ja") is None
+
+
+@pytest.mark.parametrize(
+    ("loss", "kind"),
+    [
+        ("miscarriage", "loss-pregnancy"),
+        ("stillbirth", "loss-stillbirth"),
+        ("infant_death", "loss-child"),
+    ],
+)
+def test_the_loss_message_is_the_one_written_for_the_situation_reported(loss, kind):
+    general = SpecialMessageFactory(kind="loss")
+    for each in ("loss-pregnancy", "loss-stillbirth", "loss-child"):
+        SpecialMessageFactory(kind=each, subject=each)
+    assert loss_message_for(loss, audience="partner", language="ja").kind == kind
+    SpecialMessage.objects.filter(kind=kind).update(published=False)
+    assert loss_message_for(loss, audience="partner", language="ja") == general
+    assert loss_message_for("", audience="everyone", language="ja") == general
+
+
+def test_the_loss_message_keeps_the_readers_language_before_the_situation():
+    SpecialMessageFactory(kind="loss-stillbirth", subject="赤ちゃんとのお別れに")
+    general_en = SpecialMessageFactory(kind="loss", language="en", subject="We are so sorry")
+    assert loss_message_for("stillbirth", audience="everyone", language="en") == general_en
+    stillbirth_en = SpecialMessageFactory(
+        kind="loss-stillbirth", language="en", subject="We are so sorry about your baby"
+    )
+    assert loss_message_for("stillbirth", audience="everyone", language="en") == stillbirth_en
+    assert loss_message_for("stillbirth", audience="everyone", language="ja").language == "ja"
 
 
 def test_a_municipalitys_birthday_message_wins_over_the_default():

@@ -8,12 +8,14 @@ import pytest
 import time_machine
 from django.db import connection
 
+from content.models import SpecialMessage
+from content.services import load_pack
 from delivery import dispatch, planner
 from delivery.models import Delivery
 from kizuna import clock
 from subscribers import services
 from subscribers.models import Subscriber
-from tests.delivery.conftest import due_for, family, line_user
+from tests.delivery.conftest import TODAY, due_for, family, line_user
 
 pytestmark = pytest.mark.django_db
 
@@ -308,6 +310,55 @@ def test_a_paused_municipality_waits_and_resumes_without_loss_or_doubles(
     assert dispatch.dispatch().outcomes == {"sent": 1}
     assert dispatch.dispatch().outcomes == {}
     assert len(smtp.messages) == 1
+
+
+def test_the_loss_message_is_chosen_by_the_situation_and_the_old_key_still_works(
+    municipality, texts, smtp, morning
+):
+    """A stillbirth and a child's death get their own texts; a loss whose own text is not
+    published yet gets the general one. All go out under the one key c<child>:special:loss."""
+    for kind in ("loss-stillbirth", "loss-child"):
+        SpecialMessage.objects.create(
+            kind=kind, subject=kind, body=f"## {kind}\n本文です。", published=True
+        )
+    stillbirth = family(municipality, due=due_for(30))
+    child_death = family(municipality, birth=TODAY - datetime.timedelta(days=40))
+    miscarriage = family(municipality, due=due_for(10))
+    services.report_loss(stillbirth.child_id, "stillbirth")
+    services.report_loss(child_death.child_id, "infant_death")
+    services.report_loss(miscarriage.child_id, "miscarriage")
+    assert dispatch.dispatch().outcomes == {"sent": 3}
+    got = {m["To"]: m["Subject"] for m in smtp.messages}
+    assert got == {
+        stillbirth.subscriber.email: "loss-stillbirth",
+        child_death.subscriber.email: "loss-child",
+        miscarriage.subscriber.email: "loss",
+    }
+    assert set(Delivery.objects.values_list("message_key", flat=True)) == {
+        f"c{s.child_id}:special:loss" for s in (stillbirth, child_death, miscarriage)
+    }
+
+
+@pytest.mark.parametrize(
+    ("loss", "subject", "words"),
+    [
+        ("miscarriage", "大切な命とのお別れに", ("妊婦のための支援給付", "母乳")),
+        ("stillbirth", "赤ちゃんとのお別れに", ("死産届", "母乳", "出産育児一時金")),
+        ("infant_death", "お子さまとのお別れに", ("死亡届", "授乳")),
+    ],
+)
+def test_the_packs_own_loss_message_for_the_situation_is_sent(
+    municipality, smtp, morning, loss, subject, words
+):
+    load_pack(language="ja")
+    lost = family(municipality, due=due_for(30))
+    services.report_loss(lost.child_id, loss)
+    assert dispatch.dispatch().outcomes == {"sent": 1}
+    [message] = smtp.messages
+    assert message["Subject"] == subject
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert all(word in text for word in words)
+    assert "パートナー" not in text
 
 
 def test_the_welcome_and_loss_messages_reach_the_right_people(municipality, texts, smtp, morning):
