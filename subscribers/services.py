@@ -316,12 +316,10 @@ def unsubscribe(subscriber_id: int, reason: str = "") -> Subscriber:
 
 
 def erase_unsubscribed(now: datetime.datetime | None = None) -> int:
-    """Erase addresses and LINE ids kept past the retention period; one UPDATE for all."""
-    now = now or clock.now()
-    cutoff = now - datetime.timedelta(days=settings.KIZUNA_RETENTION_DAYS)
-    return Subscriber.objects.filter(unsubscribed_at__lte=cutoff, erased_at__isnull=True).update(
-        email=None, line_user_id=None, nickname="", erased_at=now
-    )
+    """Erase readers who left more than the retention period ago (see subscribers.erasure)."""
+    from .erasure import erase_departed  # erasure reaches into the apps that keep reader data
+
+    return erase_departed(now)
 
 
 def export_personal_data(subscriber: Subscriber) -> dict:

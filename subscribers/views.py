@@ -19,6 +19,7 @@ from kizuna.ratelimit import allow, client_ip
 from municipalities.models import Municipality
 
 from . import emails, links, selectors, services
+from .erasure import ONE_CLICK_REASON
 from .forms import (
     AddChildForm,
     BirthReportForm,
@@ -418,7 +419,7 @@ def one_click_unsubscribe(
     request: HttpRequest, token: str, subscriber: Subscriber, payload: dict
 ) -> HttpResponse:
     if request.method == "POST":
-        services.unsubscribe(subscriber.pk, "ワンクリック配信停止")
+        services.unsubscribe(subscriber.pk, ONE_CLICK_REASON)
         return render(
             request, "subscribers/unsubscribed.html", {"municipality": subscriber.municipality}
         )
