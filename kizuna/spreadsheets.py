@@ -113,6 +113,4 @@ def csv_download(body: str, filename: str) -> HttpResponse:
 def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    # Personal data: never kept by a browser or proxy cache (see kizuna.middleware).
-    response["Cache-Control"] = "no-store"
-    return response
+    return response  # never cached: kizuna.caching
