@@ -147,7 +147,7 @@ LABELS = {
     "signup_tag": "登録のきっかけ（チラシなど）",
     "registered_at": "登録した日時",
     "consent": "同意",
-    "at": "日時",
+    "at": "同意した日時",
     "policy_version": "同意したプライバシーポリシーの版",
     "confirmed_at": "登録を完了した日時",
     "channel_stopped_at": "届かなくなった日時",
@@ -207,9 +207,7 @@ def readable_sections(data: dict) -> list[Section]:
                 section.note = data.get("sent_messages_note", "")
             sections.append(section)
         elif isinstance(value, dict):
-            about.rows += [
-                (f"{LABELS[key]}：{LABELS[k]}", _readable(k, v)) for k, v in value.items()
-            ]
+            about.rows += [(LABELS[k], _readable(k, v)) for k, v in value.items()]
         else:
             about.rows.append((LABELS[key], _readable(key, value)))
     return sections
