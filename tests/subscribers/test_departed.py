@@ -205,3 +205,18 @@ def test_the_manage_page_of_a_reader_who_left_says_so_and_changes_nothing(
     back = Subscriber.objects.get(pk=reader.pk)
     assert back.is_active and back.nickname == "はな"
     assert back.subscriptions.filter(ended_at=None).count() == 1
+
+
+def test_a_line_reader_who_left_is_offered_the_line_signup_page(client, municipality, _setup):
+    reader = SubscriptionFactory(
+        subscriber__municipality=municipality,
+        subscriber__channel="line",
+        subscriber__email=None,
+        subscriber__line_user_id="U" + "1" * 32,
+        subscriber__confirmed_at=NOW,
+    ).subscriber
+    services.unsubscribe(reader.pk)
+    page = Client().get(f"/manage/{links.manage_token(reader)}/", follow=True).content.decode()
+    assert "配信を停止しています" in page and "LINEでもう一度登録する" in page
+    assert re.search(r'href="http://testserver/m/koto/line/[^"]+/"', page)
+    assert "確認のメールを受け取る" not in page
