@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 
-import tablib
-
 from kizuna import clock
+from kizuna.spreadsheets import excel_csv
 from municipalities.models import Municipality
 from subscribers.models import Child, Subscription
 
@@ -17,9 +16,10 @@ logger = logging.getLogger(__name__)
 CHANNEL_LABELS = {"email": "メール", "line": "LINE"}
 
 
-def readers_dataset(municipality: Municipality) -> tablib.Dataset:
-    """One row per reader and followed child; a family's readers share the 家族ID."""
-    dataset = tablib.Dataset(headers=list(EXPORT_HEADERS.values()))
+def readers_rows(municipality: Municipality) -> list[list]:
+    """The header and one row per reader and followed child; a family's readers share the
+    家族ID. Written out only through kizuna.spreadsheets, which keeps formulas from running."""
+    table: list[list] = [list(EXPORT_HEADERS.values())]
     rows = (
         Subscription.objects.filter(
             ended_at__isnull=True,
@@ -45,7 +45,7 @@ def readers_dataset(municipality: Municipality) -> tablib.Dataset:
         )
     )
     for email, line_id, relationship, nickname, due, birth, consent, channel, child, lang in rows:
-        dataset.append(
+        table.append(
             [
                 email or "",
                 line_id or "",
@@ -59,10 +59,10 @@ def readers_dataset(municipality: Municipality) -> tablib.Dataset:
                 lang,
             ]
         )
-    return dataset
+    return table
 
 
 def readers_csv(municipality: Municipality) -> tuple[bytes, int]:
     """UTF-8 with a BOM, so that Excel opens the Japanese text correctly; and the row count."""
-    dataset = readers_dataset(municipality)
-    return dataset.export("csv").encode("utf-8-sig"), dataset.height
+    table = readers_rows(municipality)
+    return excel_csv(table).encode("utf-8"), len(table) - 1

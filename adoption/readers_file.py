@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 
 from content.stages import add_months
 from kizuna import clock, email_addresses, japanese_dates
+from kizuna.spreadsheets import unquote
 
 LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
 MAX_ROWS = 200_000
@@ -282,7 +283,7 @@ def parse_row(line: int, cells: dict[str, Any], rules: Rules) -> ParsedRow:
         relationship = _choice(cells.get("relationship"), RELATIONSHIPS) or ""
         if not relationship:
             problems.append(f"続柄「{text('relationship')[:20]}」が分かりません")
-    nickname = text("nickname")
+    nickname = unquote(text("nickname"))
     if len(nickname) > MAX_NICKNAME:
         problems.append(f"ニックネームが{MAX_NICKNAME}文字を超えています")
     language = _choice(cells.get("language"), LANGUAGES) if text("language") else "ja"

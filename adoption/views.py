@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.decorators import audited
 from content.views import staff_context, staff_page
-from kizuna import clock
+from kizuna import clock, spreadsheets
 from municipalities.access import readable_municipalities, roles_for_request
 
 from . import exports, flyer, imports, moves, tasks
@@ -157,10 +157,11 @@ def batch_discard(request: HttpRequest, pk: int) -> HttpResponse:
 @audited("export", "adoption.readers")
 @staff_page
 def export(request: HttpRequest, municipality_pk: int) -> HttpResponse:
-    """The municipality's readers as CSV (UTF-8 with BOM): editors only, and every download
-    recorded with who and when."""
+    """The municipality's readers as CSV (UTF-8 with BOM) or Excel (``?format=xlsx``): editors
+    only, and every download recorded with who and when."""
     municipality = get_object_or_404(_editable(request), pk=municipality_pk)
-    data, count = exports.readers_csv(municipality)
+    table = exports.readers_rows(municipality)
+    count = len(table) - 1
     ExportLog.objects.create(municipality=municipality, user=request.user, rows=count)
     logger.info(
         "readers of municipality %s exported by user %s: %d rows",
@@ -169,11 +170,11 @@ def export(request: HttpRequest, municipality_pk: int) -> HttpResponse:
         count,
         extra={"event": "readers_exported"},
     )
-    response = HttpResponse(data, content_type="text/csv; charset=utf-8")
-    name = f"kizuna-readers-{municipality.slug}-{clock.today():%Y%m%d}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return spreadsheets.table_download(
+        table,
+        f"kizuna-readers-{municipality.slug}-{clock.today():%Y%m%d}",
+        spreadsheets.Format.from_request(request.GET.get("format")),
+    )
 
 
 @staff_page

@@ -241,3 +241,44 @@ def _delete_history_chunk(through: datetime.date, limit: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, [connection.ops.adapt_datefield_value(through), limit])
         return cursor.rowcount
+
+
+def forget_readers(subscriber_ids: list[int]) -> int:
+    """Delete every delivery row and sent-message record of these readers (erasure).
+
+    Their finished rows stay counted in their day (``DayCount.rolled_up``, as a roll-up does), so
+    the dashboard's figures do not change; only the numbers remain. Returns the rows deleted.
+    """
+    if not subscriber_ids:
+        return 0
+    ids = ", ".join(str(int(pk)) for pk in subscriber_ids)
+    params = {"now": connection.ops.adapt_datetimefield_value(clock.now())}
+    upsert = f"""
+        INSERT INTO delivery_daycount (day, municipality_id, channel, status, count, rolled_up,
+                                       counted_at)
+        SELECT due_on, municipality_id, channel, status, count(*), count(*), %(now)s
+        FROM {{rows}} WHERE {_FINISHED} GROUP BY due_on, municipality_id, channel, status
+        ON CONFLICT (day, municipality_id, channel, status)
+        DO UPDATE SET rolled_up = delivery_daycount.rolled_up + excluded.rolled_up
+    """  # noqa: S608 (fixed SQL fragments and integers only)
+    with transaction.atomic(), connection.cursor() as cursor:
+        stats.serialised()
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""
+                WITH gone AS (
+                    DELETE FROM delivery_delivery WHERE subscriber_id IN ({ids})
+                    RETURNING municipality_id, channel, status, due_on
+                ), counted AS ({upsert.format(rows="gone")} RETURNING 1)
+                SELECT count(*) FROM gone
+                """,  # noqa: S608 (fixed SQL fragments and integers only)
+                params,
+            )
+            deleted = cursor.fetchone()[0]
+        else:
+            rows = f"(SELECT * FROM delivery_delivery WHERE subscriber_id IN ({ids})) AS r"  # noqa: S608
+            cursor.execute(upsert.format(rows=rows), params)
+            cursor.execute(f"DELETE FROM delivery_delivery WHERE subscriber_id IN ({ids})")  # noqa: S608
+            deleted = cursor.rowcount
+        SentMessage.objects.filter(subscriber_id__in=subscriber_ids).delete()
+    return deleted

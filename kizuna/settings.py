@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every page Django renders: Cache-Control no-store, personal data never cached.
+    "kizuna.caching.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -253,6 +255,8 @@ KIZUNA_CATCH_UP_DAYS = env.int("KIZUNA_CATCH_UP_DAYS", default=3)
 KIZUNA_DELIVERY_KEEP_DAYS = env.int("KIZUNA_DELIVERY_KEEP_DAYS", default=7)
 KIZUNA_SENT_HISTORY_DAYS = env.int("KIZUNA_SENT_HISTORY_DAYS", default=365)
 KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
+# A registration never confirmed (the link lasts 3 days) is deleted whole after this many days.
+KIZUNA_UNCONFIRMED_DAYS = env.int("KIZUNA_UNCONFIRMED_DAYS", default=7)
 KIZUNA_CLAIM_LEASE_SECONDS = env.int("KIZUNA_CLAIM_LEASE_SECONDS", default=600)
 KIZUNA_DISPATCH_BATCH_SIZE = env.int("KIZUNA_DISPATCH_BATCH_SIZE", default=1000)
 # Sending tasks each tick starts at most (each sends until nothing is due): about the worker

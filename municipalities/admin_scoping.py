@@ -21,8 +21,22 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from .access import StaffRoles, roles_for_request
+from .access import StaffRoles, readable_municipalities, roles_for_request
 from .models import Municipality
+
+
+class MemberMunicipalityFilter(admin.RelatedFieldListFilter):
+    """A municipality filter that lists only the municipalities the user may read: a member of
+    one town does not see the names of every other tenant in the sidebar."""
+
+    def field_choices(self, field, request, model_admin):
+        readable = readable_municipalities(request).values("pk")
+        return field.get_choices(
+            include_blank=False,
+            limit_choices_to={"pk__in": readable},
+            ordering=self.field_admin_ordering(field, request, model_admin),
+        )
+
 
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 ALL = frozenset({VIEW, ADD, CHANGE, DELETE})
@@ -143,6 +157,16 @@ class MunicipalityScopedAdminMixin:
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return self.scope_queryset(request, super().get_queryset(request))
+
+    def get_list_filter(self, request: HttpRequest):
+        """Every filter by municipality lists only the user's municipalities."""
+        filters = []
+        for entry in super().get_list_filter(request):
+            name = entry[0] if isinstance(entry, tuple | list) else entry
+            if isinstance(name, str) and name.split("__")[-1] == "municipality":
+                entry = (name, MemberMunicipalityFilter)
+            filters.append(entry)
+        return filters
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
         obj = super().get_object(request, object_id, from_field)

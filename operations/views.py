@@ -26,8 +26,7 @@ from audit.decorators import audited
 from audit.models import AuditEvent
 from content.views import staff_context, staff_page
 from delivery.models import Delivery
-from kizuna import clock
-from kizuna.spreadsheets import csv_download, excel_csv
+from kizuna import clock, spreadsheets
 from municipalities.access import readable_municipalities, roles_for_request
 from municipalities.charts import COLUMN_CHART, columns
 from municipalities.selectors import Bar
@@ -347,7 +346,11 @@ def audit_csv(request: HttpRequest) -> HttpResponse:
         ]
         for event in events.iterator(chunk_size=2000)
     )
-    return csv_download(excel_csv([header, *rows]), f"audit-{clock.today():%Y%m%d}.csv")
+    return spreadsheets.table_download(
+        [header, *rows],
+        f"audit-{clock.today():%Y%m%d}",
+        spreadsheets.Format.from_request(request.GET.get("format")),
+    )
 
 
 @operator_page

@@ -47,6 +47,15 @@ def send_confirmation(subscriber: Subscriber, child: Child) -> None:
     )
 
 
+def send_rejoin_confirmation(
+    subscriber: Subscriber, *, profile: dict | None = None, child: Child | None = None
+) -> None:
+    """A reader who left asked to receive again: the same double opt-in as a first signup."""
+    _send(
+        subscriber, "confirm", {"url": links.rejoin_url(subscriber, profile=profile, child=child)}
+    )
+
+
 def send_manage_link(subscriber: Subscriber) -> None:
     """For a reader who is already registered, or who asked for a fresh link."""
     _send(

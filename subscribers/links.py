@@ -1,5 +1,6 @@
 """Absolute, signed links that go into mail and onto pages."""
 
+import datetime
 import functools
 from urllib.parse import quote
 
@@ -41,6 +42,24 @@ def _link(url_name: str, token: str) -> str:
 def confirm_url(subscriber: Subscriber, child: Child) -> str:
     token = make_token(Purpose.CONFIRM, s=subscriber.pk, c=child.pk)
     return absolute(reverse("subscribers:confirm", args=[token]))
+
+
+def rejoin_url(
+    subscriber: Subscriber, *, profile: dict | None = None, child: Child | None = None
+) -> str:
+    """A confirmation link for a reader who left; it works only for this departure."""
+    payload: dict = {"s": subscriber.pk, "left": departure_mark(subscriber)}
+    if profile:
+        payload["r"] = profile
+    if child is not None:
+        payload["c"] = child.pk
+    return absolute(reverse("subscribers:confirm", args=[make_token(Purpose.CONFIRM, **payload)]))
+
+
+def departure_mark(subscriber: Subscriber) -> str | None:
+    """Which departure a rejoin link answers: the moment the reader left, in UTC."""
+    left = subscriber.unsubscribed_at
+    return left.astimezone(datetime.UTC).isoformat() if left else None
 
 
 def manage_url(subscriber: Subscriber) -> str:

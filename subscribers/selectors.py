@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
+
 from content.models import StageMessage
 from content.pack import stage_label
 from content.stages import (
@@ -16,6 +18,7 @@ from content.stages import (
     gestational_age,
     stage_start,
 )
+from kizuna import clock
 
 from .models import Child, Subscriber
 
@@ -112,3 +115,11 @@ def family_summaries(subscriber: Subscriber, today: datetime.date) -> list[Child
     stages = published_stages()
     months = subscriber.municipality.programme_months
     return [summarize_child(child, today, stages, months) for child in children]
+
+
+def erasure_date(subscriber: Subscriber) -> datetime.date | None:
+    """The day the erase job removes the address of a reader who left (Japan time)."""
+    if subscriber.unsubscribed_at is None:
+        return None
+    erased_at = subscriber.unsubscribed_at + datetime.timedelta(days=settings.KIZUNA_RETENTION_DAYS)
+    return erased_at.astimezone(clock.TOKYO).date() + datetime.timedelta(days=1)

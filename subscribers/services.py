@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
-from delivery.models import Delivery
 from delivery.services import (
     cancel_pending,
     check_stages_sent_again,
@@ -24,7 +23,7 @@ from delivery.services import (
 from kizuna import clock, email_addresses
 from municipalities.models import Municipality
 
-from . import emails
+from . import emails, links
 from .models import Child, Subscriber, Subscription
 
 
@@ -59,6 +58,23 @@ class Registration:
             signup_tag=signup_tag,
         )
 
+    def to_payload(self) -> dict:
+        """What a rejoin confirmation link carries (signed), to apply only when it is clicked."""
+        return {
+            "rel": self.relationship,
+            "nick": self.nickname,
+            "lang": self.language,
+            "due": self.due_date.isoformat() if self.due_date else None,
+            "birth": self.birth_date.isoformat() if self.birth_date else None,
+            "src": self.signup_tag,
+        }
+
+
+REJOIN_NEEDED = (
+    "この登録は配信を停止しています。もう一度受け取るには、登録ページか登録内容のページから"
+    "新しい確認メールを受け取ってください。"
+)
+
 
 class SignupOutcome(StrEnum):
     CONFIRMATION_SENT = "confirmation_sent"
@@ -81,6 +97,12 @@ def sign_up(municipality: Municipality, registration: Registration) -> SignupOut
     if existing is not None and existing.is_active:
         transaction.on_commit(lambda: emails.send_manage_link(existing))
         return SignupOutcome.MANAGE_LINK_SENT
+    if existing is not None and existing.unsubscribed_at is not None:
+        # Anyone can type an address: for a reader who left, nothing changes (and erasure
+        # stays due) until the owner of the address clicks a fresh confirmation link.
+        profile = registration.to_payload()
+        transaction.on_commit(lambda: emails.send_rejoin_confirmation(existing, profile=profile))
+        return SignupOutcome.CONFIRMATION_SENT
 
     subscriber = existing or Subscriber(municipality=municipality, email=email)
     subscriber.relationship = registration.relationship
@@ -155,21 +177,81 @@ def _new_child(
 
 
 @transaction.atomic
-def confirm(subscriber_id: int, child_id: int) -> Subscriber:
-    """The reader clicked the confirmation link: start deliveries and send the welcome once."""
+def confirm(
+    subscriber_id: int, child_id: int | None = None, *, rejoin: dict | None = None
+) -> Subscriber:
+    """The reader clicked the confirmation link: start deliveries and send the welcome once.
+
+    ``rejoin`` is what a rejoin link carries (:func:`request_rejoin`): a reader who left comes
+    back only through such a link made after they left, never through an older one.
+    """
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber_id)
     if subscriber.erased_at:
         raise ServiceError("この登録はすでに削除されています。もう一度ご登録ください。")
+    if subscriber.unsubscribed_at is not None:
+        if rejoin is None or rejoin.get("left") != links.departure_mark(subscriber):
+            raise ServiceError(REJOIN_NEEDED)
+        return _rejoin(subscriber, child_id, rejoin.get("r") or {})
+    if child_id is None:
+        return subscriber  # a rejoin link clicked again: already back
     child = Child.objects.get(pk=child_id, municipality_id=subscriber.municipality_id)
     subscription, _ = Subscription.objects.update_or_create(
         subscriber=subscriber, child=child, defaults={"ended_at": None}
     )
-    if subscriber.confirmed_at is None or subscriber.unsubscribed_at is not None:
+    if subscriber.confirmed_at is None:
         subscriber.confirmed_at = clock.now()
-        subscriber.unsubscribed_at = None
-        subscriber.save(update_fields=["confirmed_at", "unsubscribed_at", "updated_at"])
+        subscriber.save(update_fields=["confirmed_at", "updated_at"])
     if child.status in (Child.Status.EXPECTING, Child.Status.BORN):
         plan_event_message("welcome", [subscription], per_child=False)
+    return subscriber
+
+
+def request_rejoin(subscriber: Subscriber, registration: Registration | None = None) -> None:
+    """A reader who left asks to receive again: mail a fresh confirmation, change nothing yet."""
+    if subscriber.unsubscribed_at is None or subscriber.erased_at or not subscriber.email:
+        return
+    profile = registration.to_payload() if registration else None
+    transaction.on_commit(lambda: emails.send_rejoin_confirmation(subscriber, profile=profile))
+
+
+def _rejoin(subscriber: Subscriber, child_id: int | None, profile: dict) -> Subscriber:
+    """Consent is recorded now, on the click, with what the reader typed when asking."""
+    now = clock.now()
+    if profile:
+        subscriber.relationship = profile.get("rel") or subscriber.relationship
+        subscriber.nickname = profile.get("nick", "")
+        subscriber.language = profile.get("lang") or subscriber.language
+        subscriber.signup_tag = profile.get("src") or subscriber.signup_tag
+    subscriber.consent_at = now
+    subscriber.consent_policy_version = settings.KIZUNA_PRIVACY_POLICY_VERSION
+    subscriber.confirmed_at = now
+    subscriber.unsubscribed_at = None
+    subscriber.unsubscribe_reason = ""
+    if subscriber.email:
+        # The link was opened from this mailbox: mail reaches it again.
+        subscriber.channel = "email"
+        subscriber.channel_stopped_at = None
+        subscriber.channel_stop_reason = ""
+    subscriber.save()
+    followed = [Child.Status.EXPECTING, Child.Status.BORN]
+    if child_id is not None:
+        child = Child.objects.get(pk=child_id, municipality_id=subscriber.municipality_id)
+        Subscription.objects.update_or_create(
+            subscriber=subscriber, child=child, defaults={"ended_at": None}
+        )
+    elif profile.get("due") or profile.get("birth"):
+        child = _new_child(
+            subscriber.municipality,
+            datetime.date.fromisoformat(profile["due"]) if profile.get("due") else None,
+            datetime.date.fromisoformat(profile["birth"]) if profile.get("birth") else None,
+        )
+        Subscription.objects.create(subscriber=subscriber, child=child)
+    else:
+        subscriber.subscriptions.filter(child__status__in=followed).update(ended_at=None)
+    subscriptions = subscriber.subscriptions.filter(
+        ended_at__isnull=True, child__status__in=followed
+    )
+    plan_event_message("welcome", list(subscriptions), per_child=False)
     return subscriber
 
 
@@ -285,6 +367,13 @@ def accept_invitation(
         .filter(municipality=municipality, email__iexact=email)
         .first()
     )
+    if subscriber is not None and subscriber.unsubscribed_at is not None:
+        # As on the signup form: a reader who left comes back only by their own click.
+        profile = registration.to_payload()
+        transaction.on_commit(
+            lambda: emails.send_rejoin_confirmation(subscriber, profile=profile, child=child)
+        )
+        return SignupOutcome.CONFIRMATION_SENT
     if subscriber is None:
         subscriber = Subscriber.objects.create(
             municipality=municipality,
@@ -316,54 +405,14 @@ def unsubscribe(subscriber_id: int, reason: str = "") -> Subscriber:
 
 
 def erase_unsubscribed(now: datetime.datetime | None = None) -> int:
-    """Erase addresses and LINE ids kept past the retention period; one UPDATE for all."""
-    now = now or clock.now()
-    cutoff = now - datetime.timedelta(days=settings.KIZUNA_RETENTION_DAYS)
-    return Subscriber.objects.filter(unsubscribed_at__lte=cutoff, erased_at__isnull=True).update(
-        email=None, line_user_id=None, nickname="", erased_at=now
-    )
+    """Erase readers who left more than the retention period ago (see subscribers.erasure)."""
+    from .erasure import erase_departed  # erasure reaches into the apps that keep reader data
+
+    return erase_departed(now)
 
 
 def export_personal_data(subscriber: Subscriber) -> dict:
-    """What the reader gave us and what we sent, for the manage page's download."""
-    children = Child.objects.filter(subscriptions__subscriber=subscriber).order_by("pk")
-    # Rows of days rolled up (delivery.retention) left a slim record; the rest are still rows.
-    columns = ("due_on", "message_key", "channel")
-    sent = [
-        *subscriber.sent_messages.order_by("due_on", "pk").values_list(*columns),
-        *subscriber.deliveries.filter(status=Delivery.Status.SENT)
-        .order_by("sent_at")
-        .values_list(*columns),
-    ]
-    return {
-        "municipality": str(subscriber.municipality),
-        "service_name": subscriber.municipality.service_name,
-        "email": subscriber.email,
-        "line_linked": bool(subscriber.line_user_id),
-        "relationship": subscriber.get_relationship_display(),
-        "nickname": subscriber.nickname,
-        "language": subscriber.language,
-        "channel": subscriber.channel,
-        "consent": {
-            "at": subscriber.consent_at.isoformat(),
-            "policy_version": subscriber.consent_policy_version,
-        },
-        "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else None,
-        "children": [
-            {
-                "due_date": c.due_date.isoformat() if c.due_date else None,
-                "birth_date": c.birth_date.isoformat() if c.birth_date else None,
-                "status": c.get_status_display(),
-            }
-            for c in children
-        ],
-        "sent_messages": [
-            {"date": day.isoformat(), "message": key.split(":", 1)[-1], "channel": channel}
-            for day, key, channel in sent
-        ],
-        # Older stage and birthday records are deleted (delivery.retention): say so, not lie.
-        "sent_messages_note": (
-            f"週数・月齢ごとのメッセージと誕生日のメッセージは、送った記録を"
-            f"{settings.KIZUNA_SENT_HISTORY_DAYS}日分だけ残しています。それより前の分は一覧にありません。"
-        ),
-    }
+    """Everything kept about the reader, for the manage page's download (subscribers.personal_data)."""
+    from . import personal_data  # it reads the apps that keep reader data
+
+    return personal_data.export(subscriber)

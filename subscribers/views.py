@@ -18,7 +18,8 @@ from kizuna import clock
 from kizuna.ratelimit import allow, client_ip
 from municipalities.models import Municipality
 
-from . import emails, links, selectors, services
+from . import emails, links, personal_data, selectors, services
+from .erasure import ONE_CLICK_REASON
 from .forms import (
     AddChildForm,
     BirthReportForm,
@@ -70,11 +71,7 @@ def with_token(purpose: Purpose):
                 payload = read_token(purpose, token)
             except TokenError as error:
                 return _link_problem(request, expired=error.expired)
-            subscriber = (
-                Subscriber.objects.select_related("municipality")
-                .filter(pk=payload.get("s"), erased_at__isnull=True)
-                .first()
-            )
+            subscriber = _reader(payload.get("s"))
             if subscriber is None:
                 return _link_problem(request, expired=False)
             return view(request, token, subscriber, payload, *args, **kwargs)
@@ -82,6 +79,60 @@ def with_token(purpose: Purpose):
         return wrapper
 
     return decorator
+
+
+def _reader(pk) -> Subscriber | None:
+    return (
+        Subscriber.objects.select_related("municipality")
+        .filter(pk=pk, erased_at__isnull=True)
+        .first()
+    )
+
+
+READER_SESSION_KEY = "kizuna_reader"
+
+
+def manage_page(*, changes: bool = False):
+    """The manage pages: the signed link in a mail is exchanged, on first use, for a session
+    (Django's, which ends after ``KIZUNA_SESSION_IDLE_MINUTES`` idle) and the browser sent on to
+    the same page without the token, so tokens stay out of access logs, history and Referer.
+
+    ``changes``: the view changes the registration, which a reader who left cannot do (their
+    page offers only to rejoin, by a fresh confirmation).
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, token: str | None = None, **kwargs):
+            if token is not None:
+                try:
+                    payload = read_token(Purpose.MANAGE, token)
+                except TokenError as error:
+                    return _link_problem(request, expired=error.expired)
+                subscriber = _reader(payload.get("s"))
+                if subscriber is None:
+                    return _link_problem(request, expired=False)
+                if request.session.get(READER_SESSION_KEY) != subscriber.pk:
+                    request.session.cycle_key()
+                    request.session[READER_SESSION_KEY] = subscriber.pk
+                if request.method == "GET":
+                    return redirect(request.path.replace(f"/{token}/", "/", 1))
+            else:
+                subscriber = _reader(request.session.get(READER_SESSION_KEY))
+                if subscriber is None:
+                    return _session_ended(request)
+            if changes and subscriber.unsubscribed_at is not None:
+                messages.error(request, _("配信を停止しているため、登録内容は変更できません。"))
+                return _back_to_manage()
+            return view(request, subscriber, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _session_ended(request: HttpRequest) -> HttpResponse:
+    return render(request, "subscribers/session_ended.html", status=403)
 
 
 _SIGNUP_TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
@@ -207,14 +258,18 @@ def confirm(
     request: HttpRequest, token: str, subscriber: Subscriber, payload: dict
 ) -> HttpResponse:
     """GET shows a button, so that mail scanners opening the link confirm nothing."""
+    rejoin = payload if "left" in payload else None
     child = Child.objects.filter(pk=payload.get("c"), municipality=subscriber.municipality).first()
-    if child is None:
+    if child is None and (rejoin is None or "c" in payload):
         return _link_problem(request, expired=False, municipality=subscriber.municipality)
     if request.method == "POST":
         try:
-            services.confirm(subscriber.pk, child.pk)
+            services.confirm(subscriber.pk, child.pk if child else None, rejoin=rejoin)
         except services.ServiceError as error:
             messages.error(request, str(error))
+            if subscriber.unsubscribed_at is not None:
+                # Their own page says plainly that they left, and how to come back.
+                return redirect("subscribers:manage", token=links.manage_token(subscriber))
             return redirect("subscribers:landing", slug=subscriber.municipality.slug)
         messages.success(request, _("登録が完了しました。次のメッセージからお届けします。"))
         return redirect("subscribers:manage", token=links.manage_token(subscriber))
@@ -225,14 +280,27 @@ def confirm(
     )
 
 
-@with_token(Purpose.MANAGE)
-def manage(request: HttpRequest, token: str, subscriber: Subscriber, payload: dict) -> HttpResponse:
-    return _render_manage(request, token, subscriber)
+@manage_page()
+def manage(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
+    if subscriber.unsubscribed_at is not None:
+        # A reader who left sees that plainly; the page offers to rejoin and changes nothing.
+        municipality = subscriber.municipality
+        return render(
+            request,
+            "subscribers/manage_departed.html",
+            {
+                "municipality": municipality,
+                "subscriber": subscriber,
+                "contacts": municipality.contacts.all(),
+                "erased_on": selectors.erasure_date(subscriber),
+                "line_signup_url": _line_rejoin_url(subscriber),
+            },
+        )
+    return _render_manage(request, subscriber)
 
 
 def _render_manage(
     request: HttpRequest,
-    token: str,
     subscriber: Subscriber,
     *,
     add_child_form: AddChildForm | None = None,
@@ -248,7 +316,6 @@ def _render_manage(
         {
             "municipality": municipality,
             "subscriber": subscriber,
-            "token": token,
             "cards": [
                 (family, _birth_form_for(family.child, birth_form, birth_child_id))
                 for family in selectors.family_summaries(subscriber, clock.today())
@@ -289,8 +356,29 @@ def _birth_form_for(
     return BirthReportForm(auto_id=f"id_birth_{child.pk}_%s")
 
 
-def _back_to_manage(token: str) -> HttpResponse:
-    return redirect("subscribers:manage", token=token)
+def _line_rejoin_url(subscriber: Subscriber) -> str | None:
+    """A LINE reader's manage link came through their LINE chat: it may open the LINE signup."""
+    if subscriber.email or not subscriber.line_user_id:
+        return None
+    from delivery.line_events import line_signup_url  # delivery depends on subscribers
+
+    return line_signup_url(subscriber.municipality, subscriber.line_user_id)
+
+
+@require_POST
+@manage_page()
+def rejoin(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
+    """A reader who left asks to receive again: a fresh confirmation mail, nothing else yet."""
+    if subscriber.unsubscribed_at is None:
+        return _back_to_manage()
+    if not allow("rejoin", str(subscriber.pk), limit=3, window_seconds=3600):
+        return _too_many(request, subscriber.municipality)
+    services.request_rejoin(subscriber)
+    return render(request, "subscribers/sent.html", {"municipality": subscriber.municipality})
+
+
+def _back_to_manage() -> HttpResponse:
+    return redirect("subscribers:manage_home")
 
 
 def _followed_child(subscriber: Subscriber, child_id: int) -> Child | None:
@@ -306,16 +394,14 @@ def _form_errors(request: HttpRequest, form) -> None:
 
 
 @require_POST
-@with_token(Purpose.MANAGE)
-def report_birth(
-    request: HttpRequest, token: str, subscriber: Subscriber, payload: dict, child_id: int
-) -> HttpResponse:
+@manage_page(changes=True)
+def report_birth(request: HttpRequest, subscriber: Subscriber, child_id: int) -> HttpResponse:
     child = _followed_child(subscriber, child_id)
     form = BirthReportForm(request.POST, auto_id=f"id_birth_{child_id}_%s")
     if child is None:
         messages.error(request, _("このお子さまの情報は見つかりませんでした。"))
     elif not form.is_valid():
-        return _render_manage(request, token, subscriber, birth_form=form, birth_child_id=child.pk)
+        return _render_manage(request, subscriber, birth_form=form, birth_child_id=child.pk)
     else:
         try:
             services.report_birth(child.pk, form.cleaned_data["birth_date"])
@@ -328,14 +414,12 @@ def report_birth(
                     "ご出産おめでとうございます。明日から赤ちゃんの月齢に合わせたメッセージをお届けします。"
                 ),
             )
-    return _back_to_manage(token)
+    return _back_to_manage()
 
 
 @require_POST
-@with_token(Purpose.MANAGE)
-def add_child(
-    request: HttpRequest, token: str, subscriber: Subscriber, payload: dict
-) -> HttpResponse:
+@manage_page(changes=True)
+def add_child(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
     form = AddChildForm(request.POST, municipality=subscriber.municipality, prefix=ADD_CHILD_PREFIX)
     if form.is_valid():
         services.add_child(
@@ -344,15 +428,13 @@ def add_child(
             birth_date=form.cleaned_data["birth_date"],
         )
         messages.success(request, _("お子さまを追加しました。"))
-        return _back_to_manage(token)
-    return _render_manage(request, token, subscriber, add_child_form=form)
+        return _back_to_manage()
+    return _render_manage(request, subscriber, add_child_form=form)
 
 
 @require_POST
-@with_token(Purpose.MANAGE)
-def update_settings(
-    request: HttpRequest, token: str, subscriber: Subscriber, payload: dict
-) -> HttpResponse:
+@manage_page(changes=True)
+def update_settings(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
     form = SettingsForm(request.POST)
     if form.is_valid():
         try:
@@ -363,31 +445,27 @@ def update_settings(
             messages.success(request, _("設定を保存しました。"))
     else:
         _form_errors(request, form)
-    return _back_to_manage(token)
+    return _back_to_manage()
 
 
 @require_POST
-@with_token(Purpose.MANAGE)
-def create_invitation(
-    request: HttpRequest, token: str, subscriber: Subscriber, payload: dict, child_id: int
-) -> HttpResponse:
+@manage_page(changes=True)
+def create_invitation(request: HttpRequest, subscriber: Subscriber, child_id: int) -> HttpResponse:
     child = _followed_child(subscriber, child_id)
     if child is None or child.status not in (Child.Status.EXPECTING, Child.Status.BORN):
         messages.error(request, _("このお子さまには招待リンクを作れません。"))
     else:
         request.session["invite_url"] = links.invite_url(subscriber, child)
-    return _back_to_manage(token)
+    return _back_to_manage()
 
 
 @require_http_methods(["GET", "POST"])
-@with_token(Purpose.MANAGE)
-def report_loss(
-    request: HttpRequest, token: str, subscriber: Subscriber, payload: dict, child_id: int
-) -> HttpResponse:
+@manage_page(changes=True)
+def report_loss(request: HttpRequest, subscriber: Subscriber, child_id: int) -> HttpResponse:
     child = _followed_child(subscriber, child_id)
     if child is None:
         messages.error(request, _("このお子さまの情報は見つかりませんでした。"))
-        return _back_to_manage(token)
+        return _back_to_manage()
     form = LossReportForm(request.POST or None, child=child)
     if request.method == "POST" and form.is_valid():
         services.report_loss(child.pk, form.cleaned_data["loss"])
@@ -397,19 +475,18 @@ def report_loss(
             {
                 "municipality": subscriber.municipality,
                 "contacts": subscriber.municipality.contacts.all(),
-                "token": token,
             },
         )
     return render(
         request,
         "subscribers/loss.html",
-        {"municipality": subscriber.municipality, "form": form, "token": token, "child": child},
+        {"municipality": subscriber.municipality, "form": form, "child": child},
     )
 
 
 @require_http_methods(["GET", "POST"])
-@with_token(Purpose.MANAGE)
-def leave(request: HttpRequest, token: str, subscriber: Subscriber, payload: dict) -> HttpResponse:
+@manage_page(changes=True)
+def leave(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
     """Unsubscribe from the manage page, with an optional reason."""
     form = UnsubscribeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -420,21 +497,38 @@ def leave(request: HttpRequest, token: str, subscriber: Subscriber, payload: dic
     return render(
         request,
         "subscribers/leave.html",
-        {"municipality": subscriber.municipality, "form": form, "token": token},
+        {"municipality": subscriber.municipality, "form": form},
     )
 
 
-@with_token(Purpose.MANAGE)
-def download_data(
-    request: HttpRequest, token: str, subscriber: Subscriber, payload: dict
-) -> HttpResponse:
+@manage_page()
+def download_data(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
     body = json.dumps(services.export_personal_data(subscriber), ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="kizuna-my-data.json"'
     return response
 
 
-@require_http_methods(["GET", "POST"])
+@manage_page()
+def download_data_readable(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
+    """The same data for a person: Japanese labels, Japan time; ``?download=1`` saves it."""
+    data = services.export_personal_data(subscriber)
+    response = render(
+        request,
+        "subscribers/my_data.html",
+        {
+            "municipality": subscriber.municipality,
+            "subscriber": subscriber,
+            "sections": personal_data.readable_sections(data),
+            "made_at": clock.now(),
+        },
+    )
+    if request.GET.get("download"):
+        name = f"kizuna-my-data-{clock.today():%Y%m%d}.html"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 @with_token(Purpose.INVITE)
 def accept_invitation(
     request: HttpRequest, token: str, inviter: Subscriber, payload: dict
@@ -472,7 +566,7 @@ def one_click_unsubscribe(
     request: HttpRequest, token: str, subscriber: Subscriber, payload: dict
 ) -> HttpResponse:
     if request.method == "POST":
-        services.unsubscribe(subscriber.pk, "ワンクリック配信停止")
+        services.unsubscribe(subscriber.pk, ONE_CLICK_REASON)
         return render(
             request, "subscribers/unsubscribed.html", {"municipality": subscriber.municipality}
         )

@@ -7,6 +7,7 @@ and the answers.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 from kizuna import clock
 from kizuna.spreadsheets import excel_csv
@@ -19,6 +20,14 @@ MULTIPLE_SEPARATOR = "／"
 
 
 def responses_csv(survey: Survey) -> str:
+    return excel_csv(responses_rows(survey))
+
+
+def summary_csv(results: SurveyResults) -> str:
+    return excel_csv(summary_rows(results))
+
+
+def responses_rows(survey: Survey) -> Iterator[list]:
     """One row per response, one column per question (multiple choices joined with 「／」)."""
     questions = list(survey.questions.order_by("order", "pk"))
     labels = {q.pk: dict(q.choices()) for q in questions}
@@ -50,10 +59,10 @@ def responses_csv(survey: Survey) -> str:
                 *cells,
             ]
 
-    return excel_csv(rows())
+    return rows()
 
 
-def summary_csv(results: SurveyResults) -> str:
+def summary_rows(results: SurveyResults) -> Iterator[list]:
     """Counts and percentages per question and option, with 満足度 and breakdowns."""
 
     def rows():
@@ -107,4 +116,4 @@ def summary_csv(results: SurveyResults) -> str:
                         answered,
                     ]
 
-    return excel_csv(rows())
+    return rows()

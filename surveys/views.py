@@ -18,8 +18,7 @@ from audit.decorators import audited
 from content.timeline import preview_urls
 from content.validators import LINE_TEXT_LIMIT
 from content.views import staff_context, staff_page
-from kizuna import clock
-from kizuna.spreadsheets import csv_download
+from kizuna import clock, spreadsheets
 from municipalities.access import roles_for_request
 from municipalities.models import Municipality
 from subscribers.links import absolute
@@ -312,8 +311,10 @@ def staff_results(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_page
 def staff_responses_csv(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _staff_survey(request, pk)
-    return csv_download(
-        exports.responses_csv(survey), f"survey-{survey.pk}-fy{survey.fiscal_year}-responses.csv"
+    return spreadsheets.table_download(
+        exports.responses_rows(survey),
+        f"survey-{survey.pk}-fy{survey.fiscal_year}-responses",
+        spreadsheets.Format.from_request(request.GET.get("format")),
     )
 
 
@@ -321,7 +322,8 @@ def staff_responses_csv(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_page
 def staff_summary_csv(request: HttpRequest, pk: int) -> HttpResponse:
     survey = _staff_survey(request, pk)
-    return csv_download(
-        exports.summary_csv(survey_results(survey, with_texts=False)),
-        f"survey-{survey.pk}-fy{survey.fiscal_year}-summary.csv",
+    return spreadsheets.table_download(
+        exports.summary_rows(survey_results(survey, with_texts=False)),
+        f"survey-{survey.pk}-fy{survey.fiscal_year}-summary",
+        spreadsheets.Format.from_request(request.GET.get("format")),
     )

@@ -272,3 +272,26 @@ def _file(name: str, data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type="text/csv")
+
+
+@pytest.mark.parametrize("file_name", ["export.csv", "export.xlsx"])
+def test_the_excel_and_csv_exports_import_back_with_nicknames_as_written(
+    municipality, afternoon, file_name
+):
+    """Neutralising formulas must not change a nickname that goes round the trip."""
+    from kizuna.spreadsheets import excel_csv, excel_xlsx
+
+    family(municipality, due=due_for(20), nickname="-はな-")
+    family(municipality, due=due_for(22), nickname="=ゆい")
+    table = exports.readers_rows(municipality)
+    raw = excel_xlsx(table) if file_name.endswith("xlsx") else excel_csv(table).encode()
+    elsewhere = MunicipalityFactory()
+    batch = imports.analyse(
+        imports.start(elsewhere, raw=raw, file_name=file_name, source_name="江東区").pk
+    )
+    assert (batch.to_create, batch.rejected) == (2, 0)
+    imports.confirm(batch.pk)
+    imports.run(batch.pk)
+    assert set(
+        Subscriber.objects.filter(municipality=elsewhere).values_list("nickname", flat=True)
+    ) == {"-はな-", "=ゆい"}

@@ -208,7 +208,8 @@ def test_manage_page_shows_the_stage_and_what_comes_next(client, municipality):
     subscription = SubscriptionFactory(
         subscriber__municipality=municipality, child__due_date=datetime.date(2027, 4, 13)
     )
-    page = client.get(f"/manage/{links.manage_token(subscription.subscriber)}/").content.decode()
+    token = links.manage_token(subscription.subscriber)
+    page = client.get(f"/manage/{token}/", follow=True).content.decode()
     assert "妊娠20週0日" in page
     assert "次のメッセージ" in page and "妊娠21週" in page
     assert "出産を報告する" in page
@@ -249,7 +250,7 @@ def test_loss_report_asks_gently_and_then_stops_everything(client, municipality)
     municipality.contacts.create(name="保健センター", phone="03-1234-5678")
     token = links.manage_token(subscription.subscriber)
     url = f"/manage/{token}/children/{subscription.child_id}/loss/"
-    assert "つらいときに" in client.get(url).content.decode()
+    assert "つらいときに" in client.get(url, follow=True).content.decode()
     assert (
         "確認のチェックを入れてください"
         in client.post(url, {"loss": "miscarriage"}).content.decode()
@@ -291,7 +292,7 @@ def test_settings_and_data_download(client, municipality):
     )
     assert Subscriber.objects.get().language == "en"
 
-    response = client.get(f"/manage/{token}/data/")
+    response = client.get(f"/manage/{token}/data/", follow=True)
     assert response["Content-Disposition"].startswith("attachment")
     assert json.loads(response.content)["nickname"] == "ママ"
 
