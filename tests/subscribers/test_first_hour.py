@@ -212,7 +212,9 @@ def test_after_a_loss_the_card_shows_no_age_and_no_clinical_label(client, munici
         child__status="born",
     )
     services.report_loss(subscription.child_id, "infant_death")
-    page = client.get(f"/manage/{links.manage_token(subscription.subscriber)}/").content.decode()
+    page = client.get(
+        f"/manage/{links.manage_token(subscription.subscriber)}/", follow=True
+    ).content.decode()
     card = page[page.index('<section class="card ended"') :]
     card = card[: card.index("</section>")]
     assert "このお子さまへのお便りは、お届けを終えました。" in card
@@ -239,7 +241,7 @@ def test_the_loss_form_offers_only_the_choices_that_fit(
         child__status=status,
     )
     url = f"/manage/{links.manage_token(subscription.subscriber)}/children/{subscription.child_id}/loss/"
-    page = client.get(url).content.decode()
+    page = client.get(url, follow=True).content.decode()
     labels = re.findall(
         r'<input type="radio" name="loss" value="\w+"[^>]*>\s*([^<]+)</label>', page
     )
@@ -263,7 +265,9 @@ def test_a_nickname_with_an_honorific_gets_no_second_one_on_pages_mail_and_line(
         subscriber__nickname="はなちゃん",
         child__municipality=municipality,
     )
-    page = client.get(f"/manage/{links.manage_token(subscription.subscriber)}/").content.decode()
+    page = client.get(
+        f"/manage/{links.manage_token(subscription.subscriber)}/", follow=True
+    ).content.decode()
     assert "はなちゃんの登録内容" in page and "はなちゃんさん" not in page
 
     class Text:
@@ -330,7 +334,9 @@ def test_card_headings_read_naturally(client, municipality, due, birth, heading)
         child__birth_date=birth,
         child__status="born" if birth else "expecting",
     )
-    page = client.get(f"/manage/{links.manage_token(subscription.subscriber)}/").content.decode()
+    page = client.get(
+        f"/manage/{links.manage_token(subscription.subscriber)}/", follow=True
+    ).content.decode()
     assert f">{heading}</h2>" in page
     assert "出生：" not in page and "妊娠中：" not in page
 
@@ -390,7 +396,7 @@ def test_every_parent_page_title_says_which_page_it_is(client, municipality):
         ),
         links.unsubscribe_url(subscription.subscriber).removeprefix("http://testserver"),
     ]
-    titles = [_title(client.get(path).content.decode()) for path in pages]
+    titles = [_title(client.get(path, follow=True).content.decode()) for path in pages]
     for path, title in zip(pages, titles, strict=True):
         page_name, _, service = title.partition(" — ")
         assert service == "こんにちは赤ちゃんメール" and page_name, (path, title)
