@@ -126,3 +126,15 @@ def test_the_readme_tour(browser, demo, live_server, shots):
     laptop.screenshot(path=shots / "tour-7-ops.png", full_page=True)
     laptop_context.close()
     assert problems == []
+
+
+def test_the_readme_shows_the_tour_screenshots_on_its_first_screen():
+    readme = (SCREENSHOTS.parents[1] / "README.md").read_text()
+    first_screen = readme.split("\n---\n", 1)[0]
+    assert "make run" in first_screen and "make test" in first_screen
+    assert "/dev/mailbox/" in first_screen and "/m/demo/" in first_screen
+    tour = sorted(re.findall(r"docs/screenshots/(tour-[^)]+\.png)", first_screen))
+    written = re.findall(r'shots / "(tour-[^"]+\.png)"', Path(__file__).read_text())
+    assert tour == sorted(written) and len(tour) == 7
+    for image in re.findall(r"\]\((docs/screenshots/[^)]+)\)", readme):
+        assert (SCREENSHOTS.parents[1] / image).is_file(), image
