@@ -4,29 +4,44 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
+# Two installs: what running needs (`make run`), and that plus the test and lint tools.
+RUN_STAMP := $(VENV)/.installed-run
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test lint services bench bench-plan bench-send bench-national bench-dashboard bench-import bench-storage bench-storage-sized fault-campaign clean
+.PHONY: install install-run run test lint services bench bench-plan bench-send bench-national bench-dashboard bench-import bench-storage bench-storage-sized fault-campaign clean
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna_bench
 
-$(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(RUN_STAMP)
 
 install: $(STAMP)
 
-run: install
-	DEBUG=true $(BIN)/python manage.py migrate --noinput
-	DEBUG=true $(BIN)/python manage.py load_content
-	DEBUG=true $(BIN)/python manage.py load_demo
-	DEBUG=true $(BIN)/python manage.py forecast > /dev/null
-	@echo "Web: http://127.0.0.1:8000/  (Ctrl-C stops web, worker and beat)"
-	DEBUG=true KIZUNA_REQUIRE_2FA=$${KIZUNA_REQUIRE_2FA:-false} PATH="$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
+install-run: $(RUN_STAMP)
+
+# `make run PORT=8080` serves on another port; the demo's links and mails follow it.
+run: install-run
+	@mkdir -p var
+	DEBUG=true LOG_LEVEL=WARNING $(BIN)/python manage.py migrate --noinput -v 0
+	DEBUG=true LOG_LEVEL=WARNING $(BIN)/python manage.py load_content > /dev/null
+	DEBUG=true LOG_LEVEL=WARNING SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py load_demo > /dev/null
+	DEBUG=true LOG_LEVEL=WARNING $(BIN)/python manage.py forecast > /dev/null
+	@echo "Web: http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat; the demo accounts follow)"
+	DEBUG=true KIZUNA_PORT=$(PORT) SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} \
+		KIZUNA_REQUIRE_2FA=$${KIZUNA_REQUIRE_2FA:-false} PATH="$(BIN):$$PATH" \
+		$(BIN)/honcho -f Procfile.dev start
 
 services:
 	@bash scripts/ensure-services.sh

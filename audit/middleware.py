@@ -19,6 +19,8 @@ PERSONAL_MODELS = {
     "subscribers.subscription",
     "delivery.delivery",
 }
+# Signing in and out are recorded by the auth signals (audit.signals) as ログイン/ログアウト.
+SIGNALLED_VIEWS = {"admin:login", "admin:logout"}
 ADMIN_VIEW = re.compile(
     r"^admin:(?P<app>[a-z_]+?)_(?P<model>[a-z]+)_(?P<page>changelist|change|history|delete)$"
 )
@@ -59,6 +61,8 @@ class AuditMiddleware:
         personal = admin and f"{admin['app']}.{admin['model']}" in PERSONAL_MODELS
         # A change is a POST answered with a redirect (a form with errors is answered 200).
         changed = request.method == "POST" and 300 <= response.status_code < 400
+        if changed and match.view_name in SIGNALLED_VIEWS:
+            return "", ""
         if changed and is_staff_path(request.path_info):
             kind = AuditEvent.Action.OPERATOR if request.path_info.startswith("/ops/") else None
             return kind or AuditEvent.Action.CHANGE, match.view_name or request.path_info

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .wording import describe
+
 
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -63,3 +65,8 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("監査ログは削除できません。")
+
+    @property
+    def description(self) -> str:
+        """What happened, in words: 「読者（ID 12）を閲覧」."""
+        return describe(self.action, self.get_action_display(), self.target, self.target_id)

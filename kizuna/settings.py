@@ -13,10 +13,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# What `make run` keeps on this machine: the SQLite file, the broker, the mailbox, passwords.
+VAR_DIR = Path(env.str("KIZUNA_VAR_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -41,19 +43,19 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kizuna.apps.KizunaAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django_celery_beat",
+    "kizuna.apps.CeleryBeatConfig",
     "anymail",
     "simple_history",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
-    "axes",
+    "kizuna.apps.TOTPDevicesConfig",
+    "kizuna.apps.StaticDevicesConfig",
+    "kizuna.apps.AxesConfig",
     "csp",
     "municipalities",
     "subscribers",
@@ -122,6 +124,18 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kizuna.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run`: the web server, the worker and beat write to one file at once. WAL lets
+    # readers go on while one writes; IMMEDIATE takes the write lock when a transaction begins,
+    # so a second writer waits for it (up to the timeout) instead of failing at once with
+    # "database is locked" when a read inside its transaction turns into a write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=30),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -172,8 +186,15 @@ STORAGES = {
 
 # Mail: EMAIL_URL (smtp://…, consolemail://) or EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend
 # with ANYMAIL_* variables (ANYMAIL_POSTMARK_SERVER_TOKEN=… becomes ANYMAIL["POSTMARK_SERVER_TOKEN"]).
+# With neither set and DEBUG on (`make run`), mail stays on this machine in a local mailbox
+# (var/mailbox/), readable at /dev/mailbox/.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=_email["EMAIL_BACKEND"])
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="kizuna.mailbox.MailboxBackend"
+    if DEBUG and "EMAIL_URL" not in env.ENVIRON
+    else _email["EMAIL_BACKEND"],
+)
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
 EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
@@ -280,7 +301,8 @@ KIZUNA_HEALTH_BACKLOG_MAX = env.int("KIZUNA_HEALTH_BACKLOG_MAX", default=1_000_0
 KIZUNA_HEALTH_BACKLOG_MAX_AGE_SECONDS = env.int(
     "KIZUNA_HEALTH_BACKLOG_MAX_AGE_SECONDS", default=3600
 )
-KIZUNA_WORKER_PING_TIMEOUT_SECONDS = env.float("KIZUNA_WORKER_PING_TIMEOUT_SECONDS", default=0.5)
+# Each worker records a heartbeat this often; the dashboard counts those seen in three intervals.
+KIZUNA_WORKER_HEARTBEAT_SECONDS = env.int("KIZUNA_WORKER_HEARTBEAT_SECONDS", default=30)
 KIZUNA_FLOWER_URL = env.str("KIZUNA_FLOWER_URL", default="")
 KIZUNA_PRIVACY_POLICY_VERSION = env.str("KIZUNA_PRIVACY_POLICY_VERSION", default="2026-04")
 # The signup flyer's Japanese font (Debian's fonts-noto-cjk).

@@ -4,11 +4,7 @@ from django.urls import include, path
 
 from operations import views as operations_views
 
-from . import views
-
-admin.site.site_header = "Kizuna 管理画面"
-admin.site.site_title = "Kizuna"
-admin.site.index_title = "管理メニュー"
+from . import dev_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,6 +15,12 @@ urlpatterns = [
     path("staff/", include("content.urls")),
     path("ops/", include("operations.urls")),
     path("healthz", operations_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico on pages that name no icon (a PDF, a download).
+    path("favicon.ico", views.favicon, name="favicon"),
+    # The local mailbox of `make run`: answers 404 unless DEBUG is on.
+    path("dev/mailbox/", dev_views.mailbox_list, name="dev_mailbox"),
+    path("dev/mailbox/<str:name>/", dev_views.mailbox_message, name="dev_mailbox_message"),
+    path("dev/mailbox/<str:name>/html/", dev_views.mailbox_html, name="dev_mailbox_html"),
     path("", include("surveys.urls")),
     path("", include("subscribers.urls")),
     path("", include("adoption.parent_urls")),

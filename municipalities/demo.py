@@ -1,7 +1,7 @@
-"""Demo data for `make run`: one municipality, a superuser, a few families at different stages
-and two years of reader surveys.
+"""Demo data for `make run`: one municipality, an account for each staff role, a few families
+at different stages, a local notice and two years of reader surveys.
 
-Idempotent: running it again changes nothing and prints the same login.
+Idempotent: running it again changes nothing and prints the same accounts.
 """
 
 import datetime
@@ -11,35 +11,83 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from kizuna import clock
 from subscribers.models import Child, Subscriber, Subscription
 
-from .models import ConsultationContact, Municipality
+from .models import (
+    CONTENT_EDITORS_GROUP,
+    OPERATORS_GROUP,
+    ConsultationContact,
+    Municipality,
+    StaffMembership,
+)
 
 DEMO_SLUG = "demo"
 DEMO_ADMIN = "admin"
+DEMO_EDITOR = "demo-editor"
+DEMO_VIEWER = "demo-viewer"
+DEMO_OPERATOR = "demo-operator"
+DEMO_CONTENT_EDITOR = "demo-content-editor"
+ACCOUNTS_FILE = "demo-accounts.txt"
 
 
 @dataclass(frozen=True)
-class DemoLogin:
+class DemoAccount:
     username: str
+    role: str  # what the account may do, in words
     password: str
-    created: bool
 
 
-def _demo_password() -> str:
-    path = Path(settings.VAR_DIR) / "demo-admin-password"
-    if not path.exists():
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(secrets.token_urlsafe(12))
-        path.chmod(0o600)
-    return path.read_text().strip()
+# One account per staff role, so that each can be tried: (username, role in words, email).
+_ACCOUNTS = [
+    (DEMO_ADMIN, "管理者（すべての操作）", "admin@demo.example.jp"),
+    (DEMO_EDITOR, "デモ市の編集者（設定・お知らせ・アンケート）", "editor@demo.example.jp"),
+    (DEMO_VIEWER, "デモ市の閲覧者（見るだけ）", "viewer@demo.example.jp"),
+    (DEMO_OPERATOR, "オペレーター（配信の運用・/ops/）", "operator@demo.example.jp"),
+    (DEMO_CONTENT_EDITOR, "全国コンテンツ編集者（ステージメッセージ）", "content@demo.example.jp"),
+]
+
+
+def accounts_file() -> Path:
+    return Path(settings.VAR_DIR) / ACCOUNTS_FILE
+
+
+def _saved_passwords() -> dict[str, str]:
+    """Passwords made on this machine, kept out of the repository (var/ is ignored)."""
+    path = accounts_file()
+    saved: dict[str, str] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            if line and not line.startswith("#") and "\t" in line:
+                username, password = line.split("\t", 1)
+                saved[username] = password.strip()
+    # Before every role had an account, the admin's password was kept on its own.
+    legacy = Path(settings.VAR_DIR) / "demo-admin-password"
+    if DEMO_ADMIN not in saved and legacy.exists():
+        saved[DEMO_ADMIN] = legacy.read_text().strip()
+    return saved
+
+
+def _save_passwords(passwords: dict[str, str]) -> None:
+    path = accounts_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["# Kizuna のデモ用アカウント（make run が作成）: ユーザー名<TAB>パスワード"]
+    lines += [f"{username}\t{password}" for username, password in passwords.items()]
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
+
+
+def demo_accounts() -> list[DemoAccount]:
+    """The demo accounts and their passwords, as saved on this machine."""
+    saved = _saved_passwords()
+    return [DemoAccount(username, role, saved.get(username, "")) for username, role, _ in _ACCOUNTS]
 
 
 @transaction.atomic
-def load_demo() -> tuple[Municipality, DemoLogin]:
+def load_demo() -> tuple[Municipality, list[DemoAccount]]:
     municipality, _ = Municipality.objects.get_or_create(
         slug=DEMO_SLUG,
         defaults={
@@ -63,24 +111,70 @@ def load_demo() -> tuple[Municipality, DemoLogin]:
             defaults={"phone": phone, "hours": hours, "order": order},
         )
 
-    login = _ensure_superuser()
+    accounts = _ensure_accounts(municipality)
     _ensure_families(municipality)
+    _ensure_local_notice(municipality)
     # Imported here: surveys builds on municipalities, not the other way round.
     from surveys.demo import ensure_demo_surveys
 
     ensure_demo_surveys(municipality)
     _ensure_adoption(municipality, get_user_model().objects.get(username=DEMO_ADMIN))
-    return municipality, login
+    return municipality, accounts
 
 
-def _ensure_superuser() -> DemoLogin:
-    password = _demo_password()
+def _ensure_accounts(municipality: Municipality) -> list[DemoAccount]:
+    """One account per staff role, each with a password made on this machine."""
+    passwords = _saved_passwords()
     user_model = get_user_model()
-    user = user_model.objects.filter(username=DEMO_ADMIN).first()
-    if user is None:
-        user_model.objects.create_superuser(DEMO_ADMIN, "admin@demo.example.jp", password)
-        return DemoLogin(DEMO_ADMIN, password, created=True)
-    return DemoLogin(DEMO_ADMIN, password, created=False)
+    for username, _, email in _ACCOUNTS:
+        password = passwords.setdefault(username, secrets.token_urlsafe(12))
+        user, created = user_model.objects.get_or_create(
+            username=username, defaults={"email": email, "is_staff": True}
+        )
+        if created or not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+    admin = user_model.objects.get(username=DEMO_ADMIN)
+    if not (admin.is_superuser and admin.is_staff):
+        admin.is_superuser = admin.is_staff = True
+        admin.save(update_fields=["is_superuser", "is_staff"])
+    for username, role in ((DEMO_EDITOR, "editor"), (DEMO_VIEWER, "viewer")):
+        StaffMembership.objects.get_or_create(
+            user=user_model.objects.get(username=username),
+            municipality=municipality,
+            defaults={"role": role},
+        )
+    for username, group in (
+        (DEMO_OPERATOR, OPERATORS_GROUP),
+        (DEMO_CONTENT_EDITOR, CONTENT_EDITORS_GROUP),
+    ):
+        user_model.objects.get(username=username).groups.add(
+            Group.objects.get_or_create(name=group)[0]
+        )
+    _save_passwords(passwords)
+    return demo_accounts()
+
+
+def _ensure_local_notice(municipality: Municipality) -> None:
+    """A notice of the municipality's own, so the timeline preview shows one."""
+    from content.models import LocalNotice
+
+    LocalNotice.objects.get_or_create(
+        municipality=municipality,
+        title="3〜4か月児健診のご案内",
+        defaults={
+            "body": (
+                "生後3か月になる月に、個別にご案内を郵送します。\n"
+                "日時: 毎月第2火曜日 13:00〜14:00\n場所: デモ市 保健センター\n\n"
+                "持ち物:\n- 母子健康手帳\n- バスタオル"
+            ),
+            "track": "child",
+            "unit": "month",
+            "number_from": 3,
+            "number_to": 4,
+            "published": True,
+        },
+    )
 
 
 # (email, relationship, nickname, due date offset in days or None, birth date offset or None)
@@ -124,7 +218,6 @@ def _ensure_families(municipality: Municipality) -> None:
         Subscription.objects.create(subscriber=subscriber, child=child)
 
 
-DEMO_EDITOR = "demo-editor"
 DEMO_IMPORT_FILE = "aoba-mail-readers.csv"
 SENT_NOTICE_TITLE = "【デモ】台風の接近に伴う乳幼児健診の中止"
 DRAFT_NOTICE_TITLE = "【デモ】断水のお知らせと給水所の場所"
@@ -152,17 +245,7 @@ def _ensure_adoption(municipality: Municipality, admin) -> None:
     from urgent_notices import services as urgent
     from urgent_notices.models import UrgentNotice
 
-    from .models import StaffMembership
-
-    editor, created = get_user_model().objects.get_or_create(
-        username=DEMO_EDITOR, defaults={"email": "editor@demo.example.jp", "is_staff": True}
-    )
-    if created:
-        editor.set_unusable_password()
-        editor.save(update_fields=["password"])
-    StaffMembership.objects.get_or_create(
-        user=editor, municipality=municipality, defaults={"role": "editor"}
-    )
+    editor = get_user_model().objects.get(username=DEMO_EDITOR)
     if not ImportBatch.objects.filter(municipality=municipality, file_name=DEMO_IMPORT_FILE):
         batch = imports.start(
             municipality,
@@ -193,3 +276,23 @@ def _ensure_adoption(municipality: Municipality, admin) -> None:
             body="市内の一部で断水しています。給水所は市役所と各地区センターです。",
         )
         urgent.submit(notice.pk, by=editor)
+
+
+def summary(site_url: str) -> list[str]:
+    """What `make run` prints last: where to go, and who to sign in as."""
+    accounts = demo_accounts()
+    width = max(len(account.username) for account in accounts)
+    lines = [
+        "Kizuna のデモが動いています。",
+        f"  登録ページ（デモ市）: {site_url}/m/{DEMO_SLUG}/",
+        f"  届いたメール:         {site_url}/dev/mailbox/",
+        f"  管理画面:             {site_url}/admin/",
+        f"  運用状況:             {site_url}/ops/",
+        "デモ用アカウント（ユーザー名 / パスワード / 役割）:",
+    ]
+    lines += [
+        f"  {account.username:<{width}}  {account.password or '（未作成）'}  {account.role}"
+        for account in accounts
+    ]
+    lines.append(f"パスワードの保存先: {accounts_file()}")
+    return lines

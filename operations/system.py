@@ -6,27 +6,21 @@ because Redis or a worker does.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
 
 import redis
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from kizuna import clock
 from kizuna.celery import app as celery_app
 
-from . import selectors
+from . import heartbeat, selectors
 
 # kombu's Redis transport keeps one list per queue and priority step.
 PRIORITY_SUFFIXES = ["", *(f"\x06\x16{step}" for step in (3, 6, 9))]
-WORKERS_CACHE_KEY = "kizuna:operations:workers"
-_pinger = ThreadPoolExecutor(max_workers=1, thread_name_prefix="worker-ping")
 
 
 def _redis(url: str) -> redis.Redis:
@@ -53,32 +47,17 @@ def queue_depth() -> int | None:
 @dataclass(frozen=True)
 class Workers:
     names: list[str]
-    answered: bool  # False: the broker could not be asked, so nothing is known
+    answered: bool  # False: the heartbeats could not be read, so nothing is known
     asked_at: datetime.datetime
 
 
-def _ping(timeout: float) -> list[str]:
-    replies = celery_app.control.ping(timeout=timeout)
-    return sorted(name for reply in replies for name in reply)
-
-
 def workers() -> Workers:
-    """Workers that answered a ping within the timeout (cached briefly, shared by every page)."""
+    """Workers whose heartbeat is recent (operations.heartbeat), whatever the broker."""
+    now = clock.now()
     try:
-        known = cache.get(WORKERS_CACHE_KEY)
-    except Exception:  # a cache outage must not break the page
-        known = None
-    if known is not None:
-        return known
-    timeout = settings.KIZUNA_WORKER_PING_TIMEOUT_SECONDS
-    future = _pinger.submit(_ping, timeout)
-    try:
-        result = Workers(future.result(timeout=timeout + 1.0), True, clock.now())
-    except (FutureTimeout, Exception):  # the broker is down or hanging
-        result = Workers([], False, clock.now())
-    with contextlib.suppress(Exception):
-        cache.set(WORKERS_CACHE_KEY, result, 15)
-    return result
+        return Workers(heartbeat.live_workers(now), True, now)
+    except DatabaseError:
+        return Workers([], False, now)
 
 
 @dataclass(frozen=True)

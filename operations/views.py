@@ -31,7 +31,7 @@ from municipalities.access import readable_municipalities, roles_for_request
 from municipalities.charts import COLUMN_CHART, columns
 from municipalities.selectors import Bar
 
-from . import selectors, services, system
+from . import heartbeat, selectors, services, system
 from .forms import AuditSearchForm, BatchForm, FailureFilterForm, RetryForm
 from .models import OperatorAction
 
@@ -138,8 +138,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @never_cache
 @xframe_options_sameorigin
 def workers(request: HttpRequest) -> HttpResponse:
-    """Embedded in the dashboard, so a slow ping never holds the page itself."""
-    return render(request, "operations/workers.html", {"workers": system.workers()})
+    """Embedded in the dashboard; refreshes itself every 30 seconds."""
+    return render(
+        request,
+        "operations/workers.html",
+        {
+            "workers": system.workers(),
+            "max_age_seconds": int(heartbeat.max_age().total_seconds()),
+        },
+    )
 
 
 @staff_page
@@ -332,12 +339,13 @@ def audit_log(request: HttpRequest) -> HttpResponse:
 def audit_csv(request: HttpRequest) -> HttpResponse:
     form = AuditSearchForm(request.GET or None)
     events = form.filter(AuditEvent.objects.all()) if request.GET else AuditEvent.objects.all()
-    header = ["日時", "ユーザー名", "操作", "対象", "対象のID", "IPアドレス", "URL", "内容"]
+    header = ["日時", "ユーザー名", "操作", "説明", "対象", "対象のID", "IPアドレス", "URL", "内容"]
     rows = (
         [
             event.at.astimezone(clock.TOKYO).strftime("%Y-%m-%d %H:%M:%S"),
             event.username,
             event.get_action_display(),
+            event.description,
             event.target,
             event.target_id,
             event.ip or "",

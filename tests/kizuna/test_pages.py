@@ -44,3 +44,11 @@ def test_every_model_has_a_working_admin_list_add_and_search(admin_client):
         assert admin_client.get(changelist, {"q": "テスト"}).status_code == 200, changelist
         add = reverse(f"admin:{opts.app_label}_{opts.model_name}_add")
         assert admin_client.get(add).status_code == 200, add
+
+
+def test_home_links_each_municipality_and_the_staff_sign_in(client):
+    MunicipalityFactory(slug="demo", service_name="デモ市 きずなメール")
+    page = client.get("/").content.decode()
+    assert '<a href="/m/demo/"><strong>デモ市 きずなメール</strong></a>' in page
+    assert f'href="{reverse("admin:login")}?next={reverse("admin:index")}"' in page
+    assert "スタッフのログイン" in page

@@ -1,3 +1,5 @@
+import email
+import email.policy
 import os
 import subprocess
 import sys
@@ -83,9 +85,17 @@ def test_celery_is_configured_for_crash_safety():
 
 
 def test_the_embedded_default_plans_and_sends_on_sqlite(tmp_path):
-    """`make run`'s setup: SQLite and the console mail backend, through the real planner."""
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL")}
-    env.update(DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path / 'kizuna.sqlite3'}")
+    """`make run`'s setup: SQLite and the local mailbox, through the real planner."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL", "DATABASE_URL", "EMAIL_URL", "EMAIL_BACKEND")
+    }
+    env.update(
+        DEBUG="true",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'kizuna.sqlite3'}",
+        KIZUNA_VAR_DIR=str(tmp_path / "var"),
+    )
     today = subprocess.run(
         [sys.executable, "-c", "from kizuna import clock; print(clock.today())"],
         cwd=ROOT,
@@ -116,6 +126,11 @@ def test_the_embedded_default_plans_and_sends_on_sqlite(tmp_path):
     # The demo's pregnancy at 20w0d (mother and partner) and its baby on day 3, and the demo's
     # urgent notice (approved and queued by load_demo) to each of its ten readers.
     assert "計画: 3 件" in result.stdout
-    assert "妊娠20週" in result.stdout
-    assert result.stdout.count("台風の接近に伴い") == 10 * 2  # plain text and HTML
+    mails = [
+        email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for path in (tmp_path / "var" / "mailbox").glob("*.eml")
+    ]
+    texts = [mail.get_body(preferencelist=("plain",)).get_content() for mail in mails]
+    assert sum("台風の接近に伴い" in text for text in texts) == 10
+    assert any("妊娠20週" in str(mail["Subject"]) for mail in mails)
     assert "失敗: 0 件" in result.stdout

@@ -4,6 +4,7 @@ from django.core.management import call_command
 
 from adoption.models import ImportBatch
 from delivery.models import Delivery
+from municipalities import access
 from municipalities.models import Municipality
 from subscribers.models import Child, Subscriber
 from surveys.models import Answer, Response, Survey
@@ -46,9 +47,33 @@ def test_demo_data_is_idempotent_and_prints_the_login(capsys, tmp_path, settings
     assert counts[3:5] == (2, 12)
     assert sum(survey.is_open for survey in Survey.objects.all()) == 1
     assert Municipality.objects.filter(slug="demo").exists()
-    password = (tmp_path / "demo-admin-password").read_text().strip()
-    assert f"パスワード: {password}" in first
-    assert get_user_model().objects.get(username="admin").check_password(password)
+    # An account for each staff role, its password printed and saved on this machine only.
+    saved = dict(
+        line.split("\t")
+        for line in (tmp_path / "demo-accounts.txt").read_text().splitlines()
+        if not line.startswith("#")
+    )
+    assert set(saved) == {
+        "admin",
+        "demo-editor",
+        "demo-viewer",
+        "demo-operator",
+        "demo-content-editor",
+    }
+    assert oct((tmp_path / "demo-accounts.txt").stat().st_mode & 0o777) == "0o600"
+    users = get_user_model().objects
+    for username, password in saved.items():
+        assert f"{username}" in first and password in first
+        assert users.get(username=username).check_password(password)
+    assert f"パスワードの保存先: {tmp_path / 'demo-accounts.txt'}" in first
+    assert first.rstrip().splitlines()[-1].startswith("パスワードの保存先")
+    roles = access.roles_of
+    assert roles(users.get(username="admin")).superuser
+    assert roles(users.get(username="demo-editor")).editor_of == {Municipality.objects.get().pk}
+    viewer = roles(users.get(username="demo-viewer"))
+    assert viewer.viewer_of == {Municipality.objects.get().pk} and not viewer.editor_of
+    assert roles(users.get(username="demo-operator")).operator
+    assert roles(users.get(username="demo-content-editor")).content_editor
     # The partner follows the same pregnancy as the mother.
     hana = Subscriber.objects.get(email="hana@demo.example.jp")
     partner = Subscriber.objects.get(email="hana-partner@demo.example.jp")

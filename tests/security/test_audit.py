@@ -116,12 +116,12 @@ def test_operators_search_and_export_the_trail():
     services.record("view", username="aoba-editor", target="subscribers.subscriber", target_id=7)
     services.record("login", username="midori-editor")
     page = operator.get("/ops/audit/", {"username": "aoba"}).content.decode()
-    assert "subscribers.subscriber" in page and "midori-editor" not in page
+    assert "読者（ID 7）を閲覧" in page and "midori-editor" not in page
     bad = operator.get("/ops/audit/", {"since": "yesterday"}).content.decode()
     assert "日付は YYYY-MM-DD の形で" in bad
     csv = operator.get("/ops/audit.csv", {"action": "view"}).content.decode("utf-8")
     assert csv.startswith("\ufeff日時,ユーザー名,操作")
-    assert "aoba-editor,個人情報の閲覧,subscribers.subscriber,7" in csv
+    assert "aoba-editor,個人情報の閲覧,読者（ID 7）を閲覧,subscribers.subscriber,7" in csv
     assert "midori-editor" not in csv
     assert client_for(make_user("viewer")).get("/ops/audit/").status_code == 403
 

@@ -62,7 +62,7 @@ def test_enrolment_and_audit_log_in_a_browser(people, live_server, shots):  # no
                 assert page.url.startswith(base + "/account/2fa/")
                 assert page.get_by_alt_text("認証アプリに登録するQRコード").is_visible()
             else:
-                assert page.get_by_role("cell", name="subscribers.subscriber").first.is_visible()
+                assert page.get_by_role("cell", name="読者（ID 1042）を閲覧").first.is_visible()
             page.screenshot(path=str(shots / shot), full_page=True)
             context.close()
         browser.close()
