@@ -4,6 +4,7 @@ Every variable is listed with its default in README.md's configuration table.
 """
 
 import datetime
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -293,6 +294,16 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("KIZUNA_LOCKOUT_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind a proxy the lockout and every rate limit must see the client, not the proxy: the same
+# reading of X-Forwarded-For as the rest of the site (kizuna.security.client_ip).
+AXES_CLIENT_IP_CALLABLE = "kizuna.security.client_ip"
+# Which proxies' X-Forwarded-For to believe: how many hops, and/or their networks (CIDR).
+# Neither set (the default): nobody is trusted and the client is REMOTE_ADDR.
+KIZUNA_TRUSTED_PROXY_HOPS = env.int("KIZUNA_TRUSTED_PROXY_HOPS", default=0)
+KIZUNA_TRUSTED_PROXY_NETWORKS = [  # a typo stops the start, rather than trusting nobody quietly
+    str(ipaddress.ip_network(network, strict=False))
+    for network in env.list("KIZUNA_TRUSTED_PROXY_NETWORKS", default=[])
+]
 AXES_VERBOSE = False
 SESSION_COOKIE_AGE = 60 * env.int("KIZUNA_SESSION_IDLE_MINUTES", default=30)
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
