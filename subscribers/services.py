@@ -79,7 +79,7 @@ def sign_up(municipality: Municipality, registration: Registration) -> SignupOut
         .first()
     )
     if existing is not None and existing.is_active:
-        transaction.on_commit(lambda: emails.send_manage_link(existing))
+        emails.queue(emails.Kind.MANAGE_LINK, existing)
         return SignupOutcome.MANAGE_LINK_SENT
 
     subscriber = existing or Subscriber(municipality=municipality, email=email)
@@ -98,7 +98,7 @@ def sign_up(municipality: Municipality, registration: Registration) -> SignupOut
         _drop_unconfirmed_registration(existing)
     child = _new_child(municipality, registration.due_date, registration.birth_date)
     Subscription.objects.create(subscriber=subscriber, child=child)
-    transaction.on_commit(lambda: emails.send_confirmation(subscriber, child))
+    emails.queue(emails.Kind.CONFIRMATION, subscriber, child)
     return SignupOutcome.CONFIRMATION_SENT
 
 
@@ -298,7 +298,7 @@ def accept_invitation(
         )
     # The subscription itself is made on confirmation, so an address typed by someone else
     # never starts receiving messages without its owner's click.
-    transaction.on_commit(lambda: emails.send_confirmation(subscriber, child))
+    emails.queue(emails.Kind.CONFIRMATION, subscriber, child)
     return SignupOutcome.CONFIRMATION_SENT
 
 
