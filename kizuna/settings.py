@@ -281,6 +281,13 @@ KIZUNA_FLYER_FONT = env.str(
 KIZUNA_FLYER_BOLD_FONT = env.str(
     "KIZUNA_FLYER_BOLD_FONT", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
 )
+# Reader imports (/staff/adoption/): what an uploaded file may hold before it is refused, and
+# how long the worker may spend on it. An .xlsx is a zip: a few hundred KB can unpack to GBs.
+KIZUNA_IMPORT_MAX_BYTES = env.int("KIZUNA_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
+KIZUNA_IMPORT_MAX_ROWS = env.int("KIZUNA_IMPORT_MAX_ROWS", default=200_000)
+KIZUNA_IMPORT_MAX_CELLS = env.int("KIZUNA_IMPORT_MAX_CELLS", default=3_000_000)
+KIZUNA_IMPORT_MAX_XLSX_BYTES = env.int("KIZUNA_IMPORT_MAX_XLSX_BYTES", default=200 * 1024 * 1024)
+KIZUNA_IMPORT_TIME_LIMIT_SECONDS = env.int("KIZUNA_IMPORT_TIME_LIMIT_SECONDS", default=900)
 # A second editor of the municipality approves each urgent notice before it goes.
 KIZUNA_URGENT_APPROVAL_REQUIRED = env.bool("KIZUNA_URGENT_APPROVAL_REQUIRED", default=True)
 
