@@ -294,6 +294,10 @@ KIZUNA_URGENT_APPROVAL_REQUIRED = env.bool("KIZUNA_URGENT_APPROVAL_REQUIRED", de
 # Staff accounts: a second factor (TOTP) for everyone who reaches the admin, the staff pages or
 # the dashboard; lockout after repeated failures; sessions that end when left idle.
 KIZUNA_REQUIRE_2FA = env.bool("KIZUNA_REQUIRE_2FA", default=True)
+# A first authenticator: by the account itself only this long after it was created; later,
+# through an enrolment link an operator creates (/ops/enrolment/), valid this long.
+KIZUNA_ENROLMENT_WINDOW_HOURS = env.int("KIZUNA_ENROLMENT_WINDOW_HOURS", default=24)
+KIZUNA_ENROLMENT_LINK_HOURS = env.int("KIZUNA_ENROLMENT_LINK_HOURS", default=72)
 KIZUNA_ADMIN_PATH = env.str("KIZUNA_ADMIN_PATH", default="admin/").strip("/") + "/"
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Kizuna")
 AXES_FAILURE_LIMIT = env.int("KIZUNA_LOGIN_FAILURE_LIMIT", default=5)
