@@ -16,7 +16,7 @@ from django_otp import login as otp_login
 from audit import services as audit
 from audit.models import AuditEvent
 
-from . import services
+from . import enrolment, services
 from .forms import TokenForm
 
 
@@ -52,6 +52,15 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     if user.is_verified():
         return redirect(_next_url(request))
     if services.confirmed_device(user) is None:
+        if not enrolment.may_enrol(request):
+            audit.record(
+                AuditEvent.Action.TWO_FACTOR_FAILED, request=request, change="enrolment refused"
+            )
+            response = _page(
+                request, "accounts/enrolment_needs_link.html", title="二要素認証の設定"
+            )
+            response.status_code = 403
+            return response
         return _enrol(request)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -113,3 +122,24 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     codes = services.new_recovery_codes(request.user)
     audit.record(AuditEvent.Action.TWO_FACTOR, request=request, change="recovery codes renewed")
     return _page(request, "accounts/recovery_codes.html", codes=codes, title="回復コード")
+
+
+@never_cache
+@staff_member_required
+def enrol_with_link(request: HttpRequest, token: str) -> HttpResponse:
+    """An operator's enrolment link, opened by the staff member it names (signed in with their
+    password): this session may now enrol a first authenticator."""
+    try:
+        enrolment.read_link(token, request.user)
+    except enrolment.LinkProblem as problem:
+        response = _page(
+            request,
+            "accounts/enrolment_link_problem.html",
+            expired=problem.expired,
+            title="二要素認証の設定",
+        )
+        response.status_code = 410 if problem.expired else 400
+        return response
+    request.session[enrolment.SESSION_KEY] = request.user.pk
+    audit.record(AuditEvent.Action.TWO_FACTOR, request=request, change="enrolment link opened")
+    return redirect("accounts:two_factor")

@@ -1,11 +1,11 @@
 import re
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from subscribers.forms import ParentForm, SignupForm
 
-MAX_UPLOAD_BYTES = 30 * 1024 * 1024
 _MARKUP = re.compile(r"[{}<>\[\]()*_#`\\]")
 _SOURCE_TAG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
 
@@ -36,9 +36,11 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
+        limit = settings.KIZUNA_IMPORT_MAX_BYTES
+        if upload.size > limit:
             raise forms.ValidationError(
-                _("ファイルが大きすぎます（上限30MB）。ファイルを分けてください。")
+                _("ファイルが大きすぎます（上限%(mb)sMB）。ファイルを分けてください。")
+                % {"mb": f"{limit / 1024 / 1024:,.0f}"}
             )
         if not upload.name.lower().endswith((".csv", ".txt", ".tsv", ".xlsx", ".xlsm")):
             raise forms.ValidationError(

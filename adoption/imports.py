@@ -12,8 +12,10 @@ import datetime
 import logging
 from collections.abc import Callable, Iterable
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.db.models.functions import Lower
 
 from delivery.models import Delivery
@@ -120,21 +122,63 @@ def _imported_families(municipality_id: int, source: str, keys: set[str]) -> dic
     return families
 
 
+INTERRUPTED = (
+    "前回の確認が途中で止まりました（ファイルが大きすぎるか、複雑すぎる可能性があります）。"
+    "ファイルを分けるか、CSVで保存してアップロードし直してください。"
+)
+UNEXPECTED = (
+    "ファイルの確認中に問題が起きました。CSV（UTF-8 か Shift_JIS）で保存し直して、"
+    "もう一度アップロードしてください。"
+)
+TIMED_OUT = (
+    "ファイルの確認が時間内に終わりませんでした。ファイルを分けてアップロードし直してください。"
+)
+
+
+def fail(batch_id: int, reason: str) -> ImportBatch:
+    """End a batch that could not be analysed: failed, with the reason staff read, and neither
+    the uploaded file nor any row of it kept."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
+        if batch.status == ImportBatch.Status.ANALYSING:
+            batch.rows.all().delete()
+            batch.status = ImportBatch.Status.FAILED
+            batch.error = reason[:500]
+            batch.file = None
+            batch.save(update_fields=["status", "error", "file"])
+    logger.info("import batch %s failed", batch.pk)
+    return batch
+
+
 def analyse(batch_id: int, *, progress: Progress | None = None) -> ImportBatch:
-    """Read the file and decide, row by row, what confirming would do. Writes no reader."""
+    """Read the file and decide, row by row, what confirming would do. Writes no reader.
+
+    Whatever goes wrong ends the batch as failed, with a reason, its file erased; a batch whose
+    previous attempt never finished (its worker killed: out of memory, or past its time limit)
+    is not read again, so a file that kills workers cannot do it in a loop.
+    """
+    claimed = ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.ANALYSING).update(
+        analysis_attempts=F("analysis_attempts") + 1
+    )
     batch = ImportBatch.objects.select_related("municipality").get(pk=batch_id)
-    if batch.status != ImportBatch.Status.ANALYSING:
+    if not claimed:
         return batch
+    if batch.analysis_attempts > 1:
+        return fail(batch.pk, INTERRUPTED)
     try:
-        dataset = readers_file.load(bytes(batch.file or b""), batch.file_name)
-        columns = readers_file.map_headers(list(dataset.headers))
+        return _analyse(batch, progress)
     except FileProblem as problem:
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            status=ImportBatch.Status.FAILED, error=str(problem)[:500], file=None
-        )
-        logger.info("import batch %s: file refused", batch.pk)
-        batch.refresh_from_db()
-        return batch
+        return fail(batch.pk, str(problem))
+    except SoftTimeLimitExceeded:
+        return fail(batch.pk, TIMED_OUT)
+    except Exception:
+        logger.exception("import batch %s: analysis failed", batch.pk)
+        return fail(batch.pk, UNEXPECTED)
+
+
+def _analyse(batch: ImportBatch, progress: Progress | None) -> ImportBatch:
+    dataset = readers_file.load(bytes(batch.file or b""), batch.file_name)
+    columns = readers_file.map_headers(list(dataset.headers))
 
     rules = rules_for(batch.municipality)
     source = readers_file.source_key(batch.source_name)

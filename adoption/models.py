@@ -34,6 +34,8 @@ class ImportBatch(models.Model):
     file = models.BinaryField(_("ファイル"), null=True, blank=True)
     status = models.CharField(_("状態"), max_length=10, choices=Status, default=Status.ANALYSING)
     error = models.CharField(_("エラー"), max_length=500, blank=True)
+    # Counted before the file is read: a second attempt means the first one's worker died.
+    analysis_attempts = models.PositiveSmallIntegerField(_("確認を始めた回数"), default=0)
     total_rows = models.PositiveIntegerField(_("行数"), default=0)
     rows_done = models.PositiveIntegerField(_("処理済みの行数"), default=0)
     to_create = models.PositiveIntegerField(_("新規"), default=0)

@@ -1,19 +1,25 @@
 """Reading a readers file exported by another service: CSV (UTF-8 or Shift_JIS) or Excel.
 
-Parsing is tablib's (openpyxl for .xlsx); this module only decodes, maps the headers the other
+Rows are streamed (csv, openpyxl read-only) within :class:`Limits`, then kept as a tablib
+Dataset; this module decodes, maps the headers the other
 services use (Japanese or English) to ours, and turns each row's text into checked values with
 a Japanese reason for every problem. Pure: no database.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime
 import hashlib
+import io
 import re
 import unicodedata
+import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import openpyxl
 import tablib
 from django.core.exceptions import ValidationError
 
@@ -22,7 +28,6 @@ from kizuna import clock, email_addresses, japanese_dates
 from kizuna.spreadsheets import unquote
 
 LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
-MAX_ROWS = 200_000
 MAX_NICKNAME = 30
 
 # Our column -> the headers other services (and our own export) use for it.
@@ -105,33 +110,110 @@ def decode(raw: bytes) -> str:
     return "\n".join(lines)
 
 
-def _keep_blank_lines(text: str) -> str:
-    """tablib drops blank lines; a lone comma keeps them, so row numbers match the file's."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    while lines and not lines[-1].strip():
-        lines.pop()
-    return "\n".join(line or "," for line in lines)
+@dataclass(frozen=True)
+class Limits:
+    """How much of a file is read before it is refused: a few hundred kilobytes of .xlsx can
+    unpack to gigabytes, and a worker that reads it all runs out of memory."""
+
+    max_rows: int
+    max_cells: int
+    max_xlsx_bytes: int  # all members of the .xlsx archive, unpacked
+    max_xlsx_members: int = 1000
+
+    @classmethod
+    def from_settings(cls) -> Limits:
+        from django.conf import settings
+
+        return cls(
+            max_rows=settings.KIZUNA_IMPORT_MAX_ROWS,
+            max_cells=settings.KIZUNA_IMPORT_MAX_CELLS,
+            max_xlsx_bytes=settings.KIZUNA_IMPORT_MAX_XLSX_BYTES,
+        )
 
 
-def load(raw: bytes, file_name: str) -> tablib.Dataset:
-    """The file as a table with its header row; FileProblem if it is not a readable table."""
+def _csv_rows(raw: bytes) -> Iterator[list[Any]]:
+    if b"\x00" in raw:
+        raise FileProblem(
+            "ファイルに読めない文字（NUL）が含まれています。"
+            "表計算ソフトでCSV（UTF-8 か Shift_JIS）として保存し直してください。"
+        )
+    yield from csv.reader(io.StringIO(decode(raw), newline=""))
+
+
+def _xlsx_rows(raw: bytes, limits: Limits) -> Iterator[list[Any]]:
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise FileProblem("Excel（.xlsx）ファイルとして読めませんでした。") from error
+    # zipfile never unpacks more of a member than its stated size (a lie fails its CRC), so
+    # the stated sizes bound what openpyxl can be made to read.
+    unpacked = sum(member.file_size for member in members)
+    if len(members) > limits.max_xlsx_members or unpacked > limits.max_xlsx_bytes:
+        raise FileProblem(
+            "Excelファイルの中身が大きすぎます（展開すると"
+            f" {unpacked / 2**20:,.0f}MB、上限 {limits.max_xlsx_bytes / 2**20:,.0f}MB）。"
+            "ファイルを分けるか、CSVで保存してください。"
+        )
+    # read_only streams the sheet instead of building it in memory.
+    workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    try:
+        sheet = workbook.active
+        if sheet is None:
+            raise FileProblem("Excelファイルにシートがありません。")
+        for row in sheet.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        workbook.close()
+
+
+def _trimmed(row: list[Any]) -> list[Any]:
+    end = len(row)
+    while end and row[end - 1] in (None, ""):
+        end -= 1
+    return row[:end]
+
+
+def load(raw: bytes, file_name: str, limits: Limits | None = None) -> tablib.Dataset:
+    """The file as a table with its header row; FileProblem if it is not a readable table or
+    goes beyond ``limits`` (rows, cells, unpacked size), found while streaming, before it is
+    all in memory."""
+    limits = limits or Limits.from_settings()
     if not raw.strip():
         raise FileProblem("ファイルが空です。")
     is_excel = raw[:4] == b"PK\x03\x04" or file_name.lower().endswith((".xlsx", ".xlsm"))
+    kind = "Excel（.xlsx）" if is_excel else "CSV"
+    rows: list[list[Any]] = []
+    cells = 0
     try:
-        if is_excel:
-            dataset = tablib.Dataset().load(raw, format="xlsx")
-        else:
-            dataset = tablib.Dataset().load(_keep_blank_lines(decode(raw)), format="csv")
+        for row in _xlsx_rows(raw, limits) if is_excel else _csv_rows(raw):
+            # Counted as read: a sheet whose stated size runs to column XFD makes openpyxl pad
+            # every row (even the empty ones it invents for gaps) to 16,384 cells.
+            cells += len(row)
+            rows.append(_trimmed(row))
+            if len(rows) - 1 > limits.max_rows:
+                raise FileProblem(
+                    f"行数が多すぎます（上限 {limits.max_rows:,}行）。ファイルを分けてください。"
+                )
+            if cells > limits.max_cells:
+                raise FileProblem(
+                    f"セルの数が多すぎます（上限 {limits.max_cells:,}個）。"
+                    "使わない列を消すか、ファイルを分けてください。"
+                )
     except FileProblem:
         raise
     except Exception as error:
-        kind = "Excel（.xlsx）" if is_excel else "CSV"
         raise FileProblem(f"{kind}ファイルとして読めませんでした。") from error
-    if not dataset.headers:
+    while rows and not rows[-1]:
+        rows.pop()
+    if not rows or not any(value not in (None, "") for value in rows[0]):
         raise FileProblem("1行目に見出し（メールアドレス、出産予定日など）がありません。")
-    if dataset.height > MAX_ROWS:
-        raise FileProblem(f"行数が多すぎます（上限 {MAX_ROWS:,}行）。ファイルを分けてください。")
+    headers = rows[0]
+    width = len(headers)
+    dataset = tablib.Dataset(headers=headers)
+    for row in rows[1:]:
+        # Cells beyond the last heading belong to no column: nothing would read them.
+        dataset.append(row[:width] + [""] * (width - len(row)))
     return dataset
 
 

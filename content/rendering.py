@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import markdown
 import nh3
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
 from . import honorifics
 from .pack import is_loss_kind
@@ -231,6 +232,15 @@ def render_markdown(
 @functools.lru_cache(maxsize=4096)
 def _protected_text(protected_html: str, language: str) -> str:
     return html_to_text(protected_html, language=language)
+
+
+def plain_html(text: str) -> str:
+    """A staff text that is not Markdown (a question's help text, a choice) for a web page.
+
+    Escaped, never markup: Django prints a form field's ``help_text`` without escaping it, so
+    a staff text given to it must arrive escaped.
+    """
+    return escape(text)
 
 
 def fill_plain(text: str, placeholders: dict[str, str]) -> str:

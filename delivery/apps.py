@@ -7,4 +7,4 @@ class DeliveryConfig(AppConfig):
     verbose_name = _("配信")
 
     def ready(self) -> None:
-        from . import webhooks  # noqa: F401 (connects the anymail tracking receiver)
+        from . import checks, webhooks  # noqa: F401 (registers the deploy check; connects the receiver)

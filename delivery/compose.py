@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any, Protocol
 
 from django.conf import settings
+from django.utils.crypto import salted_hmac
 
 from content import honorifics, selectors
 from content.models import LocalNotice, SpecialMessage
@@ -114,6 +115,9 @@ _UNSUBSCRIBE_MARK = "KZNREADERUNSUBSCRIBEURLMARK"
 FRAMES_KEPT = 2000  # renderings a Composer keeps: a national day has far more, a batch far fewer
 
 
+_MESSAGE_ID_SALT = "kizuna.delivery.message-id"
+
+
 def _fill_marks(rendered: str, values: tuple[tuple[str, str], ...]) -> str:
     for mark, value in values:
         rendered = rendered.replace(mark, value)
@@ -125,8 +129,12 @@ def _ids(objects: Sequence) -> tuple:
 
 
 def message_id(delivery: Delivery) -> str:
+    """The delivery's Message-ID: the same on every attempt (a resend shows as one message),
+    and unguessable (a keyed hash of the id, not the id: an ESP's tracking events may name it,
+    and nobody should be able to forge a complaint about a message they cannot see)."""
     domain = delivery.municipality.sender_email.rpartition("@")[2] or "kizuna.invalid"
-    return f"<kizuna-delivery-{delivery.pk}@{domain}>"
+    tag = salted_hmac(_MESSAGE_ID_SALT, str(delivery.pk), algorithm="sha256").hexdigest()[:32]
+    return f"<kizuna-{tag}@{domain}>"
 
 
 def _outgoing(

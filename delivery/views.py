@@ -1,5 +1,6 @@
 import logging
 
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
@@ -9,7 +10,7 @@ from municipalities.models import Municipality
 
 from . import line_events
 from .senders import line
-from .webhooks import BadSignature, parse_line_events
+from .webhooks import BadPayload, BadSignature, parse_line_events
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +27,15 @@ def line_webhook(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except (BadSignature, UnicodeDecodeError):
         return JsonResponse({"error": "invalid signature"}, status=400)
-    for event in events:
-        answer = line_events.handle(municipality, event)
+    except BadPayload:
+        return JsonResponse({"error": "malformed events"}, status=400)
+    try:
+        with transaction.atomic():  # one call's events apply together or not at all
+            answers = [(event, line_events.handle(municipality, event)) for event in events]
+    except DatabaseError:
+        logger.exception("LINE webhook for %s could not be recorded", slug)
+        return JsonResponse({"error": "try again later"}, status=503)
+    for event, answer in answers:
         if answer and getattr(event, "reply_token", ""):
             try:
                 line.reply(slug, event.reply_token, answer)

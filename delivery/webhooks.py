@@ -6,14 +6,15 @@ auth) as AnymailTrackingEvent; LINE events arrive signed with the municipality's
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from dataclasses import dataclass
 
 from anymail.signals import AnymailTrackingEvent, tracking
 from django.db import transaction
 from django.dispatch import receiver
-from linebot.v3.exceptions import InvalidSignatureError
-from linebot.v3.webhook import WebhookParser
+from linebot.v3.webhook import SignatureValidator, WebhookParser
 from linebot.v3.webhooks import FollowEvent, MessageEvent, TextMessageContent, UnfollowEvent
 
 from kizuna import clock
@@ -31,9 +32,17 @@ _FEEDBACK = {
 }
 
 
+def _text(value: object, limit: int) -> str:
+    # Whatever the ESP's JSON held (a number, a list, a NUL byte PostgreSQL refuses) becomes
+    # plain text before it reaches a query.
+    return str(value or "").replace("\x00", "")[:limit]
+
+
 @receiver(tracking)
 def on_esp_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) -> None:
-    record_email_feedback(event.message_id or "", event.event_type or "", event.description or "")
+    record_email_feedback(
+        _text(event.message_id, 200), _text(event.event_type, 40), _text(event.description, 200)
+    )
 
 
 def record_email_feedback(provider_message_id: str, event_type: str, description: str = "") -> bool:
@@ -90,23 +99,56 @@ class BadSignature(Exception):
     pass
 
 
+class BadPayload(Exception):
+    """Signed by LINE's secret, but not events we can read: refused whole, nothing applied."""
+
+
+LINE_USER_ID = re.compile(r"U[0-9a-f]{32}")
+LINE_TEXT_LIMIT = 5000  # LINE's own limit for a text message
+
+
+def _check_shape(payload: object) -> None:
+    # The SDK turns what it cannot read into an UnknownEvent without a user, which would pass as
+    # a new kind of event: a user id that is there but not a LINE user id is refused instead.
+    if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
+        raise BadPayload("not a LINE webhook body")
+    for event in payload["events"]:
+        if not isinstance(event, dict):
+            raise BadPayload("not a LINE event")
+        source = event.get("source")
+        if isinstance(source, dict) and "userId" in source:
+            user_id = source["userId"]
+            if not (isinstance(user_id, str) and LINE_USER_ID.fullmatch(user_id)):
+                raise BadPayload("not a LINE user id")
+
+
 def parse_line_events(body: str, signature: str, channel_secret: str) -> list[LineEvent]:
     """Verify ``X-Line-Signature`` and turn LINE's events into ours; others are ignored."""
     if not channel_secret:
         raise BadSignature("no channel secret configured")
+    if not SignatureValidator(channel_secret).validate(body, signature):
+        raise BadSignature("invalid signature")
     try:
+        _check_shape(json.loads(body))
         events = WebhookParser(channel_secret).parse(body, signature)
-    except (InvalidSignatureError, ValueError) as error:
-        raise BadSignature(str(error)) from error
-    ours: list[LineEvent] = []
-    for event in events:
-        user_id = getattr(event.source, "user_id", None)
-        if not user_id:
-            continue
-        if isinstance(event, FollowEvent):
-            ours.append(LineFollow(user_id, event.reply_token))
-        elif isinstance(event, UnfollowEvent):
-            ours.append(LineUnfollow(user_id))
-        elif isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
-            ours.append(LineText(user_id, event.reply_token, event.message.text.strip()))
+        ours: list[LineEvent] = []
+        for event in events:
+            user_id = getattr(getattr(event, "source", None), "user_id", None)
+            if not user_id:
+                continue
+            if not (isinstance(user_id, str) and LINE_USER_ID.fullmatch(user_id)):
+                raise BadPayload("not a LINE user id")
+            if isinstance(event, FollowEvent):
+                ours.append(LineFollow(user_id, str(event.reply_token or "")))
+            elif isinstance(event, UnfollowEvent):
+                ours.append(LineUnfollow(user_id))
+            elif isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
+                text = str(event.message.text or "")
+                if "\x00" in text or len(text) > LINE_TEXT_LIMIT:
+                    raise BadPayload("not a LINE text")
+                ours.append(LineText(user_id, str(event.reply_token or ""), text.strip()))
+    except BadPayload:
+        raise
+    except Exception as error:  # JSON or a shape the SDK cannot read: LINE did not send it
+        raise BadPayload(type(error).__name__) from error
     return ours

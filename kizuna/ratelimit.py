@@ -2,6 +2,8 @@
 
 from django.core.cache import cache
 
+from kizuna.security import client_ip  # noqa: F401 (the limits' key, one definition)
+
 
 def allow(bucket: str, key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one hit for ``key`` in ``bucket``; False once ``limit`` hits fall in the window."""
@@ -14,8 +16,3 @@ def allow(bucket: str, key: str, *, limit: int, window_seconds: int) -> bool:
         cache.add(cache_key, 1, timeout=window_seconds)
         return True
     return hits <= limit
-
-
-def client_ip(request) -> str:
-    """The client's address as Django sees it (a trusted proxy sets REMOTE_ADDR upstream)."""
-    return request.META.get("REMOTE_ADDR", "unknown")

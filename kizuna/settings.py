@@ -4,6 +4,7 @@ Every variable is listed with its default in README.md's configuration table.
 """
 
 import datetime
+import ipaddress
 import secrets
 from pathlib import Path
 
@@ -312,12 +313,23 @@ KIZUNA_FLYER_FONT = env.str(
 KIZUNA_FLYER_BOLD_FONT = env.str(
     "KIZUNA_FLYER_BOLD_FONT", default="/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"
 )
+# Reader imports (/staff/adoption/): what an uploaded file may hold before it is refused, and
+# how long the worker may spend on it. An .xlsx is a zip: a few hundred KB can unpack to GBs.
+KIZUNA_IMPORT_MAX_BYTES = env.int("KIZUNA_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)
+KIZUNA_IMPORT_MAX_ROWS = env.int("KIZUNA_IMPORT_MAX_ROWS", default=200_000)
+KIZUNA_IMPORT_MAX_CELLS = env.int("KIZUNA_IMPORT_MAX_CELLS", default=3_000_000)
+KIZUNA_IMPORT_MAX_XLSX_BYTES = env.int("KIZUNA_IMPORT_MAX_XLSX_BYTES", default=200 * 1024 * 1024)
+KIZUNA_IMPORT_TIME_LIMIT_SECONDS = env.int("KIZUNA_IMPORT_TIME_LIMIT_SECONDS", default=900)
 # A second editor of the municipality approves each urgent notice before it goes.
 KIZUNA_URGENT_APPROVAL_REQUIRED = env.bool("KIZUNA_URGENT_APPROVAL_REQUIRED", default=True)
 
 # Staff accounts: a second factor (TOTP) for everyone who reaches the admin, the staff pages or
 # the dashboard; lockout after repeated failures; sessions that end when left idle.
 KIZUNA_REQUIRE_2FA = env.bool("KIZUNA_REQUIRE_2FA", default=True)
+# A first authenticator: by the account itself only this long after it was created; later,
+# through an enrolment link an operator creates (/ops/enrolment/), valid this long.
+KIZUNA_ENROLMENT_WINDOW_HOURS = env.int("KIZUNA_ENROLMENT_WINDOW_HOURS", default=24)
+KIZUNA_ENROLMENT_LINK_HOURS = env.int("KIZUNA_ENROLMENT_LINK_HOURS", default=72)
 KIZUNA_ADMIN_PATH = env.str("KIZUNA_ADMIN_PATH", default="admin/").strip("/") + "/"
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Kizuna")
 AXES_FAILURE_LIMIT = env.int("KIZUNA_LOGIN_FAILURE_LIMIT", default=5)
@@ -325,6 +337,16 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("KIZUNA_LOCKOUT_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Behind a proxy the lockout and every rate limit must see the client, not the proxy: the same
+# reading of X-Forwarded-For as the rest of the site (kizuna.security.client_ip).
+AXES_CLIENT_IP_CALLABLE = "kizuna.security.client_ip"
+# Which proxies' X-Forwarded-For to believe: how many hops, and/or their networks (CIDR).
+# Neither set (the default): nobody is trusted and the client is REMOTE_ADDR.
+KIZUNA_TRUSTED_PROXY_HOPS = env.int("KIZUNA_TRUSTED_PROXY_HOPS", default=0)
+KIZUNA_TRUSTED_PROXY_NETWORKS = [  # a typo stops the start, rather than trusting nobody quietly
+    str(ipaddress.ip_network(network, strict=False))
+    for network in env.list("KIZUNA_TRUSTED_PROXY_NETWORKS", default=[])
+]
 AXES_VERBOSE = False
 SESSION_COOKIE_AGE = 60 * env.int("KIZUNA_SESSION_IDLE_MINUTES", default=30)
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout

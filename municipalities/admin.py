@@ -71,9 +71,19 @@ class MunicipalityAdmin(MunicipalityScopedAdminMixin, SimpleHistoryAdmin):
     history_list_display = ["service_name", "paused"]
 
     def get_readonly_fields(self, request, obj=None):
+        # Pausing is an operator's control (/ops/), confirmed and recorded there: the admin
+        # shows it and never changes it, for superusers too.
         if self.staff_roles(request).superuser:
-            return []
-        return IDENTITY_FIELDS
+            return ["paused"]
+        return [*IDENTITY_FIELDS, "paused"]
+
+    def save_model(self, request, obj, form, change):
+        # A reverted history version carries the paused flag of its day: keep today's.
+        if change:
+            obj.paused = Municipality.objects.values_list("paused", flat=True).get(pk=obj.pk)
+        else:
+            obj.paused = False
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("スタッフ用ページ"))
     def staff_pages(self, obj):

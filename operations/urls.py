@@ -26,4 +26,5 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("audit.csv", views.audit_csv, name="audit_csv"),
     path("lockouts/", views.lockouts, name="lockouts"),
+    path("enrolment/", views.enrolment_links, name="enrolment_links"),
 ]

@@ -388,3 +388,44 @@ def lockouts(request: HttpRequest) -> HttpResponse:
             limit=settings.AXES_FAILURE_LIMIT,
         ),
     )
+
+
+@never_cache
+@operator_page
+@require_http_methods(["GET", "POST"])
+def enrolment_links(request: HttpRequest) -> HttpResponse:
+    """Staff accounts without an authenticator, past their first day: an operator creates the
+    enrolment link (recorded) after checking who is asking, and hands it over."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from accounts import enrolment
+
+    waiting = (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .exclude(pk__in=TOTPDevice.objects.filter(confirmed=True).values("user_id"))
+        .order_by("username")
+    )
+    issued = None
+    if request.method == "POST":
+        user = get_object_or_404(waiting, pk=request.POST.get("user", "0") or 0)
+        issued = (user, enrolment.link(user))
+        audit.record(
+            AuditEvent.Action.TWO_FACTOR,
+            request=request,
+            target="auth.user",
+            target_id=user.username,
+            change="enrolment link created",
+        )
+    return render(
+        request,
+        "operations/enrolment_links.html",
+        staff_context(
+            request,
+            "二要素認証の設定用リンク",
+            waiting=waiting,
+            issued=issued,
+            hours=settings.KIZUNA_ENROLMENT_LINK_HOURS,
+        ),
+    )

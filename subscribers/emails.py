@@ -1,9 +1,15 @@
-"""Transactional mail to parents: confirmation and manage links, sent straight away."""
+"""Transactional mail to parents: confirmation and manage links.
+
+A page never sends them itself: it queues them (:func:`queue`) and a Celery task sends them
+after the commit, retrying while the mail server is down. So the page answers the same, and in
+the same time, whether the address is known, and whether the mail server is up.
+"""
 
 import logging
 from email.utils import formataddr
 
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -63,6 +69,63 @@ def send_manage_link(subscriber: Subscriber) -> None:
         "manage",
         {"url": links.manage_url(subscriber), "link_days": link_lifetime_days(Purpose.MANAGE)},
     )
+
+
+class Kind:
+    CONFIRMATION = "confirmation"
+    MANAGE_LINK = "manage_link"
+    REJOIN = "rejoin"
+
+
+def queue(
+    kind: str, subscriber: Subscriber, child: Child | None = None, *, profile: dict | None = None
+) -> None:
+    """Send ``kind`` of mail to the reader from a task, once the current transaction commits.
+
+    Only ids go to the broker, never an address (a rejoin also carries what the reader typed on
+    the form, which its signed link holds anyway).
+    """
+    from .tasks import send_parent_mail
+
+    def enqueue() -> None:
+        send_parent_mail.delay(
+            kind, subscriber.pk, child.pk if child is not None else None, profile=profile
+        )
+
+    # robust: a broker that is down must not turn a saved signup into an error page.
+    transaction.on_commit(enqueue, robust=True)
+
+
+def send_queued(
+    kind: str, subscriber_id: int, child_id: int | None = None, profile: dict | None = None
+) -> bool:
+    """The task's work: send the mail if it still makes sense. False when there is nothing to
+    send (the reader left or was erased, the child is gone)."""
+    subscriber = (
+        Subscriber.objects.select_related("municipality")
+        .filter(pk=subscriber_id, erased_at__isnull=True, email__gt="")
+        .first()
+    )
+    if subscriber is None:
+        return False
+    if kind == Kind.CONFIRMATION:
+        child = Child.objects.filter(pk=child_id, municipality=subscriber.municipality).first()
+        if child is None:
+            return False
+        send_confirmation(subscriber, child)
+        return True
+    if kind == Kind.MANAGE_LINK:
+        if subscriber.confirmed_at is None or subscriber.unsubscribed_at is not None:
+            return False
+        send_manage_link(subscriber)
+        return True
+    if kind == Kind.REJOIN:
+        if subscriber.unsubscribed_at is None:
+            return False
+        child = Child.objects.filter(pk=child_id).first() if child_id is not None else None
+        send_rejoin_confirmation(subscriber, profile=profile, child=child)
+        return True
+    raise ValueError(f"unknown parent mail {kind!r}")
 
 
 def send_address_confirmation(subscriber: Subscriber, address: str, url: str) -> None:

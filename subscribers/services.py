@@ -95,13 +95,13 @@ def sign_up(municipality: Municipality, registration: Registration) -> SignupOut
         .first()
     )
     if existing is not None and existing.is_active:
-        transaction.on_commit(lambda: emails.send_manage_link(existing))
+        emails.queue(emails.Kind.MANAGE_LINK, existing)
         return SignupOutcome.MANAGE_LINK_SENT
     if existing is not None and existing.unsubscribed_at is not None:
         # Anyone can type an address: for a reader who left, nothing changes (and erasure
         # stays due) until the owner of the address clicks a fresh confirmation link.
         profile = registration.to_payload()
-        transaction.on_commit(lambda: emails.send_rejoin_confirmation(existing, profile=profile))
+        emails.queue(emails.Kind.REJOIN, existing, profile=profile)
         return SignupOutcome.CONFIRMATION_SENT
 
     subscriber = existing or Subscriber(municipality=municipality, email=email)
@@ -120,7 +120,7 @@ def sign_up(municipality: Municipality, registration: Registration) -> SignupOut
         _drop_unconfirmed_registration(existing)
     child = _new_child(municipality, registration.due_date, registration.birth_date)
     Subscription.objects.create(subscriber=subscriber, child=child)
-    transaction.on_commit(lambda: emails.send_confirmation(subscriber, child))
+    emails.queue(emails.Kind.CONFIRMATION, subscriber, child)
     return SignupOutcome.CONFIRMATION_SENT
 
 
@@ -211,7 +211,7 @@ def request_rejoin(subscriber: Subscriber, registration: Registration | None = N
     if subscriber.unsubscribed_at is None or subscriber.erased_at or not subscriber.email:
         return
     profile = registration.to_payload() if registration else None
-    transaction.on_commit(lambda: emails.send_rejoin_confirmation(subscriber, profile=profile))
+    emails.queue(emails.Kind.REJOIN, subscriber, profile=profile)
 
 
 def _rejoin(subscriber: Subscriber, child_id: int | None, profile: dict) -> Subscriber:
@@ -370,9 +370,7 @@ def accept_invitation(
     if subscriber is not None and subscriber.unsubscribed_at is not None:
         # As on the signup form: a reader who left comes back only by their own click.
         profile = registration.to_payload()
-        transaction.on_commit(
-            lambda: emails.send_rejoin_confirmation(subscriber, profile=profile, child=child)
-        )
+        emails.queue(emails.Kind.REJOIN, subscriber, child, profile=profile)
         return SignupOutcome.CONFIRMATION_SENT
     if subscriber is None:
         subscriber = Subscriber.objects.create(
@@ -387,7 +385,7 @@ def accept_invitation(
         )
     # The subscription itself is made on confirmation, so an address typed by someone else
     # never starts receiving messages without its owner's click.
-    transaction.on_commit(lambda: emails.send_confirmation(subscriber, child))
+    emails.queue(emails.Kind.CONFIRMATION, subscriber, child)
     return SignupOutcome.CONFIRMATION_SENT
 
 

@@ -1,8 +1,11 @@
 import logging
+import smtplib
 
+from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from celery import shared_task
+from django.conf import settings
 
-from . import erasure
+from . import emails, erasure
 
 logger = logging.getLogger(__name__)
 
@@ -18,3 +21,29 @@ def erase_unsubscribed_readers() -> int:
         result.unconfirmed_deleted,
     )
     return result.erased + result.unconfirmed_deleted
+
+
+PARENT_MAIL_MAX_RETRIES = 10  # with doubling waits from KIZUNA_RETRY_BACKOFF_SECONDS: about 17 h
+
+
+@shared_task(bind=True, max_retries=PARENT_MAIL_MAX_RETRIES)
+def send_parent_mail(
+    self, kind: str, subscriber_id: int, child_id: int | None = None, profile: dict | None = None
+) -> bool:
+    """A confirmation or manage-link mail, sent outside the request; retried while the mail
+    server or ESP is down or busy, dropped when the address itself is refused."""
+    try:
+        return emails.send_queued(kind, subscriber_id, child_id, profile)
+    except (AnymailRecipientsRefused, smtplib.SMTPRecipientsRefused):
+        logger.warning("%s mail to subscriber %s refused by the server", kind, subscriber_id)
+        return False
+    except (smtplib.SMTPException, OSError, AnymailAPIError) as error:
+        wait = settings.KIZUNA_RETRY_BACKOFF_SECONDS * 2**self.request.retries
+        logger.warning(
+            "%s mail to subscriber %s not sent (%s); retrying in %s s",
+            kind,
+            subscriber_id,
+            type(error).__name__,
+            wait,
+        )
+        raise self.retry(exc=error, countdown=wait) from error

@@ -243,7 +243,7 @@ def request_manage_link(request: HttpRequest, slug: str) -> HttpResponse:
             municipality=municipality, email__iexact=email, erased_at__isnull=True
         ).first()
         if subscriber is not None and subscriber.confirmed_at is not None:
-            emails.send_manage_link(subscriber)
+            emails.queue(emails.Kind.MANAGE_LINK, subscriber)
         return redirect(reverse("subscribers:sent", args=[municipality.slug]) + "?for=manage")
     return render(
         request,

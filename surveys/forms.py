@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from content.rendering import plain_html
+
 from .models import Question, Response, Survey
 
 TEXT_LIMIT = 2000
@@ -42,7 +44,7 @@ def _field_for(question: Question, number: int) -> forms.Field:
     optional = "" if question.required else _("（任意）")
     common = {
         "label": f"問{number}　{question.text}{optional}",
-        "help_text": question.help_text,
+        "help_text": plain_html(question.help_text),
         "required": question.required,
         "error_messages": {
             "required": required_message,

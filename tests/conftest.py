@@ -52,3 +52,16 @@ def _staff_logins_pass_two_factor(monkeypatch):
             pass_second_factor(self, user)
 
     monkeypatch.setattr(Client, "force_login", force_login)
+
+
+@pytest.fixture
+def eager_tasks(settings):
+    """Celery tasks run in the caller, as a worker would run them: for tests of pages whose
+    mail goes out through a task (signup, manage link) and that read it from the mailbox."""
+    from kizuna.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False

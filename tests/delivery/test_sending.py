@@ -1,6 +1,7 @@
 """Sending through real SMTP and loopback fakes of Postmark and LINE, with their failures."""
 
 import datetime
+import re
 import threading
 import time
 
@@ -10,7 +11,7 @@ from django.db import connection
 
 from content.models import SpecialMessage
 from content.services import load_pack
-from delivery import dispatch, planner
+from delivery import compose, dispatch, planner
 from delivery.models import Delivery
 from kizuna import clock
 from subscribers import services
@@ -35,7 +36,8 @@ def test_email_goes_out_over_smtp_with_sender_links_and_a_stable_message_id(
     delivery = Delivery.objects.get()
     assert message["To"] == subscription.subscriber.email
     assert "江東区" in message["From"] and "kosodate@city.koto.example.jp" in message["From"]
-    assert message["Message-ID"] == f"<kizuna-delivery-{delivery.pk}@city.koto.example.jp>"
+    assert message["Message-ID"] == compose.message_id(delivery)
+    assert re.fullmatch(r"<kizuna-[0-9a-f]{32}@city\.koto\.example\.jp>", message["Message-ID"])
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "/u/" in message["List-Unsubscribe"]
     assert message["Subject"].startswith("妊娠20週")
@@ -219,7 +221,7 @@ def test_postmark_batches_with_429_and_an_inactive_recipient(
         headers = postmark.headers_of(received)
         # Each reader's own message: their Message-ID, their unsubscribe link, their name.
         assert delivery.provider_message_id == received["MessageID"]
-        assert headers["Message-ID"] == f"<kizuna-delivery-{delivery.pk}@city.koto.example.jp>"
+        assert headers["Message-ID"] == compose.message_id(delivery)
         assert (
             headers["List-Unsubscribe"].startswith("<http") and "/u/" in headers["List-Unsubscribe"]
         )

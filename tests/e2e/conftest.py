@@ -142,3 +142,8 @@ def phone(browser, live_server):
     for page in pages:
         page.close()
     assert problems == [], problems
+
+
+@pytest.fixture(autouse=True)
+def _parent_mail_runs_in_process(eager_tasks):
+    """Signup and manage-link mail goes out through a task; here it runs where it is queued."""

@@ -67,3 +67,49 @@ def test_enrolment_and_audit_log_in_a_browser(people, live_server, shots):  # no
             context.close()
         browser.close()
     assert problems == []
+
+
+def test_enrolment_link_pages_in_a_browser(transactional_db, live_server, shots):  # noqa: F811
+    import datetime
+
+    import time_machine
+
+    from kizuna import clock
+
+    with time_machine.travel(clock.now() - datetime.timedelta(days=3), tick=False):
+        dormant = make_user("tanaka.aoba")
+    operator = make_user("yamada.operator", groups=[OPERATORS_GROUP])
+    sessions = {
+        "dormant": session_of(dormant, second_factor=False),
+        "operator": session_of(operator, second_factor=True),
+    }
+    base = live_server.url
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        problems = []
+        for who, path, shot in [
+            ("dormant", "/account/2fa/", "enrolment-needs-link.png"),
+            ("operator", "/ops/enrolment/", "enrolment-links.png"),
+        ]:
+            context = browser.new_context(
+                locale="ja-JP", viewport={"width": 1366, "height": 800}, device_scale_factor=1
+            )
+            context.add_cookies(
+                [{"name": settings.SESSION_COOKIE_NAME, "value": sessions[who], "url": base}]
+            )
+            page = context.new_page()
+            page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+            response = page.goto(base + path)
+            if who == "operator":
+                page.get_by_role("button", name="設定用リンクを発行").first.click()
+                assert page.get_by_text("/account/2fa/enrol/").is_visible()
+            else:
+                assert response.status == 403  # refused, and Chromium reports the 403 itself
+                problems.remove(
+                    "Failed to load resource: the server responded with a status of 403 (Forbidden)"
+                )
+                assert page.get_by_text("運用担当者が発行する設定用リンク").is_visible()
+            page.screenshot(path=str(shots / shot), full_page=True)
+            context.close()
+        browser.close()
+    assert problems == []

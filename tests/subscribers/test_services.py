@@ -72,6 +72,7 @@ def test_an_unconfirmed_signup_repeated_replaces_the_pending_one(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.sign_up(municipality, _registration())
+    with django_capture_on_commit_callbacks(execute=True):
         services.sign_up(municipality, _registration(due_date=datetime.date(2027, 5, 1)))
     assert Subscriber.objects.count() == 1
     assert list(Child.objects.values_list("due_date", flat=True)) == [datetime.date(2027, 5, 1)]
