@@ -2,6 +2,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from delivery.outbox import MessageKey
+
+IMPORT_MESSAGE_KIND = "import"  # the kind of its deliveries' message keys (delivery.outbox)
+MOVE_MESSAGE_KIND = "move"  # the kind of its deliveries' message keys (delivery.outbox)
+
 
 class ImportBatch(models.Model):
     """One uploaded file of readers from another service: analysed, previewed, then imported.
@@ -76,7 +81,7 @@ class ImportBatch(models.Model):
     @property
     def message_key(self) -> str:
         """The key of the welcome message each reader imported by this batch gets."""
-        return f"import:{self.pk}"
+        return str(MessageKey.for_record(IMPORT_MESSAGE_KIND, self.pk))
 
 
 class ImportRow(models.Model):
@@ -215,7 +220,7 @@ class ChannelMove(models.Model):
 
     @property
     def message_key(self) -> str:
-        return f"move:{self.pk}"
+        return str(MessageKey.for_record(MOVE_MESSAGE_KIND, self.pk))
 
     @property
     def from_channel(self) -> str:

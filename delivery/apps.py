@@ -7,4 +7,7 @@ class DeliveryConfig(AppConfig):
     verbose_name = _("配信")
 
     def ready(self) -> None:
-        from . import webhooks  # noqa: F401 (connects the anymail tracking receiver)
+        from . import messages, reader_events, webhooks  # noqa: F401 (webhooks connects its receiver)
+
+        messages.register()
+        reader_events.connect()

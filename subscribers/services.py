@@ -7,24 +7,19 @@ submit or a second click changes nothing the first did not.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
-from delivery.models import Delivery
-from delivery.services import (
-    cancel_pending,
-    check_stages_sent_again,
-    move_queued_to_channel,
-    plan_event_message,
-)
 from kizuna import clock
 from municipalities.models import Municipality
 
-from . import emails
+from . import emails, events
 from .models import Child, Subscriber, Subscription
 
 
@@ -129,7 +124,7 @@ def sign_up_with_line(
     subscriber.save()
     child = _new_child(municipality, registration.due_date, registration.birth_date)
     subscription = Subscription.objects.create(subscriber=subscriber, child=child)
-    plan_event_message("welcome", [subscription], per_child=False)
+    events.reader_confirmed.send(sender=Subscription, subscription=subscription)
     return subscriber
 
 
@@ -169,7 +164,7 @@ def confirm(subscriber_id: int, child_id: int) -> Subscriber:
         subscriber.unsubscribed_at = None
         subscriber.save(update_fields=["confirmed_at", "unsubscribed_at", "updated_at"])
     if child.status in (Child.Status.EXPECTING, Child.Status.BORN):
-        plan_event_message("welcome", [subscription], per_child=False)
+        events.reader_confirmed.send(sender=Subscription, subscription=subscription)
     return subscriber
 
 
@@ -205,11 +200,7 @@ def report_birth(child_id: int, born_on: datetime.date) -> Child:
     child.status = Child.Status.BORN
     child.status_changed_at = clock.now()
     child.save(update_fields=["birth_date", "status", "status_changed_at"])
-    # Past the due date and its grace, child messages went out by the due date: a birth after
-    # the due date comes round to some of them again.
-    check_stages_sent_again(child, child.due_date, born_on)
-    cancel_pending(child_id=child.pk, key_prefix=f"c{child.pk}:stage:pregnancy:", reason="出生")
-    plan_event_message("birth", followers(child))
+    events.birth_reported.send(sender=Child, child=child)
     return child
 
 
@@ -229,15 +220,7 @@ def report_loss(child_id: int, loss: str) -> Child:
     child.loss = loss
     child.status_changed_at = clock.now()
     child.save(update_fields=["status", "loss", "status_changed_at"])
-    loss_key = f"c{child.pk}:special:loss"
-    cancel_pending(child_id=child.pk, keep_keys=[loss_key], reason="お別れの報告")
-    # A survey invitation not yet sent would ask everyone who followed the child about it.
-    cancel_pending(
-        subscriber_ids=Subscription.objects.filter(child=child).values("subscriber_id"),
-        key_prefix="survey:",
-        reason="お別れの報告",
-    )
-    plan_event_message("loss", followers(child))
+    events.loss_reported.send(sender=Child, child=child)
     return child
 
 
@@ -265,8 +248,7 @@ def update_settings(
     subscriber.language = language
     if channel != subscriber.channel:
         subscriber.channel = channel
-        # Messages already queued go out on the new channel, not the old one.
-        move_queued_to_channel(subscriber.pk, channel)
+        events.channel_changed.send(sender=Subscriber, subscriber=subscriber, channel=channel)
     subscriber.save(update_fields=["nickname", "language", "channel", "updated_at"])
     return subscriber
 
@@ -311,7 +293,7 @@ def unsubscribe(subscriber_id: int, reason: str = "") -> Subscriber:
         subscriber.unsubscribe_reason = reason[:200]
         subscriber.save(update_fields=["unsubscribed_at", "unsubscribe_reason", "updated_at"])
         subscriber.subscriptions.filter(ended_at__isnull=True).update(ended_at=clock.now())
-        cancel_pending(subscriber_id=subscriber.pk, reason="配信停止")
+        events.reader_unsubscribed.send(sender=Subscriber, subscriber=subscriber)
     return subscriber
 
 
@@ -324,18 +306,15 @@ def erase_unsubscribed(now: datetime.datetime | None = None) -> int:
     )
 
 
-def export_personal_data(subscriber: Subscriber) -> dict:
+# What the apps above hold about a reader (what was sent to them), for the data download:
+# each registers a function from its AppConfig.ready() that returns its part of the download.
+PERSONAL_DATA_PARTS: list[Callable[[Subscriber], dict[str, Any]]] = []
+
+
+def export_personal_data(subscriber: Subscriber) -> dict[str, Any]:
     """What the reader gave us and what we sent, for the manage page's download."""
     children = Child.objects.filter(subscriptions__subscriber=subscriber).order_by("pk")
-    # Rows of days rolled up (delivery.retention) left a slim record; the rest are still rows.
-    columns = ("due_on", "message_key", "channel")
-    sent = [
-        *subscriber.sent_messages.order_by("due_on", "pk").values_list(*columns),
-        *subscriber.deliveries.filter(status=Delivery.Status.SENT)
-        .order_by("sent_at")
-        .values_list(*columns),
-    ]
-    return {
+    data = {
         "municipality": str(subscriber.municipality),
         "service_name": subscriber.municipality.service_name,
         "email": subscriber.email,
@@ -357,13 +336,7 @@ def export_personal_data(subscriber: Subscriber) -> dict:
             }
             for c in children
         ],
-        "sent_messages": [
-            {"date": day.isoformat(), "message": key.split(":", 1)[-1], "channel": channel}
-            for day, key, channel in sent
-        ],
-        # Older stage and birthday records are deleted (delivery.retention): say so, not lie.
-        "sent_messages_note": (
-            f"週数・月齢ごとのメッセージと誕生日のメッセージは、送った記録を"
-            f"{settings.KIZUNA_SENT_HISTORY_DAYS}日分だけ残しています。それより前の分は一覧にありません。"
-        ),
     }
+    for part in PERSONAL_DATA_PARTS:
+        data.update(part(subscriber))
+    return data

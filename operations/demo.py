@@ -14,9 +14,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from kizuna import clock
+from municipalities.models import ConsultationContact, Municipality
 from subscribers.models import Child, Subscriber, Subscription
-
-from .models import ConsultationContact, Municipality
 
 DEMO_SLUG = "demo"
 DEMO_ADMIN = "admin"
@@ -149,10 +148,9 @@ def _ensure_adoption(municipality: Municipality, admin) -> None:
     # Imported here: adoption and urgent notices build on municipalities.
     from adoption import imports
     from adoption.models import ImportBatch
+    from municipalities.models import StaffMembership
     from urgent_notices import services as urgent
     from urgent_notices.models import UrgentNotice
-
-    from .models import StaffMembership
 
     editor, created = get_user_model().objects.get_or_create(
         username=DEMO_EDITOR, defaults={"email": "editor@demo.example.jp", "is_staff": True}

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from municipalities.demo import load_demo
+from operations.demo import load_demo
 
 
 class Command(BaseCommand):

@@ -1,0 +1,101 @@
+"""What the outbox does when a reader or a child changes (:mod:`subscribers.events`).
+
+Connected from ``DeliveryConfig.ready()``; each receiver runs inside the change's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+
+from content.stages import Track
+from subscribers import events
+from subscribers.models import Child, Subscriber, Subscription
+from subscribers.services import PERSONAL_DATA_PARTS, followers
+
+from . import outbox
+from .models import Delivery
+from .services import check_stages_sent_again, plan_event_message
+
+
+def welcome(subscription: Subscription, **_: Any) -> None:
+    plan_event_message("welcome", [subscription], per_child=False)
+
+
+def birth(child: Child, **_: Any) -> None:
+    # Past the due date and its grace, child messages went out by the due date: a birth after
+    # the due date comes round to some of them again.
+    check_stages_sent_again(child, child.due_date, child.birth_date)
+    outbox.cancel_queued(
+        child_id=child.pk, key_prefix=outbox.stage_prefix(child.pk, Track.PREGNANCY), reason="出生"
+    )
+    plan_event_message("birth", followers(child))
+
+
+def loss(child: Child, **_: Any) -> None:
+    outbox.cancel_queued(
+        child_id=child.pk,
+        keep=[outbox.MessageKey.for_special("loss", child.pk)],
+        reason="お別れの報告",
+    )
+    plan_event_message("loss", followers(child))
+
+
+def dates_moved(
+    child: Child, old_anchor: datetime.date | None, new_anchor: datetime.date | None, **_: Any
+) -> None:
+    check_stages_sent_again(child, old_anchor, new_anchor)
+
+
+def channel_changed(subscriber: Subscriber, channel: str, **_: Any) -> None:
+    # Messages already queued go out on the new channel, not the old one.
+    outbox.move_to_channel(subscriber.pk, channel)
+
+
+def channel_stopped(subscriber: Subscriber, channel: str, reason: str, **_: Any) -> None:
+    outbox.cancel_queued(subscriber_id=subscriber.pk, channel=channel, reason=reason)
+
+
+def unsubscribed(subscriber: Subscriber, **_: Any) -> None:
+    outbox.cancel_queued(subscriber_id=subscriber.pk, reason="配信停止")
+
+
+def sent_messages(subscriber: Subscriber) -> dict[str, Any]:
+    """The reader's data download: what was sent to them."""
+    # Rows of days rolled up (delivery.retention) left a slim record; the rest are still rows.
+    columns = ("due_on", "message_key", "channel")
+    sent = [
+        *subscriber.sent_messages.order_by("due_on", "pk").values_list(*columns),
+        *subscriber.deliveries.filter(status=Delivery.Status.SENT)
+        .order_by("sent_at")
+        .values_list(*columns),
+    ]
+    return {
+        "sent_messages": [
+            {
+                "date": day.isoformat(),
+                "message": outbox.listed_as(key),
+                "channel": channel,
+            }
+            for day, key, channel in sent
+        ],
+        # Older stage and birthday records are deleted (delivery.retention): say so, not lie.
+        "sent_messages_note": (
+            f"週数・月齢ごとのメッセージと誕生日のメッセージは、送った記録を"
+            f"{settings.KIZUNA_SENT_HISTORY_DAYS}日分だけ残しています。それより前の分は一覧にありません。"
+        ),
+    }
+
+
+def connect() -> None:
+    events.reader_confirmed.connect(welcome, dispatch_uid="delivery.welcome")
+    events.birth_reported.connect(birth, dispatch_uid="delivery.birth")
+    events.loss_reported.connect(loss, dispatch_uid="delivery.loss")
+    events.child_dates_moved.connect(dates_moved, dispatch_uid="delivery.dates_moved")
+    events.channel_changed.connect(channel_changed, dispatch_uid="delivery.channel_changed")
+    events.channel_stopped.connect(channel_stopped, dispatch_uid="delivery.channel_stopped")
+    events.reader_unsubscribed.connect(unsubscribed, dispatch_uid="delivery.unsubscribed")
+    if sent_messages not in PERSONAL_DATA_PARTS:
+        PERSONAL_DATA_PARTS.append(sent_messages)
