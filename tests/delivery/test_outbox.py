@@ -68,9 +68,7 @@ def _app_sources():
 def test_only_the_outbox_writes_delivery_rows_or_spells_message_keys():
     owners = {ROOT / "delivery" / "outbox.py"}
     insert = re.compile(r"INSERT INTO delivery_delivery", re.IGNORECASE)
-    spelled = re.compile(
-        r"f\"c\{[^}]*\}:|:(stage|birthday|special):|\"(survey|urgent|move):\{"
-    )
+    spelled = re.compile(r"f\"c\{[^}]*\}:|:(stage|birthday|special):|\"(survey|urgent|move):\{")
     split = re.compile(r"message_key\.split\(")
     offenders = [
         str(path.relative_to(ROOT))
