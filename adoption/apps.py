@@ -7,9 +7,12 @@ class AdoptionConfig(AppConfig):
     verbose_name = _("導入・移行")
 
     def ready(self) -> None:
-        from delivery.compose import register_kind
+        from delivery.kinds import register_kind
+        from subscribers import line_chat
 
-        from .messages import ChannelMoveTexts, ImportWelcomeTexts
+        from . import moves
+        from .messages import IMPORT_KIND, MOVE_KIND, ChannelMoveTexts, ImportWelcomeTexts
 
-        register_kind("import", ImportWelcomeTexts)
-        register_kind("move", ChannelMoveTexts)
+        register_kind(IMPORT_KIND, ImportWelcomeTexts)
+        register_kind(MOVE_KIND, ChannelMoveTexts)
+        line_chat.register_text_answer(moves.answer_link_code)

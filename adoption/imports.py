@@ -18,13 +18,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 
-from delivery.models import Delivery
+from delivery import outbox
 from kizuna import clock
 from municipalities.models import Municipality
 from subscribers.models import Child, Subscriber, Subscription
 
 from . import readers_file
-from .models import ImportBatch, ImportedReader, ImportRow
+from .models import IMPORT_MESSAGE_KIND, ImportBatch, ImportedReader, ImportRow
 from .readers_file import FileProblem, ParsedRow, Rules
 
 logger = logging.getLogger(__name__)
@@ -561,26 +561,18 @@ def _write_chunk(batch: ImportBatch, rows: list[ImportRow]) -> None:
             f" FROM {ImportRow._meta.db_table} WHERE id IN ({in_rows})",
             [municipality.pk, source, db.adapt_datetimefield_value(now), *row_ids],
         ),
-        (
-            f"INSERT INTO {Delivery._meta.db_table} (municipality_id, subscriber_id, child_id,"  # noqa: S608
-            " channel, message_key, due_on, status, attempts, last_error, next_attempt_at,"
-            " provider_message_id, text_versions, feedback, planned_at)"
-            " SELECT s.municipality_id, s.id, NULL, s.channel, %s, %s, 'planned', 0, '', %s,"
-            f" '', '{{}}', '', %s FROM {Subscriber._meta.db_table} s"
-            f" JOIN {ImportRow._meta.db_table} r ON r.subscriber_id = s.id"
-            f" WHERE r.id IN ({in_rows}) ON CONFLICT DO NOTHING",
-            [
-                batch.message_key,
-                db.adapt_datefield_value(welcome_at.astimezone(clock.TOKYO).date()),
-                db.adapt_datetimefield_value(welcome_at),
-                db.adapt_datetimefield_value(now),
-                *row_ids,
-            ],
-        ),
     ]
     with connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)
+    outbox.enqueue_readers(
+        outbox.MessageKey.for_record(IMPORT_MESSAGE_KIND, batch.pk),
+        Subscriber.objects.filter(
+            pk__in=ImportRow.objects.filter(pk__in=row_ids).values("subscriber_id")
+        ),
+        due_on=welcome_at.astimezone(clock.TOKYO).date(),
+        send_from=welcome_at,
+    )
 
 
 def _mark_imported(triples: list[tuple[int, int, int]]) -> None:

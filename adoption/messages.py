@@ -6,10 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from delivery.compose import ExtraText, MessageKey
+from delivery.kinds import ExtraText, TextKind
 from delivery.models import Delivery
+from delivery.outbox import MessageKey
 
-from .models import ImportBatch
+from .models import IMPORT_MESSAGE_KIND, MOVE_MESSAGE_KIND, ImportBatch
+
+IMPORT_KIND = IMPORT_MESSAGE_KIND
+MOVE_KIND = MOVE_MESSAGE_KIND
 
 WELCOME = {
     "ja": (
@@ -58,17 +62,17 @@ def welcome_text(batch: ImportBatch, language: str) -> WelcomeText:
     return WelcomeText(subject, body.replace("{source}", batch.source_name), language)
 
 
-class ImportWelcomeTexts:
+class ImportWelcomeTexts(TextKind):
     def __init__(self) -> None:
         self.batches: dict[int, ImportBatch | None] = {}
 
     def prepare(self, deliveries: Sequence[Delivery]) -> None:
-        ids = {int(d.message_key.split(":")[1]) for d in deliveries} - set(self.batches)
+        ids = {MessageKey.parse(d.message_key).record_id for d in deliveries} - set(self.batches)
         found = ImportBatch.objects.in_bulk(ids)
         self.batches.update({pk: found.get(pk) for pk in ids})
 
     def text(self, delivery: Delivery, key: MessageKey) -> ExtraText | str:
-        batch_id = int(key.special)
+        batch_id = key.record_id
         if batch_id not in self.batches:
             self.prepare([delivery])
         batch = self.batches[batch_id]
@@ -101,7 +105,7 @@ TO_EMAIL_BODY = (
 )
 
 
-class ChannelMoveTexts:
+class ChannelMoveTexts(TextKind):
     """The announcement: the same words for everyone, with each reader's own signed link."""
 
     def __init__(self) -> None:
@@ -110,14 +114,14 @@ class ChannelMoveTexts:
     def prepare(self, deliveries: Sequence[Delivery]) -> None:
         from .models import ChannelMove
 
-        ids = {int(d.message_key.split(":")[1]) for d in deliveries} - set(self.moves)
+        ids = {MessageKey.parse(d.message_key).record_id for d in deliveries} - set(self.moves)
         found = ChannelMove.objects.in_bulk(ids)
         self.moves.update({pk: found.get(pk) for pk in ids})
 
     def text(self, delivery: Delivery, key: MessageKey) -> ExtraText | str:
         from .moves import move_url
 
-        move_id = int(key.special)
+        move_id = key.record_id
         if move_id not in self.moves:
             self.prepare([delivery])
         move = self.moves[move_id]

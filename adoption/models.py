@@ -2,7 +2,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from delivery.outbox import MessageKey
 from kizuna.email_addresses import MailboxField
+
+IMPORT_MESSAGE_KIND = "import"  # the kind of its deliveries' message keys (delivery.outbox)
+MOVE_MESSAGE_KIND = "move"  # the kind of its deliveries' message keys (delivery.outbox)
 
 
 class ImportBatch(models.Model):
@@ -80,7 +84,7 @@ class ImportBatch(models.Model):
     @property
     def message_key(self) -> str:
         """The key of the welcome message each reader imported by this batch gets."""
-        return f"import:{self.pk}"
+        return str(MessageKey.for_record(IMPORT_MESSAGE_KIND, self.pk))
 
 
 class ImportRow(models.Model):
@@ -219,7 +223,7 @@ class ChannelMove(models.Model):
 
     @property
     def message_key(self) -> str:
-        return f"move:{self.pk}"
+        return str(MessageKey.for_record(MOVE_MESSAGE_KIND, self.pk))
 
     @property
     def from_channel(self) -> str:

@@ -20,8 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from delivery.models import Delivery
-from delivery.services import move_queued_to_channel
+from delivery import outbox
 from kizuna import clock, email_addresses
 from municipalities.models import Municipality
 from subscribers import emails, links
@@ -29,9 +28,15 @@ from subscribers.models import Subscriber
 from subscribers.services import normalize_email
 from subscribers.tokens import Purpose, TokenError, make_token, read_token
 
-from .models import ChannelMove, EmailMoveRequest, LineLinkCode
+from .models import MOVE_MESSAGE_KIND, ChannelMove, EmailMoveRequest, LineLinkCode
 
 logger = logging.getLogger(__name__)
+
+
+def announcement_key(move: ChannelMove) -> outbox.MessageKey:
+    """The key of the one message that tells each reader about the move."""
+    return outbox.MessageKey.for_record(MOVE_MESSAGE_KIND, move.pk)
+
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_DAYS = 30
@@ -77,19 +82,12 @@ def announce(
     move = ChannelMove.objects.create(municipality=municipality, created_by=by, direction=direction)
     now = clock.now()
     readers = list(readers_to_invite(municipality, direction).values_list("pk", flat=True))
-    Delivery.objects.bulk_create(
+    outbox.enqueue(
         [
-            Delivery(
-                municipality=municipality,
-                subscriber_id=reader,
-                channel=move.from_channel,
-                message_key=move.message_key,
-                due_on=clock.today(),
-                next_attempt_at=now,
-            )
+            outbox.Queued(municipality.pk, reader, move.from_channel, announcement_key(move))
             for reader in readers
         ],
-        ignore_conflicts=True,
+        send_from=now,
     )
     move.invited = len(readers)
     move.save(update_fields=["invited"])
@@ -139,6 +137,16 @@ def normalise_code(text: str) -> str | None:
 
 
 @transaction.atomic
+def answer_link_code(municipality: Municipality, line_user_id: str, text: str) -> str | None:
+    """A LINE chat text that is a link code binds the account (subscribers.line_chat)."""
+    if not normalise_code(text):
+        return None
+    try:
+        return bind_line_account(municipality, line_user_id, text)
+    except MoveRefused as refused:
+        return str(refused)
+
+
 def bind_line_account(municipality: Municipality, line_user_id: str, code_text: str) -> str:
     """Bind the LINE account that sent ``code_text`` to the reader the code was made for.
 
@@ -187,7 +195,7 @@ def bind_line_account(municipality: Municipality, line_user_id: str, code_text: 
         ]
     )
     # Messages already queued go out on the new channel, as when a reader changes it themselves.
-    move_queued_to_channel(reader.pk, "line", keep_keys=[link.move.message_key])
+    outbox.move_to_channel(reader.pk, "line", keep=[announcement_key(link.move)])
     link.used_at = clock.now()
     link.save(update_fields=["used_at"])
     logger.info("reader %s moved to LINE (move %s)", reader.pk, link.move_id)
@@ -312,7 +320,7 @@ def confirm_email(request_id: int) -> Subscriber:
             )
     except IntegrityError as error:  # another registration took the address just now
         raise MoveRefused(ADDRESS_TAKEN) from error
-    move_queued_to_channel(reader.pk, "email", keep_keys=[request.move.message_key])
+    outbox.move_to_channel(reader.pk, "email", keep=[announcement_key(request.move)])
     request.confirmed_at = clock.now()
     request.save(update_fields=["confirmed_at"])
     logger.info("reader %s moved to email (move %s)", reader.pk, request.move_id)

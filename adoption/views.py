@@ -17,9 +17,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.decorators import audited
-from content.views import staff_context, staff_page
 from kizuna import clock, spreadsheets
 from municipalities.access import readable_municipalities, roles_for_request
+from municipalities.staff_pages import staff_context, staff_page
 
 from . import exports, flyer, imports, moves, tasks
 from .forms import FlyerForm, ImportUploadForm

@@ -40,7 +40,7 @@ from django.test import Client  # noqa: E402
 from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
 from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
-from delivery import stats  # noqa: E402
+from delivery import heartbeats, stats  # noqa: E402
 from kizuna import clock  # noqa: E402
 from municipalities.codes import check_digit  # noqa: E402
 from municipalities.models import OPERATORS_GROUP, Municipality  # noqa: E402
@@ -187,7 +187,7 @@ def main() -> None:
     stats.recount_days(today - datetime.timedelta(days=back) for back in range(DAYS))
     print(f"  counted all {DAYS} days in {time.perf_counter() - started:.2f} s (once)")
     tallies_and_forecast(ids, today)
-    stats.beat(stats.TICK)
+    heartbeats.beat(heartbeats.TICK)
     started = time.perf_counter()
     days = stats.recount_open_days(today)
     recount = time.perf_counter() - started

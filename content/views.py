@@ -4,11 +4,6 @@ selector or the timeline, render.
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.contrib import admin
-from django.contrib.admin.views.decorators import staff_member_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,6 +15,7 @@ from municipalities.access import (
     readable_municipalities,
     roles_for_request,
 )
+from municipalities.staff_pages import staff_context, staff_page
 
 from .forms import PreviewForm
 from .programme import PROMISED_STAGES
@@ -31,30 +27,6 @@ from .selectors import (
 )
 from .timeline import build_timeline
 from .validators import LINE_TEXT_LIMIT
-
-
-def staff_page(view):
-    """Admin login for anyone; 403 for staff accounts without a role in Kizuna."""
-
-    @wraps(view)
-    @staff_member_required
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not roles_for_request(request).any_role:
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def staff_context(request: HttpRequest, title: str, **context) -> dict:
-    """The admin's own context (header, user links, sidebar), so staff pages look like the admin."""
-    # Without the admin's model sidebar: previews need the width.
-    return {
-        **admin.site.each_context(request),
-        "is_nav_sidebar_enabled": False,
-        "title": title,
-        **context,
-    }
 
 
 @staff_page

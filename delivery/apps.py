@@ -7,4 +7,7 @@ class DeliveryConfig(AppConfig):
     verbose_name = _("配信")
 
     def ready(self) -> None:
-        from . import checks, webhooks  # noqa: F401 (registers the deploy check; connects the receiver)
+        from . import checks, messages, reader_events, webhooks  # noqa: F401 (registers the deploy check; webhooks connects its receiver)
+
+        messages.register()
+        reader_events.connect()

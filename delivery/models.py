@@ -35,8 +35,8 @@ class Feedback(models.TextChoices):
 class Delivery(models.Model):
     """One message to one reader through one channel; the database makes a duplicate impossible.
 
-    ``message_key`` names what is sent, independent of which text variant is chosen:
-    ``c42:stage:pregnancy:week:20``, ``c42:birthday:1``, ``c42:special:loss``.
+    ``message_key`` names what is sent, independent of which text variant is chosen: a
+    :class:`delivery.outbox.MessageKey`, the one place that writes and reads it.
     """
 
     class Status(models.TextChoices):
@@ -169,7 +169,7 @@ class Delivery(models.Model):
                 condition=models.Q(status="failed"),
                 name="delivery_failed_reason_idx",
             ),
-            # The rows that shared an unanswered LINE request, claimed together (dispatch.claim).
+            # The rows that shared an unanswered LINE request, claimed together (delivery.claim).
             models.Index(
                 fields=["retry_key"],
                 condition=models.Q(status__in=["planned", "sending"], retry_key__isnull=False),

@@ -26,17 +26,13 @@ from kizuna import clock
 from municipalities.models import Municipality
 from subscribers.models import Child
 
+from . import heartbeats, outbox
 from .models import PlanRun
 
 logger = logging.getLogger(__name__)
 
 ANALYZE_AFTER_ROWS = 50  # autovacuum's analyze threshold, and the table's scale factor (0009)
 ANALYZE_AFTER_SHARE = 0.02
-
-_COLUMNS = (
-    "municipality_id, subscriber_id, child_id, channel, message_key, due_on, status, attempts,"
-    " last_error, next_attempt_at, provider_message_id, text_versions, feedback, planned_at"
-)
 
 
 @dataclass
@@ -96,9 +92,15 @@ class _Statements:
     ) -> tuple[str, str, list]:
         values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
         in_ids = ", ".join(["%s"] * len(self.ids))
+        row = outbox.row_sql(
+            municipality="c.municipality_id",
+            subscriber="s.id",
+            child="c.id",
+            channel="s.channel",
+            key=key_sql,
+        )
         select = f"""
-            SELECT c.municipality_id AS municipality_id, s.id AS subscriber_id, c.id, s.channel AS channel,
-                   {key_sql} AS message_key, %s, 'planned', 0, '', %s, '', '{{}}', '', %s
+            SELECT {row}
             FROM v
             JOIN subscribers_child c ON c.municipality_id IN ({in_ids}) AND {child_filter}
             JOIN subscribers_subscription sub ON sub.child_id = c.id AND sub.ended_at IS NULL
@@ -113,7 +115,7 @@ class _Statements:
             self.on + datetime.timedelta(days=1), datetime.time(), tzinfo=clock.TOKYO
         )
         params = [_db(value) for row in rows for value in row]
-        params += [_db(self.on), _db(self.now), _db(self.now), *self.ids, _db(next_day)]
+        params += [*outbox.row_params(self.on, self.now, self.now), *self.ids, _db(next_day)]
         params += [_db(self.on)] * where.count("%s")
         return f"WITH v(track, unit, number, anchor) AS (VALUES {values})", select, params
 
@@ -123,9 +125,8 @@ class _Statements:
         """``rows`` are (track, unit, number, anchor); ``child_filter`` matches ``v.anchor``;
         ``where`` may compare with the day as ``%s``."""
         # What is already there is left out before the sort: a re-plan sorts nothing.
-        unplanned = f"""({where}) AND NOT EXISTS (SELECT 1 FROM delivery_delivery d
-            WHERE d.subscriber_id = s.id AND d.channel = s.channel AND d.message_key = {key_sql})
-        """  # noqa: S608 (fixed SQL fragments)
+        queued = outbox.already_queued_sql(subscriber="s.id", channel="s.channel", key=key_sql)
+        unplanned = f"({where}) AND NOT {queued}"
         with_values, select, params = self._select(rows, key_sql, child_filter, unplanned)
         # Rows go in by municipality, stage, channel and greeting, so consecutive ids (the order
         # senders claim in) share a text: a batch is a few multicasts and a few renderings.
@@ -134,22 +135,19 @@ class _Statements:
             "ORDER BY c.municipality_id, v.track, v.unit, v.number, s.channel,"
             " s.nickname = '', s.id"
         )
-        sql = (
-            f"{with_values} INSERT INTO delivery_delivery ({_COLUMNS}) {select} {order} "
-            "ON CONFLICT DO NOTHING"
-        )
-        return sql, params
+        return outbox.insert_sql(select, with_clause=with_values, order=order), params
 
     def count_new(
         self, rows: list[tuple], key_sql: str, child_filter: str, where: str = "true"
     ) -> tuple[str, list]:
         """How many rows :meth:`insert` would add: the same SELECT, less what already exists."""
         with_values, select, params = self._select(rows, key_sql, child_filter, where)
+        queued = outbox.already_queued_sql(
+            subscriber="due.subscriber_id", channel="due.channel", key="due.message_key"
+        )
         sql = f"""{with_values} SELECT due.municipality_id, due.channel, count(*)
             FROM ({select}) AS due
-            WHERE NOT EXISTS (SELECT 1 FROM delivery_delivery d WHERE
-                d.subscriber_id = due.subscriber_id AND d.channel = due.channel
-                AND d.message_key = due.message_key)
+            WHERE NOT {queued}
             GROUP BY due.municipality_id, due.channel"""  # noqa: S608
         return sql, params
 
@@ -163,9 +161,9 @@ def _db(value):
     return value
 
 
-STAGE_KEY_SQL = "'c' || c.id || ':stage:' || v.track || ':' || v.unit || ':' || v.number"
-BIRTHDAY_KEY_SQL = "'c' || c.id || ':birthday:' || v.number"
-EVENT_KEY_SQL = "'c' || c.id || ':special:' || v.unit"
+STAGE_KEY_SQL = outbox.stage_key_sql("c.id", "v.track", "v.unit", "v.number")
+BIRTHDAY_KEY_SQL = outbox.birthday_key_sql("c.id", "v.number")
+EVENT_KEY_SQL = outbox.special_key_sql("c.id", "v.unit")
 EXPECTING = "c.status = 'expecting' AND c.due_date = v.anchor"
 BORN = "c.status = 'born' AND c.birth_date = v.anchor"
 # A child whose date moved later enters again stages it has been through (delivery.services):
@@ -291,9 +289,7 @@ class RolledUpDay(ValueError):
 
 
 def _refuse_rolled_up(on: datetime.date) -> None:
-    from .retention import rolled_up_through  # retention counts days through stats → planner
-
-    through = rolled_up_through()
+    through = heartbeats.rolled_up_through()
     if through is not None and on <= through:
         raise RolledUpDay(
             f"{on} の配信記録は {through} までまとめ済みのため、この日は計画し直せません"

@@ -2,15 +2,15 @@
 
 At national scale a day adds about a million rows. Once a day is older than
 ``KIZUNA_DELIVERY_KEEP_DAYS`` (and the catch-up window), its finished rows of the day-planned
-kinds (stage messages ``c<id>:stage:…`` and birthdays ``c<id>:birthday:<n>``) are deleted; what
+kinds (stage messages and birthdays, :data:`delivery.outbox.DAY_PLANNED_SQL`) are deleted; what
 they counted stays in :class:`~delivery.models.DayCount` (``rolled_up``), so the dashboard's
 figures do not change. A day-planned row is not needed to stop a second send once its day is
 past the catch-up window: the planner never plans such a day again (:func:`horizon`). A sent
 row leaves a slim :class:`~delivery.models.SentMessage` (reader, day, channel, message) for the
 reader's data download, itself deleted after ``KIZUNA_SENT_HISTORY_DAYS``.
 
-Rows planned by one-off events (the welcome, ``c<id>:special:…``, ``survey:<id>``,
-``urgent:<id>``, ``import:…``) are kept: their row is what stops a second send. Unfinished rows
+Rows queued by one-off events (special messages such as the welcome, surveys, urgent notices,
+import welcomes) are kept: their row is what stops a second send. Unfinished rows
 are never deleted, and a day with any of them is left whole until it is finished.
 """
 
@@ -28,18 +28,17 @@ from django.db.models import F
 
 from kizuna import clock
 
-from . import stats
+from . import heartbeats, outbox, stats
 from .models import FINISHED_STATUSES, DayCount, SentMessage
 
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 50_000
-HEARTBEAT = "roll_up"
+HEARTBEAT = heartbeats.ROLL_UP
 UNSENT_STATUSES = stats.UNSENT_STATUSES
 
-# The message keys the daily planner writes for a date (delivery.planner.STAGE_KEY_SQL and
-# BIRTHDAY_KEY_SQL); every other kind is planned once by an event and keeps its row.
-_DAY_PLANNED = "(message_key LIKE 'c%%:stage:%%' OR message_key LIKE 'c%%:birthday:%%')"
+# Every other kind is planned once by an event and keeps its row.
+_DAY_PLANNED = outbox.DAY_PLANNED_SQL
 _FINISHED = "status IN ({})".format(", ".join(f"'{status}'" for status in FINISHED_STATUSES))
 
 
@@ -72,14 +71,6 @@ def history_horizon(today: datetime.date | None = None) -> datetime.date:
     return today - datetime.timedelta(days=max(settings.KIZUNA_SENT_HISTORY_DAYS, 1))
 
 
-def rolled_up_through() -> datetime.date | None:
-    """The newest day a roll-up has reached: the planner refuses to plan it or any older day."""
-    beat = stats.last_beat(HEARTBEAT)
-    if beat is None or not beat.detail.get("through"):
-        return None
-    return datetime.date.fromisoformat(beat.detail["through"])
-
-
 def candidate_days(through: datetime.date) -> list[datetime.date]:
     """Days up to ``through`` that may still hold finished rows, read from the day counts."""
     return sorted(
@@ -106,7 +97,7 @@ def roll_up(
     if not dry_run:
         # Before any row goes: from now on the planner refuses these days (a re-run of a past
         # date would otherwise plan and send them again).
-        stats.beat(HEARTBEAT, through=through.isoformat())
+        heartbeats.beat(HEARTBEAT, through=through.isoformat())
     for day in candidate_days(through):
         with transaction.atomic():
             stats.serialised()
@@ -148,7 +139,7 @@ def roll_up(
             )
     result.seconds = time.monotonic() - started
     if not dry_run:
-        stats.beat(HEARTBEAT, through=through.isoformat(), deleted=result.total)
+        heartbeats.beat(HEARTBEAT, through=through.isoformat(), deleted=result.total)
     logger.info(
         "%s %d deliveries up to %s in %.3fs",
         "would roll up" if dry_run else "rolled up",

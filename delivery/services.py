@@ -1,4 +1,4 @@
-"""Writing deliveries outside the daily plan: event messages and cancellations.
+"""Writing deliveries outside the daily plan: event messages, and stage checks after a date moved.
 
 The database's unique (subscriber, channel, message_key) makes every call here safe to repeat.
 """
@@ -10,13 +10,7 @@ from content.stages import Stage, Track, Unit, last_day_entered_again
 from kizuna import clock
 from subscribers.models import Child, Subscription
 
-from . import planner
-from .models import Delivery
-
-
-def event_message_key(kind: str, child_id: int | None) -> str:
-    """``c42:special:loss`` for a child's event; ``special:welcome`` for the reader's welcome."""
-    return f"c{child_id}:special:{kind}" if child_id else f"special:{kind}"
+from . import outbox, planner
 
 
 def plan_event_message(
@@ -31,70 +25,21 @@ def plan_event_message(
     ``per_child=False`` sends once per reader whatever the child (the welcome). A repeat adds
     nothing: the insert ignores rows the unique constraint already holds.
     """
-    rows = [
-        Delivery(
-            municipality_id=subscription.subscriber.municipality_id,
-            subscriber_id=subscription.subscriber_id,
-            child_id=subscription.child_id,
-            channel=subscription.subscriber.channel,
-            message_key=event_message_key(kind, subscription.child_id if per_child else None),
-            due_on=on or clock.today(),
-            next_attempt_at=clock.now(),
-        )
-        for subscription in subscriptions
-    ]
-    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-
-
-def cancel_pending(
-    *,
-    child_id: int | None = None,
-    subscriber_id: int | None = None,
-    subscriber_ids: Iterable[int] | None = None,
-    key_prefix: str = "",
-    keep_keys: Iterable[str] = (),
-    reason: str = "",
-) -> int:
-    """Mark not-yet-sent deliveries of a child or of readers as skipped; returns how many.
-
-    ``subscriber_ids`` may be a queryset of ids (one UPDATE with a subquery).
-    """
-    pending = Delivery.objects.filter(status=Delivery.Status.PLANNED)
-    if child_id is not None:
-        pending = pending.filter(child_id=child_id)
-    if subscriber_id is not None:
-        pending = pending.filter(subscriber_id=subscriber_id)
-    if subscriber_ids is not None:
-        pending = pending.filter(subscriber_id__in=subscriber_ids)
-    if key_prefix:
-        pending = pending.filter(message_key__startswith=key_prefix)
-    pending = pending.exclude(message_key__in=list(keep_keys))
-    return pending.update(status=Delivery.Status.SKIPPED, last_error=reason[:500])
-
-
-def move_queued_to_channel(
-    subscriber_id: int, channel: str, *, keep_keys: Iterable[str] = ()
-) -> int:
-    """A reader changed channel: messages queued on the old one go out on ``channel``.
-
-    A message the reader already has on ``channel`` (queued or sent) is not sent twice: its copy
-    on the old channel is skipped instead, which also keeps the unique key intact. Returns how
-    many deliveries moved.
-    """
-    queued = (
-        Delivery.objects.filter(
-            subscriber_id=subscriber_id, status=Delivery.Status.PLANNED, sent_at__isnull=True
-        )
-        .exclude(channel=channel)
-        .exclude(message_key__in=list(keep_keys))
+    outbox.enqueue(
+        [
+            outbox.Queued(
+                municipality_id=subscription.subscriber.municipality_id,
+                subscriber_id=subscription.subscriber_id,
+                channel=subscription.subscriber.channel,
+                key=outbox.MessageKey.for_special(
+                    kind, subscription.child_id if per_child else None
+                ),
+                child_id=subscription.child_id,
+            )
+            for subscription in subscriptions
+        ],
+        due_on=on,
     )
-    on_new_channel = Delivery.objects.filter(subscriber_id=subscriber_id, channel=channel).values(
-        "message_key"
-    )
-    queued.filter(message_key__in=on_new_channel).update(
-        status=Delivery.Status.SKIPPED, last_error="新しい配信方法で同じメッセージがあるため"
-    )
-    return queued.exclude(message_key__in=on_new_channel).update(channel=channel)
 
 
 def check_stages_sent_again(

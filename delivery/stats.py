@@ -4,7 +4,6 @@
   recounted while a day can still change (the catch-up window, and days with unsent rows).
 - :class:`~delivery.models.SendTally`: send outcomes per minute, added once per batch.
 - :class:`~delivery.models.ForecastCount`: the next 30 days as the planner would plan them.
-- :class:`~delivery.models.Heartbeat`: when the planner last ticked.
 """
 
 from __future__ import annotations
@@ -23,22 +22,12 @@ from kizuna import clock
 from municipalities.models import Municipality
 
 from . import planner
-from .models import DayCount, ForecastCount, Heartbeat, SendTally
+from .models import DayCount, ForecastCount, SendTally
 
 logger = logging.getLogger(__name__)
 
-TICK = "tick"
 UNSENT_STATUSES = ("planned", "sending")
 TALLY_KEEP_DAYS = 7
-
-
-def beat(name: str, **detail) -> None:
-    """Record that the periodic job ``name`` ran just now."""
-    Heartbeat.objects.update_or_create(name=name, defaults={"at": clock.now(), "detail": detail})
-
-
-def last_beat(name: str) -> Heartbeat | None:
-    return Heartbeat.objects.filter(name=name).first()
 
 
 def serialised() -> None:

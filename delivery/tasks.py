@@ -6,7 +6,7 @@ import math
 from celery import shared_task
 from django.conf import settings
 
-from . import dispatch, planner, retention, stats
+from . import claim, dispatch, heartbeats, planner, retention, stats
 
 logger = logging.getLogger(__name__)
 
@@ -15,13 +15,13 @@ logger = logging.getLogger(__name__)
 def tick() -> int:
     """Every minute from beat: plan what has come due, then start enough dispatchers."""
     planned = sum(result.total for result in planner.plan_due())
-    due = dispatch.due_count()
+    due = claim.due_count()
     dispatchers = min(
         settings.KIZUNA_DISPATCHERS_PER_TICK, math.ceil(due / settings.KIZUNA_DISPATCH_BATCH_SIZE)
     )
     for _ in range(dispatchers):
         send_due.delay()
-    stats.beat(stats.TICK, planned=planned, due=due, dispatchers=dispatchers)
+    heartbeats.beat(heartbeats.TICK, planned=planned, due=due, dispatchers=dispatchers)
     logger.info(
         "tick: planned %d, %d due, started %d dispatchers",
         planned,

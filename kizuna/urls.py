@@ -12,7 +12,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("staff/urgent/", include("urgent_notices.urls")),
     path("staff/adoption/", include("adoption.urls")),
-    path("staff/", include("content.urls")),
+    path("staff/", include("kizuna.staff_urls")),
     path("ops/", include("operations.urls")),
     path("healthz", operations_views.healthz, name="healthz"),
     # Browsers ask for /favicon.ico on pages that name no icon (a PDF, a download).

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .selectors import Bar
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
 
 
 @dataclass(frozen=True)

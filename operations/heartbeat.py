@@ -27,7 +27,7 @@ def heartbeat_name(hostname: str) -> str:
 
 
 def record(hostname: str, **detail) -> None:
-    from delivery.stats import beat
+    from delivery.heartbeats import beat
 
     beat(heartbeat_name(hostname), pid=os.getpid(), **detail)
 

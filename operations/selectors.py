@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 
+from delivery.heartbeats import TICK
 from delivery.models import (
     FINISHED_STATUSES,
     DayCount,
@@ -20,7 +21,7 @@ from delivery.models import (
     Heartbeat,
     SendTally,
 )
-from delivery.stats import TICK, UNSENT_STATUSES
+from delivery.stats import UNSENT_STATUSES
 from kizuna import clock
 from kizuna.choices import Channel
 from municipalities.models import Municipality

@@ -24,12 +24,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from audit import services as audit
 from audit.decorators import audited
 from audit.models import AuditEvent
-from content.views import staff_context, staff_page
 from delivery.models import Delivery
 from kizuna import clock, spreadsheets
 from municipalities.access import readable_municipalities, roles_for_request
-from municipalities.charts import COLUMN_CHART, columns
-from municipalities.selectors import Bar
+from municipalities.charts import COLUMN_CHART, Bar, columns
+from municipalities.staff_pages import staff_context, staff_page
 
 from . import heartbeat, selectors, services, system
 from .forms import AuditSearchForm, BatchForm, FailureFilterForm, RetryForm

@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from delivery.services import check_stages_sent_again
 from municipalities.admin_scoping import MunicipalityScopedAdminMixin
 
+from . import events
 from .models import Child, Subscriber, Subscription
 
 
@@ -55,7 +55,12 @@ class ChildAdmin(PersonalDataAdminMixin, admin.ModelAdmin):
         if change:
             for anchor in ("due_date", "birth_date"):
                 if anchor in form.changed_data:
-                    check_stages_sent_again(obj, form.initial.get(anchor), getattr(obj, anchor))
+                    events.child_dates_moved.send(
+                        sender=Child,
+                        child=obj,
+                        old_anchor=form.initial.get(anchor),
+                        new_anchor=getattr(obj, anchor),
+                    )
 
 
 @admin.register(Subscription)

@@ -14,16 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
-from delivery.services import (
-    cancel_pending,
-    check_stages_sent_again,
-    move_queued_to_channel,
-    plan_event_message,
-)
 from kizuna import clock, email_addresses
 from municipalities.models import Municipality
 
-from . import emails, links
+from . import emails, events, links
 from .models import Child, Subscriber, Subscription
 
 
@@ -151,7 +145,7 @@ def sign_up_with_line(
     subscriber.save()
     child = _new_child(municipality, registration.due_date, registration.birth_date)
     subscription = Subscription.objects.create(subscriber=subscriber, child=child)
-    plan_event_message("welcome", [subscription], per_child=False)
+    events.reader_confirmed.send(sender=Subscription, subscription=subscription)
     return subscriber
 
 
@@ -202,7 +196,7 @@ def confirm(
         subscriber.confirmed_at = clock.now()
         subscriber.save(update_fields=["confirmed_at", "updated_at"])
     if child.status in (Child.Status.EXPECTING, Child.Status.BORN):
-        plan_event_message("welcome", [subscription], per_child=False)
+        events.reader_confirmed.send(sender=Subscription, subscription=subscription)
     return subscriber
 
 
@@ -251,7 +245,8 @@ def _rejoin(subscriber: Subscriber, child_id: int | None, profile: dict) -> Subs
     subscriptions = subscriber.subscriptions.filter(
         ended_at__isnull=True, child__status__in=followed
     )
-    plan_event_message("welcome", list(subscriptions), per_child=False)
+    for subscription in subscriptions:
+        events.reader_confirmed.send(sender=Subscription, subscription=subscription)
     return subscriber
 
 
@@ -287,11 +282,7 @@ def report_birth(child_id: int, born_on: datetime.date) -> Child:
     child.status = Child.Status.BORN
     child.status_changed_at = clock.now()
     child.save(update_fields=["birth_date", "status", "status_changed_at"])
-    # Past the due date and its grace, child messages went out by the due date: a birth after
-    # the due date comes round to some of them again.
-    check_stages_sent_again(child, child.due_date, born_on)
-    cancel_pending(child_id=child.pk, key_prefix=f"c{child.pk}:stage:pregnancy:", reason="出生")
-    plan_event_message("birth", followers(child))
+    events.birth_reported.send(sender=Child, child=child)
     return child
 
 
@@ -311,15 +302,7 @@ def report_loss(child_id: int, loss: str) -> Child:
     child.loss = loss
     child.status_changed_at = clock.now()
     child.save(update_fields=["status", "loss", "status_changed_at"])
-    loss_key = f"c{child.pk}:special:loss"
-    cancel_pending(child_id=child.pk, keep_keys=[loss_key], reason="お別れの報告")
-    # A survey invitation not yet sent would ask everyone who followed the child about it.
-    cancel_pending(
-        subscriber_ids=Subscription.objects.filter(child=child).values("subscriber_id"),
-        key_prefix="survey:",
-        reason="お別れの報告",
-    )
-    plan_event_message("loss", followers(child))
+    events.loss_reported.send(sender=Child, child=child)
     return child
 
 
@@ -347,8 +330,7 @@ def update_settings(
     subscriber.language = language
     if channel != subscriber.channel:
         subscriber.channel = channel
-        # Messages already queued go out on the new channel, not the old one.
-        move_queued_to_channel(subscriber.pk, channel)
+        events.channel_changed.send(sender=Subscriber, subscriber=subscriber, channel=channel)
     subscriber.save(update_fields=["nickname", "language", "channel", "updated_at"])
     return subscriber
 
@@ -398,7 +380,7 @@ def unsubscribe(subscriber_id: int, reason: str = "") -> Subscriber:
         subscriber.unsubscribe_reason = reason[:200]
         subscriber.save(update_fields=["unsubscribed_at", "unsubscribe_reason", "updated_at"])
         subscriber.subscriptions.filter(ended_at__isnull=True).update(ended_at=clock.now())
-        cancel_pending(subscriber_id=subscriber.pk, reason="配信停止")
+        events.reader_unsubscribed.send(sender=Subscriber, subscriber=subscriber)
     return subscriber
 
 

@@ -31,6 +31,7 @@ from .forms import (
     SignupForm,
     UnsubscribeForm,
 )
+from .line_chat import line_signup_url
 from .models import Child, Subscriber
 from .tokens import Purpose, TokenError, link_lifetime_days, read_token
 
@@ -360,8 +361,6 @@ def _line_rejoin_url(subscriber: Subscriber) -> str | None:
     """A LINE reader's manage link came through their LINE chat: it may open the LINE signup."""
     if subscriber.email or not subscriber.line_user_id:
         return None
-    from delivery.line_events import line_signup_url  # delivery depends on subscribers
-
     return line_signup_url(subscriber.municipality, subscriber.line_user_id)
 
 

@@ -5,3 +5,16 @@ class SurveysConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "surveys"
     verbose_name = "読者アンケート"
+
+    def ready(self) -> None:
+        from delivery.kinds import register_kind
+        from subscribers import events
+
+        from . import services
+        from .messages import SurveyInvitations
+        from .models import MESSAGE_KIND
+
+        register_kind(MESSAGE_KIND, SurveyInvitations)
+        events.loss_reported.connect(
+            services.cancel_invitations_after_loss, dispatch_uid="surveys.loss"
+        )

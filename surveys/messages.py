@@ -8,12 +8,20 @@ stage messages the LINE text carries it too.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from content.rendering import RenderedMessage, placeholder_values, render_message
+from delivery.compose import Composed, Composer, outgoing
+from delivery.models import Delivery
+from delivery.outbox import MessageKey
 from municipalities.models import Municipality
+from subscribers import links
+from subscribers.models import Child, Subscription
 
+from .links import survey_url
 from .models import Survey
 
 # The Markdown is the same for every reader of a survey, so its costly rendering is cached once
@@ -58,7 +66,7 @@ def render_invitation(
     municipality: Municipality,
     nickname: str,
     survey_url: str,
-    contacts=(),
+    contacts: Sequence[Any] = (),
     manage_url: str,
     unsubscribe_url: str,
 ) -> RenderedMessage:
@@ -76,3 +84,43 @@ def render_invitation(
         text=rendered.text.replace(_LINK_STAND_IN, survey_url),
         line_text=rendered.line_text.replace(_LINK_STAND_IN, survey_url),
     )
+
+
+class SurveyInvitations:
+    """The invitation as a message kind of the delivery engine (``delivery.kinds``)."""
+
+    # An invitation is not tied to a stage: late is fine while the survey is open.
+    late_is_fine = True
+
+    def __init__(self) -> None:
+        self.surveys: dict[int, Survey | None] = {}
+
+    def prepare(self, deliveries: Sequence[Delivery]) -> None:
+        ids = {MessageKey.parse(d.message_key).record_id for d in deliveries} - set(self.surveys)
+        found = Survey.objects.in_bulk(ids)
+        self.surveys.update({pk: found.get(pk) for pk in ids if pk is not None})
+
+    def compose(self, delivery: Delivery, key: MessageKey, composer: Composer) -> Composed | str:
+        if key.record_id not in self.surveys:
+            self.prepare([delivery])
+        survey = self.surveys.get(key.record_id or 0)
+        subscriber = delivery.subscriber
+        if survey is None:
+            return "アンケートが削除されたため送りません"
+        if survey.state_on(composer.today) != "open":
+            return "アンケートの受付期間外のため送りません"
+        if Subscription.objects.filter(
+            subscriber=subscriber, child__status=Child.Status.LOST
+        ).exists():
+            return "お別れの報告があったためアンケートは送りません"
+        municipality = delivery.municipality
+        rendered = render_invitation(
+            survey,
+            municipality=municipality,
+            nickname=subscriber.nickname,
+            survey_url=survey_url(subscriber, survey),
+            contacts=composer.contacts_of(municipality),
+            manage_url=links.manage_url(subscriber),
+            unsubscribe_url=links.unsubscribe_url(subscriber),
+        )
+        return Composed(outgoing(delivery, subscriber, rendered), {"survey": survey.pk})

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from content.validators import markdown_safety_problems, placeholder_problems
+from delivery.outbox import MessageKey
 from kizuna import clock
 from municipalities.models import Municipality
 from subscribers.models import Subscriber
@@ -14,6 +15,9 @@ from .fiscal import FIRST_FISCAL_YEAR, fiscal_year_label, wareki_fiscal_year
 
 # A survey link lives as long as its survey is open; tokens.py caps it at this many days.
 LONGEST_SURVEY_DAYS = 365
+
+
+MESSAGE_KIND = "survey"  # the kind of its deliveries' message keys (delivery.outbox)
 
 
 class SurveyQuerySet(models.QuerySet):
@@ -161,7 +165,7 @@ class Survey(models.Model):
 
     @property
     def message_key(self) -> str:
-        return f"survey:{self.pk}"
+        return str(MessageKey.for_record(MESSAGE_KIND, self.pk))
 
     @property
     def headline_question(self) -> "Question | None":

@@ -9,8 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from delivery.models import Delivery
-from municipalities.charts import HorizontalBar, horizontal_bars
-from municipalities.selectors import Bar
+from municipalities.charts import Bar, HorizontalBar, horizontal_bars
 from subscribers.models import Subscriber
 
 from . import stage_buckets

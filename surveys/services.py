@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
+from delivery import outbox
 from delivery.models import Delivery
 from kizuna import clock
 from subscribers.models import Child, Subscriber, Subscription
 
 from . import stage_buckets
-from .models import Answer, Question, Response, Survey
+from .models import MESSAGE_KIND, Answer, Question, Response, Survey
 
 logger = logging.getLogger(__name__)
 
@@ -65,12 +67,6 @@ class SendResult:
     first_time: bool
 
 
-_COLUMNS = (
-    "municipality_id, subscriber_id, child_id, channel, message_key, due_on, status, attempts,"
-    " last_error, next_attempt_at, provider_message_id, text_versions, feedback, planned_at"
-)
-
-
 def send_survey(survey: Survey, *, by=None) -> SendResult:
     """Queue the survey to every targeted reader not yet sent it: one delivery per reader.
 
@@ -85,29 +81,11 @@ def send_survey(survey: Survey, *, by=None) -> SendResult:
         )
     if not survey.questions.exists():
         raise SurveyError("質問がありません。質問を追加してから配信してください。")
-    targets_sql, targets_params = (
-        targeted_readers(survey, on=today).values("pk").query.sql_with_params()
-    )
-    at = connection.ops.adapt_datetimefield_value
-    sql = f"""
-        INSERT INTO delivery_delivery ({_COLUMNS})
-        SELECT s.municipality_id, s.id, NULL, s.channel, %s, %s, 'planned', 0, '', %s, '', '{{}}',
-               '', %s
-        FROM subscribers_subscriber s
-        WHERE s.id IN ({targets_sql})
-        ON CONFLICT DO NOTHING
-    """  # noqa: S608 (the subquery is compiled by the ORM; values are parameters)
-    params = [
-        survey.message_key,
-        connection.ops.adapt_datefield_value(today),
-        at(now),
-        at(now),
-        *targets_params,
-    ]
+    key = outbox.MessageKey.for_record(MESSAGE_KIND, survey.pk)
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            added = max(cursor.rowcount, 0)
+        added = outbox.enqueue_readers(
+            key, targeted_readers(survey, on=today), due_on=today, send_from=now
+        )
         first_time = bool(
             Survey.objects.filter(pk=survey.pk, first_sent_at__isnull=True).update(
                 first_sent_at=now, first_sent_by=by
@@ -120,6 +98,15 @@ def send_survey(survey: Survey, *, by=None) -> SendResult:
         extra={"event": "send_survey", "survey": survey.pk, "added": added},
     )
     return SendResult(added, first_time)
+
+
+def cancel_invitations_after_loss(child: Child, **_: Any) -> int:
+    """A survey invitation not yet sent would ask everyone who followed the child about it."""
+    return outbox.cancel_queued(
+        subscriber_ids=Subscription.objects.filter(child=child).values("subscriber_id"),
+        key_prefix=outbox.kind_prefix(MESSAGE_KIND),
+        reason="お別れの報告",
+    )
 
 
 AnswerValue = int | list[int] | str | None

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from django.db.models import Q
 
 from content.stages import gestational_age, whole_months
-from municipalities.selectors import CHILD_BANDS, PREGNANCY_BANDS, latest_birth_date_aged
+from subscribers.family_overview import CHILD_BANDS, PREGNANCY_BANDS, latest_birth_date_aged
 
 NO_STAGE = "none"
 

@@ -17,10 +17,10 @@ from django.views.decorators.http import require_http_methods
 from audit.decorators import audited
 from content.timeline import preview_urls
 from content.validators import LINE_TEXT_LIMIT
-from content.views import staff_context, staff_page
 from kizuna import clock, spreadsheets
 from municipalities.access import roles_for_request
 from municipalities.models import Municipality
+from municipalities.staff_pages import staff_context, staff_page
 from subscribers.links import absolute
 from subscribers.models import Subscriber
 from subscribers.tokens import Purpose, TokenError, read_token

@@ -7,8 +7,8 @@ class UrgentNoticesConfig(AppConfig):
     verbose_name = _("緊急のお知らせ")
 
     def ready(self) -> None:
-        from delivery.compose import register_kind
+        from delivery.kinds import register_kind
 
-        from .messages import UrgentNoticeTexts
+        from .messages import KIND, UrgentNoticeTexts
 
-        register_kind("urgent", UrgentNoticeTexts)
+        register_kind(KIND, UrgentNoticeTexts)

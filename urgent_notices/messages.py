@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from delivery.compose import ExtraText, MessageKey
+from delivery.kinds import ExtraText, TextKind
 from delivery.models import Delivery
+from delivery.outbox import MessageKey
 
 from . import selectors
-from .models import UrgentNotice
+from .models import MESSAGE_KIND, UrgentNotice
 from .rendering import as_text
 
+KIND = MESSAGE_KIND
 
-class UrgentNoticeTexts:
+
+class UrgentNoticeTexts(TextKind):
     """One per Composer: notices and bereaved readers are looked up once per batch."""
 
     def __init__(self) -> None:
@@ -20,7 +23,7 @@ class UrgentNoticeTexts:
         self.bereaved: set[int] = set()
 
     def prepare(self, deliveries: Sequence[Delivery]) -> None:
-        ids = {int(d.message_key.split(":")[1]) for d in deliveries} - set(self.notices)
+        ids = {MessageKey.parse(d.message_key).record_id for d in deliveries} - set(self.notices)
         found = UrgentNotice.objects.in_bulk(ids)
         self.notices.update({pk: found.get(pk) for pk in ids})
         # A loss reported after the notice was queued still keeps it from that reader.
@@ -31,7 +34,7 @@ class UrgentNoticeTexts:
         )
 
     def text(self, delivery: Delivery, key: MessageKey) -> ExtraText | str:
-        notice_id = int(key.special)
+        notice_id = key.record_id
         if notice_id not in self.notices:
             self.prepare([delivery])
         notice = self.notices[notice_id]

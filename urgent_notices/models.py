@@ -5,6 +5,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from content import validators
+from delivery.outbox import MessageKey
+
+MESSAGE_KIND = "urgent"  # the kind of its deliveries' message keys (delivery.outbox)
 
 
 class UrgentNoticeQuerySet(models.QuerySet):
@@ -130,7 +133,7 @@ class UrgentNotice(models.Model):
 
     @property
     def message_key(self) -> str:
-        return f"urgent:{self.pk}"
+        return str(MessageKey.for_record(MESSAGE_KIND, self.pk))
 
     @property
     def audience_label(self) -> str:

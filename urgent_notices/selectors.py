@@ -9,7 +9,7 @@ from django.db.models import Count, QuerySet
 
 from delivery.models import Delivery
 from kizuna import clock
-from municipalities.selectors import latest_birth_date_aged
+from subscribers.family_overview import latest_birth_date_aged
 from subscribers.models import Child, Subscriber, Subscription
 
 from .models import UrgentNotice

@@ -11,14 +11,14 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
-from delivery.models import Delivery
+from delivery import outbox
 from kizuna import clock
 from municipalities.access import roles_of
 
 from . import selectors
-from .models import UrgentNotice
+from .models import MESSAGE_KIND, UrgentNotice
 
 logger = logging.getLogger(__name__)
 
@@ -124,12 +124,12 @@ def cancel(notice_id: int, *, by) -> UrgentNotice:
     if notice.status == UrgentNotice.Status.CANCELLED:
         return notice
     if notice.status == UrgentNotice.Status.SENT:
-        Delivery.objects.filter(
+        outbox.cancel_queued(
             due_on=notice.queued_on,
             municipality_id=notice.municipality_id,
-            message_key=notice.message_key,
-            status=Delivery.Status.PLANNED,
-        ).update(status=Delivery.Status.SKIPPED, last_error="緊急のお知らせの送信を中止しました")
+            key=outbox.MessageKey.for_record(MESSAGE_KIND, notice.pk),
+            reason="緊急のお知らせの送信を中止しました",
+        )
     notice.status = UrgentNotice.Status.CANCELLED
     notice.cancelled_by = by
     notice.cancelled_at = clock.now()
@@ -148,29 +148,12 @@ def queue(notice: UrgentNotice) -> int:
     """Write one delivery per recipient on their channel; returns how many were added."""
     now = clock.now()
     today = clock.today()
-    readers = selectors.recipients(notice, on=today).values("id", "municipality_id", "channel")
-    select_sql, select_params = readers.query.sql_with_params()
-    at = connection.ops.adapt_datetimefield_value
-    sql = f"""
-        INSERT INTO delivery_delivery (municipality_id, subscriber_id, child_id, channel,
-            message_key, due_on, status, attempts, last_error, next_attempt_at,
-            provider_message_id, text_versions, feedback, planned_at)
-        SELECT r.municipality_id, r.id, NULL, r.channel, %s, %s, 'planned', 0, '', %s, '', '{{}}',
-               '', %s
-        FROM ({select_sql}) AS r
-        WHERE true  -- SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT
-        ON CONFLICT DO NOTHING
-    """  # noqa: S608 (the inner query is Django's, with its own placeholders)
-    params = [
-        notice.message_key,
-        connection.ops.adapt_datefield_value(today),
-        at(priority_time(today)),
-        at(now),
-        *select_params,
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        added = cursor.rowcount
+    added = outbox.enqueue_readers(
+        outbox.MessageKey.for_record(MESSAGE_KIND, notice.pk),
+        selectors.recipients(notice, on=today),
+        due_on=today,
+        send_from=priority_time(today),
+    )
     notice.status = UrgentNotice.Status.SENT
     notice.queued_at = now
     notice.queued_on = today

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from content.validators import LINE_TEXT_LIMIT
-from content.views import staff_context, staff_page
 from municipalities.access import readable_municipalities, roles_for_request
+from municipalities.staff_pages import staff_context, staff_page
 from subscribers.links import absolute
 
 from . import selectors, services

@@ -671,9 +671,9 @@ class Run:
             self.report.double_beats += 1
 
     def last_tick(self) -> datetime.datetime | None:
-        from delivery import stats
+        from delivery import heartbeats
 
-        heartbeat = self._query(lambda: stats.last_beat(stats.TICK))
+        heartbeat = self._query(lambda: heartbeats.last_beat(heartbeats.TICK))
         return heartbeat.at if heartbeat else None
 
     def drive_until_quiet(self, timeout: float = QUIET_TIMEOUT) -> bool:

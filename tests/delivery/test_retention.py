@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from content.models import StageMessage
-from delivery import planner, retention, stats, tasks
+from delivery import heartbeats, planner, retention, stats, tasks
 from delivery.models import DayCount, Delivery, SentMessage
 from subscribers.services import export_personal_data
 from tests.factories import MunicipalityFactory, SubscriberFactory
@@ -240,7 +240,7 @@ def test_a_rolled_up_day_is_never_planned_again(now, settings):
     rows(place, OLD, ["c1:stage:child:day:1"])
     stats.recount_days([OLD])
     retention.roll_up(TODAY)
-    assert retention.rolled_up_through() == retention.horizon(TODAY)
+    assert heartbeats.rolled_up_through() == retention.horizon(TODAY)
     with pytest.raises(planner.RolledUpDay):
         planner.plan_day(OLD, [place])
     with pytest.raises(CommandError, match="まとめ済み"):
@@ -259,7 +259,7 @@ def test_the_command_shows_progress_and_its_dry_run_changes_nothing(now):
     call_command("roll_up_deliveries", dry_run=True, stdout=out)
     assert f"{OLD}: 2 件をまとめる予定です" in out.getvalue()
     assert "何も変更していません" in out.getvalue()
-    assert Delivery.objects.count() == 3 and retention.rolled_up_through() is None
+    assert Delivery.objects.count() == 3 and heartbeats.rolled_up_through() is None
 
     out = io.StringIO()
     call_command("roll_up_deliveries", stdout=out)
@@ -274,7 +274,7 @@ def test_the_nightly_task_rolls_up(now):
     rows(place, OLD, ["c1:stage:child:day:1"])
     stats.recount_days([OLD])
     assert tasks.roll_up_deliveries() == 1
-    assert stats.last_beat(retention.HEARTBEAT).detail["deleted"] == 1
+    assert heartbeats.last_beat(retention.HEARTBEAT).detail["deleted"] == 1
 
 
 def test_a_text_still_cannot_be_deleted_while_a_delivery_names_it(now):

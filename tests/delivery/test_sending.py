@@ -11,7 +11,7 @@ from django.db import connection
 
 from content.models import SpecialMessage
 from content.services import load_pack
-from delivery import compose, dispatch, planner
+from delivery import claim, compose, dispatch, planner
 from delivery.models import Delivery
 from kizuna import clock
 from subscribers import services
@@ -272,9 +272,9 @@ def test_a_claim_left_by_a_dead_worker_is_taken_up_after_its_lease(
 ):
     family(municipality, due=due_for(20))
     planner.plan_day(clock.today(), [municipality])
-    assert len(dispatch.claim(10)) == 1  # the worker dies here, before sending
+    assert len(claim.claim(10)) == 1  # the worker dies here, before sending
     assert dispatch.dispatch().outcomes == {}  # still leased
-    with time_machine.travel(clock.now() + dispatch.lease() + datetime.timedelta(seconds=1)):
+    with time_machine.travel(clock.now() + claim.lease() + datetime.timedelta(seconds=1)):
         assert dispatch.dispatch().outcomes == {"sent": 1}
     assert len(smtp.messages) == 1
     assert Delivery.objects.get().attempts == 2

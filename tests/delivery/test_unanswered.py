@@ -10,7 +10,7 @@ import datetime
 import pytest
 import time_machine
 
-from delivery import dispatch, planner
+from delivery import channels, claim, dispatch, planner
 from delivery.compose import Composer
 from delivery.models import Delivery
 from kizuna import clock
@@ -61,13 +61,13 @@ def test_a_worker_killed_between_lines_ok_and_its_record_sends_nothing_twice(
         _line_family(municipality, n)
     settings.KIZUNA_CLAIM_LEASE_SECONDS = 60
     planner.plan_day(clock.today(), [municipality])
-    ids = dispatch.claim(2)  # the dying worker's batch: two of the three
+    ids = claim.claim(2)  # the dying worker's batch: two of the three
     deliveries = list(
         Delivery.objects.filter(pk__in=ids).select_related("subscriber", "child", "municipality")
     )
     composer = Composer()
     messages = [composer.compose(d).message for d in deliveries]
-    sender = dispatch.senders_for(deliveries)["line"]
+    sender = channels.senders_for(deliveries)["line"]
     next(iter(sender.send(messages)))  # LINE answered 200 … and the worker died right there
     assert len(line.received) == 2
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sending", "planned"}
@@ -110,10 +110,10 @@ def test_a_batch_left_by_a_dead_worker_counts_as_due_once_its_lease_ran_out(
     for n in range(3):
         _line_family(municipality, n)
     planner.plan_day(clock.today(), [municipality])
-    assert dispatch.due_count() == 3
-    dispatch.claim(3)  # and the worker dies
-    assert dispatch.due_count() == 0
-    assert dispatch.due_count(clock.now() + datetime.timedelta(seconds=61)) == 3
+    assert claim.due_count() == 3
+    claim.claim(3)  # and the worker dies
+    assert claim.due_count() == 0
+    assert claim.due_count(clock.now() + datetime.timedelta(seconds=61)) == 3
 
 
 def test_the_rows_of_an_unanswered_multicast_go_again_together_and_never_in_parts(
@@ -136,7 +136,7 @@ def test_the_rows_of_an_unanswered_multicast_go_again_together_and_never_in_part
         Delivery.objects.filter(pk=second.pk).update(
             status="sending", claimed_until=later + datetime.timedelta(seconds=30)
         )
-        ids = dispatch.claim(10)
+        ids = claim.claim(10)
         assert ids == [first.pk]
         assert dispatch.send_claimed(ids) == {}
         first.refresh_from_db()
@@ -144,7 +144,7 @@ def test_the_rows_of_an_unanswered_multicast_go_again_together_and_never_in_part
         assert line.received == []
 
     with time_machine.travel(later + datetime.timedelta(seconds=31)):
-        assert sorted(dispatch.claim(1)) == [first.pk, second.pk]  # a batch of one takes both
+        assert sorted(claim.claim(1)) == [first.pk, second.pk]  # a batch of one takes both
         Delivery.objects.update(status="planned", claimed_until=None)
         assert dispatch.dispatch().outcomes == {"sent": 2}
     assert sorted(user for user, _ in line.received) == [line_user(0), line_user(1)]

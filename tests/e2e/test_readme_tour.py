@@ -17,7 +17,7 @@ from content.services import load_pack
 from delivery import tasks
 from kizuna import clock
 from kizuna.celery import app as celery_app
-from municipalities.demo import DEMO_EDITOR, demo_accounts, load_demo
+from operations.demo import DEMO_EDITOR, demo_accounts, load_demo
 from subscribers.models import Subscriber
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,12 +38,12 @@ def demo(settings, tmp_path, live_server):
     load_pack()
     load_demo()
     # What beat does in make run's first minute: plan and send what is due, count, forecast.
-    celery_app.conf.task_always_eager = True
+    was_eager, celery_app.conf.task_always_eager = celery_app.conf.task_always_eager, True
     try:
         tasks.tick()
         tasks.recount_days()
     finally:
-        celery_app.conf.task_always_eager = False
+        celery_app.conf.task_always_eager = was_eager
     call_command("forecast", stdout=io.StringIO())
     return {account.username: account.password for account in demo_accounts()}
 

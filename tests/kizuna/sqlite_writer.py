@@ -14,7 +14,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
 django.setup()
 
-from delivery import stats, tasks  # noqa: E402
+from delivery import heartbeats, stats, tasks  # noqa: E402
 from kizuna import clock  # noqa: E402
 from municipalities.models import Municipality  # noqa: E402
 from subscribers.services import Registration, sign_up  # noqa: E402
@@ -41,7 +41,7 @@ def ticks(writer: int, count: int) -> None:
     for _ in range(count):
         tasks.tick()
         stats.recount_open_days()
-        stats.beat(f"writer-{writer}")
+        heartbeats.beat(f"writer-{writer}")
 
 
 if __name__ == "__main__":

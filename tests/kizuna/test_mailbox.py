@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def mailbox_settings(settings, tmp_path):
+def mailbox_settings(settings, tmp_path, eager_tasks):
     settings.VAR_DIR = tmp_path
     settings.EMAIL_BACKEND = "kizuna.mailbox.MailboxBackend"
     settings.DEBUG = True

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from delivery import stats
+from delivery import heartbeats, stats
 from delivery.models import ForecastCount, SendTally
 from tests.operations.conftest import NOW, TODAY, YESTERDAY
 
@@ -167,7 +167,7 @@ def test_empty_states(db, now):
 
 
 def test_last_tick_is_shown(ops):
-    stats.beat(stats.TICK, planned=12, due=3, dispatchers=1)
+    heartbeats.beat(heartbeats.TICK, planned=12, due=3, dispatchers=1)
     html = ops.client("operator").get("/ops/").content.decode()
     assert "10:00:00" in html and "12件を計画" in html
 

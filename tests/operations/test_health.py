@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from delivery import stats
+from delivery import heartbeats, stats
 from kizuna import clock
 from tests.factories import MunicipalityFactory
 from tests.fakes import free_port
@@ -27,7 +27,7 @@ def health(client):
 
 
 def test_healthy_when_everything_answers_and_keeps_up(client, now):
-    stats.beat(stats.TICK)
+    heartbeats.beat(heartbeats.TICK)
     status, body = health(client)
     assert status == 200
     assert body["status"] == "ok" and body["failing"] == []
@@ -42,7 +42,7 @@ def test_a_planner_that_never_ticked_is_unhealthy(client, now):
 
 
 def test_a_stale_tick_is_unhealthy(client, now, settings):
-    stats.beat(stats.TICK)
+    heartbeats.beat(heartbeats.TICK)
     with time_machine.travel(NOW + datetime.timedelta(seconds=301), tick=False):
         status, body = health(client)
     assert status == 503 and body["failing"] == ["planner"]
@@ -50,7 +50,7 @@ def test_a_stale_tick_is_unhealthy(client, now, settings):
 
 
 def test_an_old_backlog_is_unhealthy_unless_its_municipality_is_paused(client, now):
-    stats.beat(stats.TICK)
+    heartbeats.beat(heartbeats.TICK)
     municipality = MunicipalityFactory()
     deliveries(municipality, TODAY, "planned", 2, next_attempt_at=NOW - datetime.timedelta(hours=2))
     stats.recount_open_days()
@@ -65,7 +65,7 @@ def test_an_old_backlog_is_unhealthy_unless_its_municipality_is_paused(client, n
 
 def test_a_long_backlog_is_unhealthy(client, now, settings):
     settings.KIZUNA_HEALTH_BACKLOG_MAX = 2
-    stats.beat(stats.TICK)
+    heartbeats.beat(heartbeats.TICK)
     deliveries(MunicipalityFactory(), TODAY, "planned", 3)
     assert health(client)[0] == 200  # counted once a minute: not yet
     stats.recount_open_days()
@@ -75,7 +75,7 @@ def test_a_long_backlog_is_unhealthy(client, now, settings):
 
 
 def test_redis_down_is_unhealthy_and_answers_quickly(client, now, settings):
-    stats.beat(stats.TICK)
+    heartbeats.beat(heartbeats.TICK)
     settings.REDIS_URL = f"redis://127.0.0.1:{free_port()}/0"
     status, body = health(client)
     assert status == 503 and body["failing"] == ["redis"]
@@ -113,7 +113,7 @@ def test_database_down_is_unhealthy_not_an_error_page():
 
 
 def test_healthz_reveals_no_settings(client, now):
-    stats.beat(stats.TICK)
+    heartbeats.beat(heartbeats.TICK)
     text = client.get("/healthz").content.decode()
     assert "redis://" not in text and "postgres" not in text
     assert clock.today() == TODAY

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from delivery import dispatch, planner, stats, tasks
+from delivery import dispatch, heartbeats, planner, tasks
 from delivery.models import Heartbeat
 from kizuna import clock
 from kizuna.logs import JsonFormatter
@@ -45,7 +45,7 @@ def test_planning_and_sending_log_their_counts_and_durations(
 def test_the_tick_leaves_a_heartbeat_with_its_counts(municipality, texts, morning, settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     tasks.tick()
-    beat = Heartbeat.objects.get(name=stats.TICK)
+    beat = Heartbeat.objects.get(name=heartbeats.TICK)
     assert beat.detail["planned"] == 0 and beat.at == clock.now().replace(
         microsecond=beat.at.microsecond
     )

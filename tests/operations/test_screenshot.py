@@ -14,9 +14,9 @@ from django.test import Client
 from playwright.sync_api import sync_playwright
 
 from content.services import load_pack
-from delivery import dispatch, planner, stats
+from delivery import claim, dispatch, heartbeats, planner, stats
 from kizuna import clock
-from municipalities.demo import load_demo
+from operations.demo import load_demo
 from subscribers.models import Subscriber
 from tests.delivery.conftest import due_for, family, line_user
 from tests.fakes import FakeLine, SmtpMailbox
@@ -78,10 +78,10 @@ def month_of_deliveries(transactional_db, monkeypatch, settings):
             from delivery.models import Delivery
 
             half = Delivery.objects.filter(due_on=LAST_DAY).order_by("pk")
-            dispatch.send_claimed(dispatch.claim(half.count() // 2))
+            dispatch.send_claimed(claim.claim(half.count() // 2))
             stats.recount_open_days()
             stats.refresh_forecast()
-            stats.beat(stats.TICK, planned=0, due=0, dispatchers=0)
+            heartbeats.beat(heartbeats.TICK, planned=0, due=0, dispatchers=0)
     assert Subscriber.objects.filter(channel_stopped_at__isnull=False).count() == 1
     return municipality
 

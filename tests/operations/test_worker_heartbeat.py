@@ -13,7 +13,7 @@ import time_machine
 from django.conf import settings
 from django.test import Client
 
-from delivery import stats
+from delivery import heartbeats
 from delivery.models import Heartbeat
 from kizuna import clock
 from municipalities.models import OPERATORS_GROUP
@@ -87,8 +87,8 @@ def test_a_worker_silent_for_three_intervals_is_no_longer_counted(db, settings):
     settings.KIZUNA_WORKER_HEARTBEAT_SECONDS = 30
     now = datetime.datetime(2026, 11, 24, 10, 0, tzinfo=clock.TOKYO)
     with time_machine.travel(now - datetime.timedelta(seconds=89), tick=False):
-        stats.beat(heartbeat.heartbeat_name("alive@host"))
+        heartbeats.beat(heartbeat.heartbeat_name("alive@host"))
     with time_machine.travel(now - datetime.timedelta(seconds=91), tick=False):
-        stats.beat(heartbeat.heartbeat_name("gone@host"))
-    stats.beat(stats.TICK)  # the planner's heartbeat is not a worker
+        heartbeats.beat(heartbeat.heartbeat_name("gone@host"))
+    heartbeats.beat(heartbeats.TICK)  # the planner's heartbeat is not a worker
     assert heartbeat.live_workers(now) == ["alive@host"]

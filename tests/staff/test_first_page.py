@@ -14,7 +14,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from playwright.sync_api import sync_playwright
 
 from content.services import load_pack
-from municipalities.demo import DEMO_EDITOR, load_demo
+from operations.demo import DEMO_EDITOR, load_demo
 from tests.staff.layout import BAD_WRAPS_JS, OVERFLOWING_JS, RECORD_CSP_VIOLATIONS_JS
 
 CHROMIUM = "/usr/bin/chromium"

@@ -9,7 +9,7 @@ from django.test import Client
 
 from content.services import load_pack
 from kizuna.clock import TOKYO
-from municipalities.selectors import families_by_stage, latest_birth_date_aged, signups_per_month
+from subscribers.family_overview import families_by_stage, latest_birth_date_aged, signups_per_month
 from subscribers.models import Child, Subscriber
 from tests.content.factories import LocalNoticeFactory
 from tests.factories import ChildFactory, MunicipalityFactory, SubscriberFactory

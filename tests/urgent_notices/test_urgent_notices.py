@@ -7,7 +7,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from delivery import dispatch, planner
+from delivery import claim, dispatch, planner
 from delivery.models import Delivery
 from municipalities.models import StaffMembership
 from subscribers import services as subscriber_services
@@ -173,7 +173,7 @@ def test_urgent_deliveries_are_claimed_before_the_days_stage_messages(
         draft = notice(municipality, author)
         services.submit(draft.pk, by=author)
         services.approve(draft.pk, by=approver)
-        claimed = dispatch.claim(5)
+        claimed = claim.claim(5)
     keys = set(Delivery.objects.filter(pk__in=claimed).values_list("message_key", flat=True))
     assert keys == {f"urgent:{draft.pk}"}
 

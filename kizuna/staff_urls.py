@@ -1,10 +1,9 @@
-"""Staff pages, included under /staff/ (namespace "staff")."""
+"""Staff pages of several apps, included under /staff/ (namespace "staff")."""
 
 from django.urls import path
 
-from municipalities import views as municipality_views
-
-from . import views
+from content import views
+from subscribers import staff_views
 
 app_name = "staff"
 
@@ -14,7 +13,7 @@ urlpatterns = [
     path("coverage/", views.coverage, name="coverage"),
     path(
         "municipalities/<int:pk>/",
-        municipality_views.overview,
+        staff_views.overview,
         name="municipality_overview",
     ),
 ]

@@ -13,15 +13,10 @@ from django.db.models.functions import TruncMonth
 
 from content.stages import add_months
 from kizuna import clock
-from subscribers.models import Child, Subscriber
+from municipalities.charts import Bar
+from municipalities.models import Municipality
 
-from .models import Municipality
-
-
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    count: int
+from .models import Child, Subscriber
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,14 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from kizuna import clock
-from subscribers.models import Child, Subscriber, Subscription
-
-from .models import (
+from municipalities.models import (
     CONTENT_EDITORS_GROUP,
     OPERATORS_GROUP,
     ConsultationContact,
     Municipality,
     StaffMembership,
 )
+from subscribers.models import Child, Subscriber, Subscription
 
 DEMO_SLUG = "demo"
 DEMO_ADMIN = "admin"

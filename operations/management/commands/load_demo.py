@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from municipalities.demo import load_demo, summary
+from operations.demo import load_demo, summary
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from municipalities.demo import summary
+from operations.demo import summary
 
 
 class Command(BaseCommand):

@@ -1,12 +1,12 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from content.views import staff_context, staff_page
 from kizuna import clock
+from municipalities.access import readable_municipalities, roles_for_request
+from municipalities.charts import COLUMN_CHART, columns, horizontal_bars
+from municipalities.staff_pages import staff_context, staff_page
 
-from .access import readable_municipalities, roles_for_request
-from .charts import COLUMN_CHART, columns, horizontal_bars
-from .selectors import family_overview
+from .family_overview import family_overview
 
 
 @staff_page

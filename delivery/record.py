@@ -1,0 +1,142 @@
+"""Writing each send outcome back to its claimed row, in a few statements whatever the batch."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.db import connection, transaction
+
+from kizuna import clock
+from subscribers.models import Subscriber
+
+from .compose import Composed, Skip
+from .models import Delivery
+from .retry import MAX_ATTEMPTS, backoff
+from .senders.base import Outcome, Result
+
+
+def record(
+    results: list[Result],
+    skipped: list[Skip],
+    composed: dict[int, Composed],
+    deliveries: dict[int, Delivery],
+) -> None:
+    """Write each outcome back in a few statements, whatever the number of rows.
+
+    Sent rows are one statement, each row with its own provider id and text versions; the others
+    are one statement per group of rows that get the same values.
+    """
+    now = clock.now()
+    sent: list[tuple] = []
+    groups: dict[tuple, list[tuple[int]]] = defaultdict(list)
+    stopped: list[Result] = []
+    waits: dict[tuple, datetime.timedelta] = {}  # one wait per request: its rows retry together
+    for result in results:
+        delivery_id = result.delivery_id
+        if result.outcome == Outcome.SENT:
+            parts = composed[delivery_id]
+            sent.append(
+                (
+                    delivery_id,
+                    result.provider_message_id[:200],
+                    parts.text_versions,
+                    parts.stage_message_id,
+                    parts.special_message_id,
+                    parts.birthday_message_id,
+                )
+            )
+            continue
+        if result.outcome == Outcome.RETRY and deliveries[delivery_id].attempts < MAX_ATTEMPTS:
+            attempts = deliveries[delivery_id].attempts
+            wait = waits.setdefault(
+                (attempts, result.retry_after), backoff(attempts, result.retry_after)
+            )
+            values = {
+                "status": Delivery.Status.PLANNED,
+                "last_error": result.error[:500],
+                "next_attempt_at": now + wait,
+            }
+        else:
+            error = (
+                result.error
+                if result.outcome == Outcome.FAILED
+                else f"再試行の上限に達しました: {result.error}"
+            )
+            values = {"status": Delivery.Status.FAILED, "last_error": error[:500]}
+            if result.outcome == Outcome.FAILED:
+                stopped.append(result)
+        groups[tuple(values.items())].append((delivery_id,))
+    for skip in skipped:
+        values = {"status": Delivery.Status.SKIPPED, "last_error": skip.reason[:500]}
+        groups[tuple(values.items())].append((skip.delivery_id,))
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Don't wait for the disk: a record lost in a database crash only means the message
+            # goes again, which its stored LINE retry key and its Message-ID make harmless.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        if sent:
+            _update_rows(
+                {"status": Delivery.Status.SENT, "sent_at": now, "last_error": ""},
+                SENT_PER_ROW,
+                sent,
+            )
+        for values, rows in groups.items():
+            _update_rows(dict(values), (), rows)
+        for result in stopped:
+            # A permanent failure stops this channel for the reader: no more tries, no more plans.
+            delivery = deliveries[result.delivery_id]
+            Subscriber.objects.filter(pk=delivery.subscriber_id, channel=delivery.channel).update(
+                channel_stopped_at=now, channel_stop_reason=result.error[:200]
+            )
+
+
+# What each sent row gets of its own, after its id, in record()'s tuples.
+SENT_PER_ROW = (
+    "provider_message_id",
+    "text_versions",
+    "stage_message",
+    "special_message",
+    "birthday_message",
+)
+
+
+def _update_rows(common: dict, per_row: tuple[str, ...], rows: list[tuple]) -> None:
+    """Finish these claimed rows: ``common`` values for all, ``per_row`` fields from each tuple.
+
+    One statement: ``UPDATE … FROM (VALUES (id, …), …) AS v`` (PostgreSQL and SQLite both name
+    the VALUES columns ``column1``, ``column2``…; casts give NULLs and JSON their column's type).
+    """
+    meta = Delivery._meta
+    quote = connection.ops.quote_name
+    assignments, params = [], []
+    for name, value in {**common, "claimed_until": None, "claimed_by": ""}.items():
+        field = meta.get_field(name)
+        assignments.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    fields = [meta.get_field(name) for name in per_row]
+    for number, field in enumerate(fields, start=2):
+        column_type = field.db_type(connection) if connection.vendor == "postgresql" else None
+        value = f"CAST(v.column{number} AS {column_type})" if column_type else f"v.column{number}"
+        assignments.append(f"{quote(field.column)} = {value}")
+    table = quote(meta.db_table)
+    row_sql = "(" + ", ".join(["%s"] * (1 + len(fields))) + ")"
+    # "(SELECT %s)", not "%s": a value the planner can't see. Just after a day is planned the
+    # statistics say no row is "sending", and with the constant in sight PostgreSQL walks the
+    # status index through every row of the day for each batch (125 ms, not 10 ms, for 500).
+    sql = (
+        f"UPDATE {table} SET {', '.join(assignments)} "  # noqa: S608 (field names and placeholders)
+        f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v "
+        f"WHERE {table}.id = v.column1 AND {table}.status = (SELECT %s)"
+    )
+    for row in rows:
+        params.append(row[0])
+        params += [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(fields, row[1:], strict=True)
+        ]
+    params.append(Delivery.Status.SENDING)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
