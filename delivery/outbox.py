@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection
@@ -99,8 +99,9 @@ class MessageKey:
 
 
 def listed_as(key: str) -> str:
-    """How the reader's data download names a message: its key less the first part."""
-    return key.split(":", 1)[-1]
+    """How the reader's data download names a message: its key without the child's id
+    (``stage:pregnancy:week:20`` for ``c42:stage:pregnancy:week:20``; ids mean nothing to people)."""
+    return str(replace(MessageKey.parse(key), child_id=None))
 
 
 def check_kind_name(kind: str) -> None:

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from adoption.models import EmailMoveRequest
 from content.pack import stage_label
-from content.stages import Stage, Track, Unit
+from delivery import outbox
 from delivery.models import Delivery
 from kizuna import clock
 from surveys.models import Answer
@@ -32,11 +32,6 @@ def _at(value: datetime.datetime | None) -> str | None:
 
 def _day(value: datetime.date | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _without_child(message_key: str) -> str:
-    """``stage:pregnancy:week:20`` for ``c42:stage:pregnancy:week:20``: ids mean nothing to people."""
-    return re.sub(r"^c\d+:", "", message_key)
 
 
 def export(subscriber: Subscriber) -> dict:
@@ -93,7 +88,7 @@ def export(subscriber: Subscriber) -> dict:
             for s in subscriptions
         ],
         "sent_messages": [
-            {"date": day.isoformat(), "message": _without_child(key), "channel": channel}
+            {"date": day.isoformat(), "message": outbox.listed_as(key), "channel": channel}
             for day, key, channel in sent
         ],
         # Older stage and birthday records are deleted (delivery.retention): say so, not lie.
@@ -104,7 +99,7 @@ def export(subscriber: Subscriber) -> dict:
         "unsent_messages": [
             {
                 "date": d.due_on.isoformat(),
-                "message": _without_child(d.message_key),
+                "message": outbox.listed_as(d.message_key),
                 "channel": d.channel,
                 "status": d.get_status_display(),
                 "reason": d.last_error,
@@ -256,21 +251,22 @@ _SPECIAL = {
 
 def message_label(key: str) -> str:
     """「妊娠20週のメッセージ」 for ``stage:pregnancy:week:20``, and so on."""
-    parts = key.split(":")
     try:
-        if parts[0] == "stage" and len(parts) == 4:
-            stage = Stage(Track(parts[1]), Unit(parts[2]), int(parts[3]))
-            return f"{stage_label('ja', stage)}のメッセージ"
-        if parts[0] == "birthday":
-            return f"{int(parts[1])}歳の誕生日のメッセージ"
-    except ValueError:
+        message = outbox.MessageKey.parse(key)
+    except (ValueError, IndexError):
         return key
-    if parts[0] == "special":
-        return _SPECIAL.get(parts[-1], "お知らせ")
-    if parts[0] == "survey":
-        return "アンケートのご案内"
-    if parts[0] == "urgent":
-        return "緊急のお知らせ"
-    if parts[0] in ("import", "move"):
-        return "登録の移行のご案内"
-    return key
+    if message.kind == outbox.STAGE and message.stage is not None:
+        return f"{stage_label('ja', message.stage)}のメッセージ"
+    if message.kind == outbox.BIRTHDAY:
+        return f"{message.age}歳の誕生日のメッセージ"
+    if message.kind == outbox.SPECIAL:
+        return _SPECIAL.get(message.name, "お知らせ")
+    return _OTHER_KINDS.get(message.kind, key)
+
+
+_OTHER_KINDS = {
+    "survey": "アンケートのご案内",
+    "urgent": "緊急のお知らせ",
+    "import": "登録の移行のご案内",
+    "move": "登録の移行のご案内",
+}
