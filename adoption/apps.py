@@ -10,9 +10,10 @@ class AdoptionConfig(AppConfig):
         from delivery.kinds import register_kind
         from subscribers import line_chat
 
-        from . import moves
+        from . import moves, personal_data
         from .messages import IMPORT_KIND, MOVE_KIND, ChannelMoveTexts, ImportWelcomeTexts
 
         register_kind(IMPORT_KIND, ImportWelcomeTexts)
         register_kind(MOVE_KIND, ChannelMoveTexts)
         line_chat.register_text_answer(moves.answer_link_code)
+        personal_data.register()

@@ -7,7 +7,14 @@ class DeliveryConfig(AppConfig):
     verbose_name = _("配信")
 
     def ready(self) -> None:
-        from . import checks, messages, reader_events, webhooks  # noqa: F401 (registers the deploy check; webhooks connects its receiver)
+        from . import (  # noqa: F401 (registers the deploy check; webhooks connects its receiver)
+            checks,
+            messages,
+            personal_data,
+            reader_events,
+            webhooks,
+        )
 
         messages.register()
+        personal_data.register()
         reader_events.connect()

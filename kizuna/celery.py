@@ -7,13 +7,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
 app = Celery("kizuna")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-def _add_worker_heartbeat() -> None:
-    # Imported late: the step reads Django settings, which need the app above first.
-    from operations.heartbeat import WorkerHeartbeat
-
-    app.steps["worker"].add(WorkerHeartbeat)
-
-
-_add_worker_heartbeat()
+# Worker steps are added by the apps that own them, from their AppConfig.ready() (the workers'
+# heartbeat: operations.apps): a worker sets Django up before it reads app.steps.

@@ -9,7 +9,6 @@ import logging
 from email.utils import formataddr
 
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -75,25 +74,6 @@ class Kind:
     CONFIRMATION = "confirmation"
     MANAGE_LINK = "manage_link"
     REJOIN = "rejoin"
-
-
-def queue(
-    kind: str, subscriber: Subscriber, child: Child | None = None, *, profile: dict | None = None
-) -> None:
-    """Send ``kind`` of mail to the reader from a task, once the current transaction commits.
-
-    Only ids go to the broker, never an address (a rejoin also carries what the reader typed on
-    the form, which its signed link holds anyway).
-    """
-    from .tasks import send_parent_mail
-
-    def enqueue() -> None:
-        send_parent_mail.delay(
-            kind, subscriber.pk, child.pk if child is not None else None, profile=profile
-        )
-
-    # robust: a broker that is down must not turn a saved signup into an error page.
-    transaction.on_commit(enqueue, robust=True)
 
 
 def send_queued(

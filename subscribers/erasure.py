@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Q, Value, When
 
-from adoption.models import EmailMoveRequest, ImportRow, LineLinkCode
-from delivery.retention import forget_readers
 from kizuna import clock
-from surveys.models import Answer
 
 from .forms import UnsubscribeForm
 from .models import Child, Subscriber, Subscription
@@ -31,6 +29,21 @@ from .models import Child, Subscriber, Subscription
 logger = logging.getLogger(__name__)
 
 ONE_CLICK_REASON = "ワンクリック配信停止"
+
+# What an app does at erasure with what it keeps about these readers (by subscriber id).
+ErasureStep = Callable[[list[int]], None]
+STEPS: dict[str, ErasureStep] = {}
+
+
+def register_step(app: str, step: ErasureStep) -> None:
+    """Run ``step`` for every reader erased or deleted; call it from the app's ``ready()``.
+
+    Every app whose models keep rows about a reader registers one (a test checks it), and its
+    part of the data download with :func:`subscribers.personal_data.register_part`. Steps run
+    in the order the apps are installed, in the erasure's transaction, before the reader's
+    pregnancies and children are deleted.
+    """
+    STEPS[app] = step
 
 
 @dataclass(frozen=True)
@@ -94,19 +107,14 @@ def delete_unconfirmed(now: datetime.datetime | None = None) -> int:
 
 
 def _forget_what_they_left(ids: list[int]) -> None:
-    forget_readers(ids)
+    for step in STEPS.values():
+        step(ids)
     child_ids = list(
         Subscription.objects.filter(subscriber_id__in=ids).values_list("child_id", flat=True)
     )
     Subscription.objects.filter(subscriber_id__in=ids).delete()
     # A child another reader still follows (a partner who stayed) stays for them.
     Child.objects.filter(pk__in=child_ids, subscriptions__isnull=True).delete()
-    Answer.objects.filter(response__subscriber_id__in=ids).exclude(text="").update(text="")
-    EmailMoveRequest.objects.filter(subscriber_id__in=ids).delete()
-    LineLinkCode.objects.filter(subscriber_id__in=ids).delete()
-    ImportRow.objects.filter(subscriber_id__in=ids).update(
-        data={}, contact_hint="", subscriber=None
-    )
 
 
 def _reason_without_comment() -> Case:

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from kizuna import clock, email_addresses
 from municipalities.models import Municipality
 
-from . import emails, events, links
+from . import emails, erasure, events, links, personal_data, tasks
 from .models import Child, Subscriber, Subscription
 
 
@@ -89,13 +89,13 @@ def sign_up(municipality: Municipality, registration: Registration) -> SignupOut
         .first()
     )
     if existing is not None and existing.is_active:
-        emails.queue(emails.Kind.MANAGE_LINK, existing)
+        tasks.queue_parent_mail(emails.Kind.MANAGE_LINK, existing)
         return SignupOutcome.MANAGE_LINK_SENT
     if existing is not None and existing.unsubscribed_at is not None:
         # Anyone can type an address: for a reader who left, nothing changes (and erasure
         # stays due) until the owner of the address clicks a fresh confirmation link.
         profile = registration.to_payload()
-        emails.queue(emails.Kind.REJOIN, existing, profile=profile)
+        tasks.queue_parent_mail(emails.Kind.REJOIN, existing, profile=profile)
         return SignupOutcome.CONFIRMATION_SENT
 
     subscriber = existing or Subscriber(municipality=municipality, email=email)
@@ -114,7 +114,7 @@ def sign_up(municipality: Municipality, registration: Registration) -> SignupOut
         _drop_unconfirmed_registration(existing)
     child = _new_child(municipality, registration.due_date, registration.birth_date)
     Subscription.objects.create(subscriber=subscriber, child=child)
-    emails.queue(emails.Kind.CONFIRMATION, subscriber, child)
+    tasks.queue_parent_mail(emails.Kind.CONFIRMATION, subscriber, child)
     return SignupOutcome.CONFIRMATION_SENT
 
 
@@ -205,7 +205,7 @@ def request_rejoin(subscriber: Subscriber, registration: Registration | None = N
     if subscriber.unsubscribed_at is None or subscriber.erased_at or not subscriber.email:
         return
     profile = registration.to_payload() if registration else None
-    emails.queue(emails.Kind.REJOIN, subscriber, profile=profile)
+    tasks.queue_parent_mail(emails.Kind.REJOIN, subscriber, profile=profile)
 
 
 def _rejoin(subscriber: Subscriber, child_id: int | None, profile: dict) -> Subscriber:
@@ -352,7 +352,7 @@ def accept_invitation(
     if subscriber is not None and subscriber.unsubscribed_at is not None:
         # As on the signup form: a reader who left comes back only by their own click.
         profile = registration.to_payload()
-        emails.queue(emails.Kind.REJOIN, subscriber, child, profile=profile)
+        tasks.queue_parent_mail(emails.Kind.REJOIN, subscriber, child, profile=profile)
         return SignupOutcome.CONFIRMATION_SENT
     if subscriber is None:
         subscriber = Subscriber.objects.create(
@@ -367,7 +367,7 @@ def accept_invitation(
         )
     # The subscription itself is made on confirmation, so an address typed by someone else
     # never starts receiving messages without its owner's click.
-    emails.queue(emails.Kind.CONFIRMATION, subscriber, child)
+    tasks.queue_parent_mail(emails.Kind.CONFIRMATION, subscriber, child)
     return SignupOutcome.CONFIRMATION_SENT
 
 
@@ -386,13 +386,9 @@ def unsubscribe(subscriber_id: int, reason: str = "") -> Subscriber:
 
 def erase_unsubscribed(now: datetime.datetime | None = None) -> int:
     """Erase readers who left more than the retention period ago (see subscribers.erasure)."""
-    from .erasure import erase_departed  # erasure reaches into the apps that keep reader data
-
-    return erase_departed(now)
+    return erasure.erase_departed(now)
 
 
-def export_personal_data(subscriber: Subscriber) -> dict:
+def export_personal_data(subscriber: Subscriber) -> dict[str, personal_data.Value]:
     """Everything kept about the reader, for the manage page's download (subscribers.personal_data)."""
-    from . import personal_data  # it reads the apps that keep reader data
-
     return personal_data.export(subscriber)

@@ -4,8 +4,10 @@ import smtplib
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 
 from . import emails, erasure
+from .models import Child, Subscriber
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +49,26 @@ def send_parent_mail(
             wait,
         )
         raise self.retry(exc=error, countdown=wait) from error
+
+
+def queue_parent_mail(
+    kind: str,
+    subscriber: Subscriber,
+    child: Child | None = None,
+    *,
+    profile: dict[str, str] | None = None,
+) -> None:
+    """Send ``kind`` of mail (:class:`subscribers.emails.Kind`) to the reader from
+    :func:`send_parent_mail`, once the current transaction commits.
+
+    Only ids go to the broker, never an address (a rejoin also carries what the reader typed on
+    the form, which its signed link holds anyway).
+    """
+
+    def enqueue() -> None:
+        send_parent_mail.delay(
+            kind, subscriber.pk, child.pk if child is not None else None, profile=profile
+        )
+
+    # robust: a broker that is down must not turn a saved signup into an error page.
+    transaction.on_commit(enqueue, robust=True)

@@ -18,7 +18,7 @@ from kizuna import clock
 from kizuna.ratelimit import allow, client_ip
 from municipalities.models import Municipality
 
-from . import emails, links, personal_data, selectors, services
+from . import emails, links, personal_data, selectors, services, tasks
 from .erasure import ONE_CLICK_REASON
 from .forms import (
     AddChildForm,
@@ -244,7 +244,7 @@ def request_manage_link(request: HttpRequest, slug: str) -> HttpResponse:
             municipality=municipality, email__iexact=email, erased_at__isnull=True
         ).first()
         if subscriber is not None and subscriber.confirmed_at is not None:
-            emails.queue(emails.Kind.MANAGE_LINK, subscriber)
+            tasks.queue_parent_mail(emails.Kind.MANAGE_LINK, subscriber)
         return redirect(reverse("subscribers:sent", args=[municipality.slug]) + "?for=manage")
     return render(
         request,
