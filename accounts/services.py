@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -11,11 +12,11 @@ DEVICE_NAME = "認証アプリ"
 RECOVERY_NAME = "回復コード"
 
 
-def confirmed_device(user) -> TOTPDevice | None:
+def confirmed_device(user: AbstractBaseUser) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def pending_device(user) -> TOTPDevice:
+def pending_device(user: AbstractBaseUser) -> TOTPDevice:
     """The device being enrolled: one unconfirmed TOTP secret per user until confirmed."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
@@ -31,7 +32,7 @@ def confirm(device: TOTPDevice) -> list[str]:
 
 
 @transaction.atomic
-def new_recovery_codes(user) -> list[str]:
+def new_recovery_codes(user: AbstractBaseUser) -> list[str]:
     static, _ = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_NAME, defaults={"confirmed": True}
     )
@@ -41,7 +42,7 @@ def new_recovery_codes(user) -> list[str]:
     return codes
 
 
-def verify(user, token: str):
+def verify(user: AbstractBaseUser, token: str) -> TOTPDevice | StaticDevice | None:
     """The device that accepts ``token`` (TOTP first, then a recovery code), or None."""
     totp = confirmed_device(user)
     if totp is not None and totp.verify_is_allowed()[0] and totp.verify_token(token):

@@ -15,6 +15,7 @@ from django_otp import login as otp_login
 
 from audit import services as audit
 from audit.models import AuditEvent
+from municipalities.staff_pages import signed_in_user
 
 from . import enrolment, services
 from .forms import TokenForm
@@ -51,7 +52,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_verified():
         return redirect(_next_url(request))
-    if services.confirmed_device(user) is None:
+    if services.confirmed_device(signed_in_user(request)) is None:
         if not enrolment.may_enrol(request):
             audit.record(
                 AuditEvent.Action.TWO_FACTOR_FAILED, request=request, change="enrolment refused"
@@ -64,7 +65,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         return _enrol(request)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = services.verify(user, form.cleaned_data["token"])
+        device = services.verify(signed_in_user(request), form.cleaned_data["token"])
         if device is not None:
             otp_login(request, device)
             if device.persistent_id.startswith("otp_static"):
@@ -81,7 +82,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 
 def _enrol(request: HttpRequest) -> HttpResponse:
-    device = services.pending_device(request.user)
+    device = services.pending_device(signed_in_user(request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
@@ -119,7 +120,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:two_factor")
     if request.method != "POST":
         return _page(request, "accounts/recovery_codes.html", codes=None, title="回復コード")
-    codes = services.new_recovery_codes(request.user)
+    codes = services.new_recovery_codes(signed_in_user(request))
     audit.record(AuditEvent.Action.TWO_FACTOR, request=request, change="recovery codes renewed")
     return _page(request, "accounts/recovery_codes.html", codes=codes, title="回復コード")
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from .wording import describe
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
     def update(self, **kwargs):
         raise PermissionError("監査ログは変更できません。")
 

@@ -6,6 +6,8 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 
 from kizuna import clock
@@ -20,17 +22,18 @@ def record(
     action: str,
     *,
     request: HttpRequest | None = None,
-    user=None,
+    user: AbstractBaseUser | AnonymousUser | None = None,
     username: str = "",
     target: str = "",
-    target_id: str = "",
-    **detail,
+    target_id: str | int = "",
+    **detail: object,
 ) -> AuditEvent:
     if user is None and request is not None and request.user.is_authenticated:
         user = request.user
+    actor = user if isinstance(user, User) and user.pk else None
     event = AuditEvent.objects.create(
-        user=user if getattr(user, "pk", None) else None,
-        username=(user.get_username() if getattr(user, "pk", None) else username)[:150],
+        user=actor,
+        username=(actor.get_username() if actor is not None else username)[:150],
         action=action,
         target=target[:100],
         target_id=str(target_id)[:100],

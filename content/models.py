@@ -1,4 +1,5 @@
 import datetime
+from typing import Self, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -28,12 +29,15 @@ UNIT_CHOICES = [
 ]
 
 
-class PublishedQuerySet(models.QuerySet):
-    def published(self) -> "PublishedQuerySet":
+_Text = TypeVar("_Text", bound=models.Model)
+
+
+class PublishedQuerySet(models.QuerySet[_Text]):
+    def published(self) -> Self:
         return self.filter(published=True)
 
 
-class LocalNoticeQuerySet(PublishedQuerySet):
+class LocalNoticeQuerySet(PublishedQuerySet["LocalNotice"]):
     def for_municipality(self, municipality) -> "LocalNoticeQuerySet":
         return self.filter(municipality=municipality)
 

@@ -25,7 +25,7 @@ class LoadResult:
     created: int
     updated: int
     unchanged: int
-    by_group: Counter
+    by_group: Counter[tuple[str, str, str]]  # (language, track or kind, audience) -> texts
 
 
 def load_pack(
@@ -40,8 +40,8 @@ def load_pack(
     if problems:
         raise PackError(problems)
 
-    outcome: Counter = Counter()
-    by_group: Counter = Counter()
+    outcome: Counter[str] = Counter()
+    by_group: Counter[tuple[str, str, str]] = Counter()
     with transaction.atomic():
         for text in texts:
             outcome[_upsert(text, publish=publish)] += 1
@@ -56,7 +56,16 @@ def _group(text: PackText) -> tuple[str, str, str]:
 
 def _upsert(text: PackText, *, publish: bool) -> str:
     needs_review = text.medical_review != "done"
+    model: type[StageMessage | SpecialMessage | BirthdayMessage]
+    keys: dict[str, object]
+    wanted: dict[str, object] = {
+        "subject": text.subject,
+        "body": text.body,
+        "source_path": text.relative_path,
+    }
     if text.kind == "stage":
+        if text.stage is None:  # read_text reports it as a problem; load_pack stops before
+            raise PackError([f"{text.relative_path}: no stage"])
         model, keys = (
             StageMessage,
             {
@@ -67,6 +76,7 @@ def _upsert(text: PackText, *, publish: bool) -> str:
                 "language": text.language,
             },
         )
+        wanted["needs_medical_review"] = needs_review
     elif text.kind == "special":
         model, keys = (
             SpecialMessage,
@@ -76,6 +86,7 @@ def _upsert(text: PackText, *, publish: bool) -> str:
                 "language": text.language,
             },
         )
+        wanted["needs_medical_review"] = needs_review
     else:
         model, keys = (
             BirthdayMessage,
@@ -85,9 +96,6 @@ def _upsert(text: PackText, *, publish: bool) -> str:
                 "language": text.language,
             },
         )
-    wanted = {"subject": text.subject, "body": text.body, "source_path": text.relative_path}
-    if model is not BirthdayMessage:
-        wanted["needs_medical_review"] = needs_review
     existing = model.objects.filter(**keys).first()
     if existing is None:
         model.objects.create(**keys, **wanted, published=publish)

@@ -254,9 +254,14 @@ def _birth_dates_reaching(months: int, on: date) -> list[date]:
 def current_stage_number(track: Track, unit: Unit, anchor: date, on: date) -> int:
     """The number of the ``unit`` stage the family is in on ``on`` (e.g. the current week)."""
     if track == Track.PREGNANCY:
-        age = gestational_age(anchor, on)
-        return {Unit.DAY: age.days, Unit.WEEK: age.week, Unit.MONTH: age.month}[unit]
-    age = child_age(anchor, on)
-    return {Unit.DAY: age.days, Unit.WEEK: age.weeks, Unit.MONTH: age.months, Unit.YEAR: age.years}[
-        unit
-    ]
+        pregnancy = gestational_age(anchor, on)
+        return {Unit.DAY: pregnancy.days, Unit.WEEK: pregnancy.week, Unit.MONTH: pregnancy.month}[
+            unit
+        ]
+    child = child_age(anchor, on)
+    return {
+        Unit.DAY: child.days,
+        Unit.WEEK: child.weeks,
+        Unit.MONTH: child.months,
+        Unit.YEAR: child.years,
+    }[unit]

@@ -1,12 +1,19 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin
 
 from municipalities.admin_scoping import READ, MunicipalityScopedAdminMixin
 
 from .models import Delivery
 
+if TYPE_CHECKING:
+    DeliveryModelAdmin = admin.ModelAdmin[Delivery]
+else:  # ModelAdmin is generic only in django-stubs (django_stubs_ext is not installed to run)
+    DeliveryModelAdmin = admin.ModelAdmin
+
 
 @admin.register(Delivery)
-class DeliveryAdmin(MunicipalityScopedAdminMixin, admin.ModelAdmin):
+class DeliveryAdmin(MunicipalityScopedAdminMixin, DeliveryModelAdmin):
     """Operators read every delivery; municipality staff never open it (it names readers)."""
 
     member_editor_actions = frozenset()

@@ -1,12 +1,15 @@
 """``check --deploy``: an ESP whose tracking webhook has no secret would refuse every event."""
 
+from collections.abc import Sequence
+
+from django.apps import AppConfig
 from django.core.checks import Tags, Warning, register
 
 from .esp_webhooks import configured_esp, setup_problem
 
 
 @register(Tags.security, deploy=True)
-def esp_webhook_secret(app_configs, **kwargs) -> list[Warning]:
+def esp_webhook_secret(app_configs: Sequence[AppConfig] | None, **kwargs: object) -> list[Warning]:
     esp = configured_esp()
     if esp is None:
         return []

@@ -14,7 +14,7 @@ import logging
 import re
 
 from anymail.exceptions import AnymailWebhookValidationFailure
-from anymail.signals import tracking
+from anymail.signals import AnymailTrackingEvent, tracking
 from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
 from anymail.webhooks.base import AnymailCoreWebhookView
 from anymail.webhooks.brevo import BrevoTrackingWebhookView
@@ -80,7 +80,7 @@ def _refused(status: int, reason: str) -> JsonResponse:
     return JsonResponse({"error": reason}, status=status)
 
 
-def _unreadable(events: list) -> bool:
+def _unreadable(events: list[AnymailTrackingEvent]) -> bool:
     # Every tracking event a real ESP sends names the message it is about; anymail turns a body
     # it does not recognise into an event naming none (or into no events at all). Amazon SES's
     # subscription confirmations are the one call that legitimately carries no event.

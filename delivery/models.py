@@ -1,14 +1,25 @@
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING, Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kizuna.choices import Channel
 
+if TYPE_CHECKING:
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+    from django.db.backends.ddl_references import Statement
 
-class DeliveryQuerySet(models.QuerySet):
-    def for_municipality(self, municipality) -> "DeliveryQuerySet":
+    from municipalities.models import Municipality
+
+
+class DeliveryQuerySet(models.QuerySet["Delivery"]):
+    def for_municipality(self, municipality: Municipality | int) -> DeliveryQuerySet:
         return self.filter(municipality=municipality)
 
-    def due_on(self, day) -> "DeliveryQuerySet":
+    def due_on(self, day: datetime.date) -> DeliveryQuerySet:
         return self.filter(due_on=day)
 
 
@@ -18,7 +29,13 @@ FINISHED_STATUSES = ["sent", "failed", "skipped"]
 class HashIndexOnPostgres(models.Index):
     """A hash index on PostgreSQL, a plain one elsewhere (the SQLite demo)."""
 
-    def create_sql(self, model, schema_editor, using="", **kwargs):
+    def create_sql(
+        self,
+        model: type[models.Model],
+        schema_editor: BaseDatabaseSchemaEditor,
+        using: str = "",
+        **kwargs: Any,
+    ) -> Statement:
         if schema_editor.connection.vendor == "postgresql":
             using = " USING hash"
         return super().create_sql(model, schema_editor, using=using, **kwargs)

@@ -25,6 +25,9 @@ from .models import Delivery
 
 TABLE = "delivery_delivery"
 
+# A value bound to a placeholder of the outbox's SQL (dates as the database stores them: text).
+SQLParam = str | int | float | datetime.date | None
+
 # The columns every queued row is written with, in the order of :func:`row_sql`'s values.
 COLUMNS = (
     "municipality_id, subscriber_id, child_id, channel, message_key, due_on, status, attempts,"
@@ -154,7 +157,7 @@ def row_sql(*, municipality: str, subscriber: str, child: str, channel: str, key
 
 def row_params(
     due_on: datetime.date, send_from: datetime.datetime, planned_at: datetime.datetime
-) -> list[Any]:
+) -> list[SQLParam]:
     """The values of :func:`row_sql`'s placeholders, as the database stores them."""
     ops = connection.ops
     return [

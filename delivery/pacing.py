@@ -16,8 +16,13 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+
+if TYPE_CHECKING:
+    import redis
+    from redis.commands.core import Script
 
 # KEYS[1]: the account's next free slot (seconds, Redis clock). ARGV: interval, hold (seconds).
 # Returns how long the caller must wait before its slot, as text (Redis truncates numbers).
@@ -39,11 +44,11 @@ return tostring(slot - now)
 
 _local_lock = threading.Lock()
 _local_next_free: dict[str, float] = {}
-_client = None
-_script = None
+_client: redis.Redis | None = None
+_script: Script | None = None
 
 
-def _redis():
+def _redis() -> Script | None:
     global _client, _script
     if not settings.REDIS_URL:
         return None
@@ -93,7 +98,8 @@ def line_account(slug: str, endpoint: str) -> str:
 
 
 def line_rate(endpoint: str) -> float:
-    return {
+    per_second = {
         "multicast": settings.KIZUNA_LINE_MULTICAST_PER_SECOND,
         "push": settings.KIZUNA_LINE_PUSH_PER_SECOND,
     }[endpoint]
+    return float(per_second)

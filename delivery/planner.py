@@ -13,7 +13,7 @@ import datetime
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -39,8 +39,10 @@ ANALYZE_AFTER_SHARE = 0.02
 class PlanResult:
     day: datetime.date
     municipality_ids: list[int]
-    planned: Counter = field(default_factory=Counter)  # kind -> rows inserted (or, dry, to insert)
-    by_channel: Counter = field(default_factory=Counter)  # (municipality id, channel), dry runs
+    # kind -> rows inserted (or, dry, to insert)
+    planned: Counter[str] = field(default_factory=Counter)
+    # (municipality id, channel) -> rows to insert, in dry runs
+    by_channel: Counter[tuple[int, str]] = field(default_factory=Counter)
     seconds: float = 0.0
 
     @property
@@ -60,9 +62,19 @@ def stages_with_messages() -> list[Stage]:
     return sorted(Stage(Track(t), Unit(u), n) for t, u, n in rows)
 
 
+# The VALUES rows of a statement: (track, unit, number, anchor), one per stage and anchor date.
+AnchorRow = tuple[str, str, int, datetime.date]
+
+
+def _keep_all(stage: Stage, anchor: datetime.date) -> bool:
+    return True
+
+
 def _anchor_rows(
-    stages: Iterable[Stage], on: datetime.date, keep=lambda stage, anchor: True
-) -> list[tuple[str, str, int, datetime.date]]:
+    stages: Iterable[Stage],
+    on: datetime.date,
+    keep: Callable[[Stage, datetime.date], bool] = _keep_all,
+) -> list[AnchorRow]:
     return [
         (stage.track.value, stage.unit.value, stage.number, anchor)
         for stage in stages
@@ -88,8 +100,8 @@ class _Statements:
         self.now = now
 
     def _select(
-        self, rows: list[tuple], key_sql: str, child_filter: str, where: str
-    ) -> tuple[str, str, list]:
+        self, rows: list[AnchorRow], key_sql: str, child_filter: str, where: str
+    ) -> tuple[str, str, list[outbox.SQLParam]]:
         values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
         in_ids = ", ".join(["%s"] * len(self.ids))
         row = outbox.row_sql(
@@ -120,8 +132,8 @@ class _Statements:
         return f"WITH v(track, unit, number, anchor) AS (VALUES {values})", select, params
 
     def insert(
-        self, rows: list[tuple], key_sql: str, child_filter: str, where: str = "true"
-    ) -> tuple[str, list]:
+        self, rows: list[AnchorRow], key_sql: str, child_filter: str, where: str = "true"
+    ) -> tuple[str, list[outbox.SQLParam]]:
         """``rows`` are (track, unit, number, anchor); ``child_filter`` matches ``v.anchor``;
         ``where`` may compare with the day as ``%s``."""
         # What is already there is left out before the sort: a re-plan sorts nothing.
@@ -138,8 +150,8 @@ class _Statements:
         return outbox.insert_sql(select, with_clause=with_values, order=order), params
 
     def count_new(
-        self, rows: list[tuple], key_sql: str, child_filter: str, where: str = "true"
-    ) -> tuple[str, list]:
+        self, rows: list[AnchorRow], key_sql: str, child_filter: str, where: str = "true"
+    ) -> tuple[str, list[outbox.SQLParam]]:
         """How many rows :meth:`insert` would add: the same SELECT, less what already exists."""
         with_values, select, params = self._select(rows, key_sql, child_filter, where)
         queued = outbox.already_queued_sql(
@@ -152,7 +164,7 @@ class _Statements:
         return sql, params
 
 
-def _db(value):
+def _db(value: outbox.SQLParam) -> outbox.SQLParam:
     """Dates and datetimes as the database stores them (SQLite keeps text in UTC)."""
     if isinstance(value, datetime.datetime):
         return connection.ops.adapt_datetimefield_value(value)
@@ -197,10 +209,10 @@ def plan_day(
         return PlanResult(on, [])
     if not dry_run:
         _refuse_rolled_up(on)
-    months = {m.programme_months for m in municipalities}
-    if len(months) != 1:
+    lengths = {m.programme_months for m in municipalities}
+    if len(lengths) != 1:
         raise ValueError("plan municipalities with different programme lengths separately")
-    months = months.pop()
+    months = lengths.pop()
     stages = stages_with_messages() if stages is None else stages
     grace = datetime.timedelta(days=settings.KIZUNA_BIRTH_GRACE_DAYS)
     child_track_from = on - grace  # expecting families with due dates up to here follow the child
@@ -232,7 +244,7 @@ def plan_day(
     statements = _Statements(on, [m.pk for m in municipalities], clock.now())
     # Stages and birthdays come round again when a date moves later; one-off messages keep
     # their rows, which stop a second send on their own.
-    batches = [
+    batches: list[tuple[str, list[AnchorRow], str, str, str]] = [
         ("stage", expecting, STAGE_KEY_SQL, EXPECTING, UNCHECKED),
         ("stage", expecting, STAGE_KEY_SQL, EXPECTING, _not_sent_before(STAGE_KEY_SQL)),
         ("stage", child, STAGE_KEY_SQL, BORN, UNCHECKED),
@@ -323,7 +335,9 @@ def _graduate(municipality_ids: list[int], months: int, on: datetime.date) -> No
     ).update(status=Child.Status.GRADUATED, status_changed_at=clock.now())
 
 
-def _remember(municipalities: Sequence[Municipality], on: datetime.date, started_at) -> None:
+def _remember(
+    municipalities: Sequence[Municipality], on: datetime.date, started_at: datetime.datetime
+) -> None:
     PlanRun.objects.bulk_create(
         [
             PlanRun(municipality=m, day=on, started_at=started_at, finished_at=clock.now())

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Field
 
 from kizuna import clock
 from subscribers.models import Subscriber
 
 from .compose import Composed, Skip
 from .models import Delivery
+from .outbox import SQLParam
 from .retry import MAX_ATTEMPTS, backoff
 from .senders.base import Outcome, Result
 
@@ -28,10 +32,11 @@ def record(
     are one statement per group of rows that get the same values.
     """
     now = clock.now()
-    sent: list[tuple] = []
-    groups: dict[tuple, list[tuple[int]]] = defaultdict(list)
+    sent: list[SentRow] = []
+    groups: dict[tuple[tuple[str, object], ...], list[tuple[int]]] = defaultdict(list)
     stopped: list[Result] = []
-    waits: dict[tuple, datetime.timedelta] = {}  # one wait per request: its rows retry together
+    # One wait per request (attempts so far, the provider's Retry-After): its rows retry together.
+    waits: dict[tuple[int, float | None], datetime.timedelta] = {}
     for result in results:
         delivery_id = result.delivery_id
         if result.outcome == Outcome.SENT:
@@ -52,7 +57,7 @@ def record(
             wait = waits.setdefault(
                 (attempts, result.retry_after), backoff(attempts, result.retry_after)
             )
-            values = {
+            values: dict[str, object] = {
                 "status": Delivery.Status.PLANNED,
                 "last_error": result.error[:500],
                 "next_attempt_at": now + wait,
@@ -83,8 +88,8 @@ def record(
                 SENT_PER_ROW,
                 sent,
             )
-        for values, rows in groups.items():
-            _update_rows(dict(values), (), rows)
+        for common, rows in groups.items():
+            _update_rows(dict(common), (), rows)
         for result in stopped:
             # A permanent failure stops this channel for the reader: no more tries, no more plans.
             delivery = deliveries[result.delivery_id]
@@ -93,7 +98,8 @@ def record(
             )
 
 
-# What each sent row gets of its own, after its id, in record()'s tuples.
+# A sent row: its id, then what it gets of its own (SENT_PER_ROW, in that order).
+SentRow = tuple[int, str, dict[str, Any], int | None, int | None, int | None]
 SENT_PER_ROW = (
     "provider_message_id",
     "text_versions",
@@ -103,25 +109,38 @@ SENT_PER_ROW = (
 )
 
 
-def _update_rows(common: dict, per_row: tuple[str, ...], rows: list[tuple]) -> None:
+def _column(name: str) -> tuple[str, Field[Any, Any]]:
+    """The column name and field of one of the delivery table's own columns."""
+    field = Delivery._meta.get_field(name)
+    if not isinstance(field, Field) or field.column is None:
+        raise TypeError(f"{name} is not a column of the delivery table")
+    return field.column, field
+
+
+def _update_rows(
+    common: dict[str, object],
+    per_row: tuple[str, ...],
+    rows: Sequence[tuple[int, *tuple[object, ...]]],
+) -> None:
     """Finish these claimed rows: ``common`` values for all, ``per_row`` fields from each tuple.
 
     One statement: ``UPDATE … FROM (VALUES (id, …), …) AS v`` (PostgreSQL and SQLite both name
     the VALUES columns ``column1``, ``column2``…; casts give NULLs and JSON their column's type).
     """
-    meta = Delivery._meta
     quote = connection.ops.quote_name
-    assignments, params = [], []
+    assignments: list[str] = []
+    params: list[SQLParam] = []
     for name, value in {**common, "claimed_until": None, "claimed_by": ""}.items():
-        field = meta.get_field(name)
-        assignments.append(f"{quote(field.column)} = %s")
+        column, field = _column(name)
+        assignments.append(f"{quote(column)} = %s")
         params.append(field.get_db_prep_save(value, connection))
-    fields = [meta.get_field(name) for name in per_row]
-    for number, field in enumerate(fields, start=2):
+    columns = [_column(name) for name in per_row]
+    fields = [field for _, field in columns]
+    for number, (column, field) in enumerate(columns, start=2):
         column_type = field.db_type(connection) if connection.vendor == "postgresql" else None
         value = f"CAST(v.column{number} AS {column_type})" if column_type else f"v.column{number}"
-        assignments.append(f"{quote(field.column)} = {value}")
-    table = quote(meta.db_table)
+        assignments.append(f"{quote(column)} = {value}")
+    table = quote(Delivery._meta.db_table)
     row_sql = "(" + ", ".join(["%s"] * (1 + len(fields))) + ")"
     # "(SELECT %s)", not "%s": a value the planner can't see. Just after a day is planned the
     # statistics say no row is "sending", and with the constant in sight PostgreSQL walks the

@@ -167,7 +167,7 @@ def _count(day: datetime.date) -> int:
             f" AND {_DAY_PLANNED}",
             [connection.ops.adapt_datefield_value(day)],
         )
-        return cursor.fetchone()[0]
+        return int(cursor.fetchone()[0])
 
 
 def _delete_chunk(day: datetime.date, limit: int) -> int:
@@ -213,13 +213,13 @@ def _delete_chunk(day: datetime.date, limit: int) -> int:
                 """,  # noqa: S608 (fixed SQL fragments only)
                 params,
             )
-            return cursor.fetchone()[0]
+            return int(cursor.fetchone()[0])
         # SQLite (the demo) has no DELETE inside WITH: the same chunk, counted then deleted.
         rows = f"(SELECT * FROM delivery_delivery WHERE id IN ({chunk})) AS c"  # noqa: S608
         cursor.execute(upsert.format(rows=rows), params)
         cursor.execute(keep.format(rows=rows), params)
         cursor.execute(f"DELETE FROM delivery_delivery WHERE id IN ({chunk})", params)  # noqa: S608
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def _delete_history_chunk(through: datetime.date, limit: int) -> int:
@@ -231,7 +231,7 @@ def _delete_history_chunk(through: datetime.date, limit: int) -> int:
     """  # noqa: S608 (fixed SQL fragments only)
     with connection.cursor() as cursor:
         cursor.execute(sql, [connection.ops.adapt_datefield_value(through), limit])
-        return cursor.rowcount
+        return int(cursor.rowcount)
 
 
 def forget_readers(subscriber_ids: list[int]) -> int:
@@ -265,11 +265,11 @@ def forget_readers(subscriber_ids: list[int]) -> int:
                 """,  # noqa: S608 (fixed SQL fragments and integers only)
                 params,
             )
-            deleted = cursor.fetchone()[0]
+            deleted = int(cursor.fetchone()[0])
         else:
             rows = f"(SELECT * FROM delivery_delivery WHERE subscriber_id IN ({ids})) AS r"  # noqa: S608
             cursor.execute(upsert.format(rows=rows), params)
             cursor.execute(f"DELETE FROM delivery_delivery WHERE subscriber_id IN ({ids})")  # noqa: S608
-            deleted = cursor.rowcount
+            deleted = int(cursor.rowcount)
         SentMessage.objects.filter(subscriber_id__in=subscriber_ids).delete()
     return deleted

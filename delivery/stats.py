@@ -67,7 +67,7 @@ def recount_days(days: Iterable[datetime.date]) -> int:
                 """,  # noqa: S608 (placeholders only)
                 [at(now), *day_params],
             )
-            return cursor.rowcount
+            return int(cursor.rowcount)
 
 
 def open_days(today: datetime.date | None = None) -> list[datetime.date]:
@@ -104,14 +104,18 @@ def recount_open_days(today: datetime.date | None = None) -> list[datetime.date]
     return days
 
 
-def add_tally(outcomes: Counter, at: datetime.datetime | None = None) -> None:
+# A batch's outcomes: (municipality id, channel, outcome) → how many.
+Tally = Counter[tuple[int, str, str]]
+
+
+def add_tally(outcomes: Tally, at: datetime.datetime | None = None) -> None:
     """Add a batch's outcomes, keyed ``(municipality id, channel, outcome)``, to this minute."""
     if not outcomes:
         return
     minute = (at or clock.now()).replace(second=0, microsecond=0)
     rows = [(mid, channel, outcome, count) for (mid, channel, outcome), count in outcomes.items()]
     values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
-    params = []
+    params: list[str | int | None] = []
     stamp = connection.ops.adapt_datetimefield_value(minute)
     for mid, channel, outcome, count in rows:
         params += [stamp, mid, channel, outcome, count]

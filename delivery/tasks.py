@@ -16,8 +16,9 @@ def tick() -> int:
     """Every minute from beat: plan what has come due, then start enough dispatchers."""
     planned = sum(result.total for result in planner.plan_due())
     due = claim.due_count()
-    dispatchers = min(
-        settings.KIZUNA_DISPATCHERS_PER_TICK, math.ceil(due / settings.KIZUNA_DISPATCH_BATCH_SIZE)
+    dispatchers: int = min(
+        int(settings.KIZUNA_DISPATCHERS_PER_TICK),
+        math.ceil(due / settings.KIZUNA_DISPATCH_BATCH_SIZE),
     )
     for _ in range(dispatchers):
         send_due.delay()

@@ -39,7 +39,9 @@ def _text(value: object, limit: int) -> str:
 
 
 @receiver(tracking)
-def on_esp_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) -> None:
+def on_esp_tracking(
+    sender: object, event: AnymailTrackingEvent, esp_name: str, **kwargs: object
+) -> None:
     record_email_feedback(
         _text(event.message_id, 200), _text(event.event_type, 40), _text(event.description, 200)
     )

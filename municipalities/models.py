@@ -16,7 +16,7 @@ def validate_local_government_code(value: str) -> None:
         raise ValidationError(problem, code="invalid_local_government_code")
 
 
-class MunicipalityQuerySet(models.QuerySet):
+class MunicipalityQuerySet(models.QuerySet["Municipality"]):
     def active(self) -> "MunicipalityQuerySet":
         return self.filter(paused=False)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
@@ -31,6 +32,14 @@ def staff_page(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def signed_in_user(request: HttpRequest) -> User:
+    """The staff member signed in on a page behind a staff login (never anonymous there)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied
+    return user
 
 
 def staff_context(request: HttpRequest, title: str, **context: Any) -> dict[str, Any]:

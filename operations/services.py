@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.functions import Left
@@ -28,7 +29,14 @@ logger = logging.getLogger(__name__)
 CANCEL_REASON = "運用担当者が取り消しました"
 
 
-def _record(user, kind: str, *, municipality=None, affected: int = 0, **detail) -> OperatorAction:
+def _record(
+    user: User,
+    kind: str,
+    *,
+    municipality: Municipality | None = None,
+    affected: int = 0,
+    **detail: object,
+) -> OperatorAction:
     action = OperatorAction.objects.create(
         user=user,
         username=user.get_username(),
@@ -66,7 +74,7 @@ def oldest_day_still_sent(today: datetime.date | None = None) -> datetime.date:
 
 
 @transaction.atomic
-def pause(municipality: Municipality, user) -> OperatorAction | None:
+def pause(municipality: Municipality, user: User) -> OperatorAction | None:
     """Stop sending for a municipality: planning goes on, the deliveries wait. None if paused."""
     changed = Municipality.objects.filter(pk=municipality.pk, paused=False).update(
         paused=True, updated_at=clock.now()
@@ -78,7 +86,7 @@ def pause(municipality: Municipality, user) -> OperatorAction | None:
 
 
 @transaction.atomic
-def resume(municipality: Municipality, user) -> OperatorAction | None:
+def resume(municipality: Municipality, user: User) -> OperatorAction | None:
     """Send again; what waited goes out within the catch-up window. None if it was not paused."""
     changed = Municipality.objects.filter(pk=municipality.pk, paused=True).update(
         paused=False, updated_at=clock.now()
@@ -122,7 +130,7 @@ class RetrySelection:
 
 
 @transaction.atomic
-def retry(selection: RetrySelection, user) -> OperatorAction | None:
+def retry(selection: RetrySelection, user: User) -> OperatorAction | None:
     """Send the selected failures again, and reopen a channel that this very failure closed.
 
     Failures older than the catch-up window are left as they are: they would only be skipped.
@@ -186,7 +194,7 @@ class Batch:
 
 
 @transaction.atomic
-def cancel(batch: Batch, user) -> OperatorAction | None:
+def cancel(batch: Batch, user: User) -> OperatorAction | None:
     """Skip a planned batch before it goes (rows already being sent are not touched)."""
     cancelled = batch.planned().update(
         status=Delivery.Status.SKIPPED, last_error=f"{CANCEL_REASON}（{user.get_username()}）"

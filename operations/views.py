@@ -28,7 +28,7 @@ from delivery.models import Delivery
 from kizuna import clock, spreadsheets
 from municipalities.access import readable_municipalities, roles_for_request
 from municipalities.charts import COLUMN_CHART, Bar, columns
-from municipalities.staff_pages import staff_context, staff_page
+from municipalities.staff_pages import signed_in_user, staff_context, staff_page
 
 from . import heartbeat, selectors, services, system
 from .forms import AuditSearchForm, BatchForm, FailureFilterForm, RetryForm
@@ -215,7 +215,7 @@ def retry(request: HttpRequest) -> HttpResponse:
             too_old=selection.too_old().count(),
             catch_up_days=settings.KIZUNA_CATCH_UP_DAYS,
         )
-    action = services.retry(selection, request.user)
+    action = services.retry(selection, signed_in_user(request))
     if action is None:
         messages.warning(
             request, "再試行できる失敗はありませんでした（すでに再試行済みか、古すぎます）。"
@@ -243,7 +243,7 @@ def cancel(request: HttpRequest) -> HttpResponse:
             batch=batch,
             planned=batch.planned().count(),
         )
-    action = services.cancel(batch, request.user)
+    action = services.cancel(batch, signed_in_user(request))
     if action is None:
         messages.warning(
             request, "取り消せる予定の配信はありませんでした（すでに送信済みか送信中です）。"
@@ -274,7 +274,7 @@ def pause_or_resume(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             catch_up_days=settings.KIZUNA_CATCH_UP_DAYS,
         )
     run = services.pause if kind == "pause" else services.resume
-    action = run(municipality, request.user)
+    action = run(municipality, signed_in_user(request))
     if action is None:
         state = "一時停止中" if kind == "pause" else "配信中"
         messages.warning(request, f"{municipality.name}はすでに{state}です。")

@@ -1,8 +1,12 @@
-"""Type-check with mypy: every app, and the core modules with --strict, against a baseline.
+"""Type-check with mypy: the core modules with --strict and no error at all, every app against
+a baseline.
 
-The baseline (``mypy-baseline.txt``) lists the errors still to fix, without line numbers so
-that moving code doesn't disturb it. A new error fails; so does a listed error that is gone,
-until ``--update`` rewrites the baseline: it can only shrink.
+The strict pass covers ``content/stages.py``, ``kizuna/clock.py``, everything under ``delivery/``
+and every app's ``services.py`` (a new app's too): any error there fails, whatever the baseline.
+The non-strict pass over every app is checked against the baseline (``mypy-baseline.txt``), which
+lists the errors still to fix, without line numbers so that moving code doesn't disturb it. A new
+error fails; so does a listed error that is gone, until ``--update`` rewrites the baseline: it
+can only shrink.
 """
 
 from __future__ import annotations
@@ -46,13 +50,17 @@ def _errors(label: str, args: list[str]) -> Counter[str]:
     return found
 
 
-def current() -> Counter[str]:
+def baseline_errors() -> Counter[str]:
+    return _errors("all", APPS)
+
+
+def strict_errors() -> Counter[str]:
     strict_args = ["--strict", "--follow-imports=silent"]
     for module in STRICT_MODULES:
         strict_args += ["-m", module]
     for package in STRICT_PACKAGES:
         strict_args += ["-p", package]
-    return _errors("all", APPS) + _errors("strict", strict_args)
+    return _errors("strict", strict_args)
 
 
 def _lines(errors: Counter[str]) -> list[str]:
@@ -63,11 +71,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--update", action="store_true", help="rewrite the baseline")
     options = parser.parse_args()
-    found = current()
-    if options.update:
-        BASELINE.write_text("".join(f"{line}\n" for line in _lines(found)), encoding="utf-8")
-        print(f"baseline: {sum(found.values())} errors")
-        return 0
+    strict = strict_errors()
+    for line in _lines(strict):
+        print(f"type error under --strict (no baseline for these modules): {line}")
+    found = baseline_errors()
     listed = (
         Counter(BASELINE.read_text(encoding="utf-8").splitlines())
         if BASELINE.exists()
@@ -76,13 +83,24 @@ def main() -> int:
     new, gone = found - listed, listed - found
     for line in _lines(new):
         print(f"new type error: {line}")
+    if options.update:
+        if new:
+            print("not updated: the baseline only shrinks; fix the new errors first")
+            return 1
+        BASELINE.write_text("".join(f"{line}\n" for line in _lines(found)), encoding="utf-8")
+        print(f"baseline: {sum(found.values())} errors")
+        return 1 if strict else 0
     if gone:
         print(
             f"{sum(gone.values())} errors of the baseline are fixed: "
             "run `python scripts/typecheck.py --update` and commit the shorter baseline"
         )
-    print(f"mypy: {sum(found.values())} errors, all in the baseline" if not new else "")
-    return 1 if new or gone else 0
+    if not new:
+        print(
+            f"mypy: {sum(strict.values())} errors under --strict, "
+            f"{sum(found.values())} errors elsewhere, all in the baseline"
+        )
+    return 1 if strict or new or gone else 0
 
 
 if __name__ == "__main__":

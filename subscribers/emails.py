@@ -53,7 +53,10 @@ def send_confirmation(subscriber: Subscriber, child: Child) -> None:
 
 
 def send_rejoin_confirmation(
-    subscriber: Subscriber, *, profile: dict | None = None, child: Child | None = None
+    subscriber: Subscriber,
+    *,
+    profile: links.RejoinProfile | None = None,
+    child: Child | None = None,
 ) -> None:
     """A reader who left asked to receive again: the same double opt-in as a first signup."""
     _send(
@@ -77,7 +80,10 @@ class Kind:
 
 
 def send_queued(
-    kind: str, subscriber_id: int, child_id: int | None = None, profile: dict | None = None
+    kind: str,
+    subscriber_id: int,
+    child_id: int | None = None,
+    profile: links.RejoinProfile | None = None,
 ) -> bool:
     """The task's work: send the mail if it still makes sense. False when there is nothing to
     send (the reader left or was erased, the child is gone)."""

@@ -2,6 +2,7 @@
 
 import datetime
 import functools
+from typing import TypedDict
 from urllib.parse import quote
 
 from django.conf import settings
@@ -44,11 +45,33 @@ def confirm_url(subscriber: Subscriber, child: Child) -> str:
     return absolute(reverse("subscribers:confirm", args=[token]))
 
 
+class RejoinProfile(TypedDict, total=False):
+    """What a reader who left typed when asking to come back, carried (signed) by the rejoin
+    link and applied only when it is clicked."""
+
+    rel: str
+    nick: str
+    lang: str
+    due: str | None  # ISO dates
+    birth: str | None
+    src: str
+
+
+class ConfirmPayload(TypedDict, total=False):
+    """A confirmation link's signed payload: the reader, the child, and for a rejoin the
+    departure it answers (:func:`departure_mark`) and the profile."""
+
+    s: int
+    c: int
+    left: str | None
+    r: RejoinProfile
+
+
 def rejoin_url(
-    subscriber: Subscriber, *, profile: dict | None = None, child: Child | None = None
+    subscriber: Subscriber, *, profile: RejoinProfile | None = None, child: Child | None = None
 ) -> str:
     """A confirmation link for a reader who left; it works only for this departure."""
-    payload: dict = {"s": subscriber.pk, "left": departure_mark(subscriber)}
+    payload: ConfirmPayload = {"s": subscriber.pk, "left": departure_mark(subscriber)}
     if profile:
         payload["r"] = profile
     if child is not None:

@@ -9,7 +9,7 @@ from kizuna.email_addresses import MailboxField
 from municipalities.models import Municipality
 
 
-class SubscriberQuerySet(models.QuerySet):
+class SubscriberQuerySet(models.QuerySet["Subscriber"]):
     def confirmed(self) -> "SubscriberQuerySet":
         """Readers who clicked their confirmation and have not left."""
         return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
@@ -130,7 +130,7 @@ class Subscriber(models.Model):
         return self.confirmed_at is not None and self.unsubscribed_at is None
 
 
-class ChildQuerySet(models.QuerySet):
+class ChildQuerySet(models.QuerySet["Child"]):
     def followed(self) -> "ChildQuerySet":
         """Pregnancies and children still in the programme."""
         return self.filter(status__in=[Child.Status.EXPECTING, Child.Status.BORN])

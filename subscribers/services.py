@@ -7,8 +7,10 @@ submit or a second click changes nothing the first did not.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -40,7 +42,9 @@ class Registration:
     signup_tag: str = ""  # the flyer's ?src= the parent came from
 
     @classmethod
-    def from_form(cls, data: dict, *, email: str = "", signup_tag: str = "") -> Registration:
+    def from_form(
+        cls, data: Mapping[str, Any], *, email: str = "", signup_tag: str = ""
+    ) -> Registration:
         """From a signup or invitation form's cleaned data (dates only where the form has them)."""
         return cls(
             email=email,
@@ -52,7 +56,7 @@ class Registration:
             signup_tag=signup_tag,
         )
 
-    def to_payload(self) -> dict:
+    def to_payload(self) -> links.RejoinProfile:
         """What a rejoin confirmation link carries (signed), to apply only when it is clicked."""
         return {
             "rel": self.relationship,
@@ -172,7 +176,7 @@ def _new_child(
 
 @transaction.atomic
 def confirm(
-    subscriber_id: int, child_id: int | None = None, *, rejoin: dict | None = None
+    subscriber_id: int, child_id: int | None = None, *, rejoin: links.ConfirmPayload | None = None
 ) -> Subscriber:
     """The reader clicked the confirmation link: start deliveries and send the welcome once.
 
@@ -208,7 +212,9 @@ def request_rejoin(subscriber: Subscriber, registration: Registration | None = N
     tasks.queue_parent_mail(emails.Kind.REJOIN, subscriber, profile=profile)
 
 
-def _rejoin(subscriber: Subscriber, child_id: int | None, profile: dict) -> Subscriber:
+def _rejoin(
+    subscriber: Subscriber, child_id: int | None, profile: links.RejoinProfile
+) -> Subscriber:
     """Consent is recorded now, on the click, with what the reader typed when asking."""
     now = clock.now()
     if profile:
@@ -234,10 +240,11 @@ def _rejoin(subscriber: Subscriber, child_id: int | None, profile: dict) -> Subs
             subscriber=subscriber, child=child, defaults={"ended_at": None}
         )
     elif profile.get("due") or profile.get("birth"):
+        due, birth = profile.get("due"), profile.get("birth")
         child = _new_child(
             subscriber.municipality,
-            datetime.date.fromisoformat(profile["due"]) if profile.get("due") else None,
-            datetime.date.fromisoformat(profile["birth"]) if profile.get("birth") else None,
+            datetime.date.fromisoformat(due) if due else None,
+            datetime.date.fromisoformat(birth) if birth else None,
         )
         Subscription.objects.create(subscriber=subscriber, child=child)
     else:

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 
-from . import emails, erasure
+from . import emails, erasure, links
 from .models import Child, Subscriber
 
 logger = logging.getLogger(__name__)
@@ -30,7 +30,11 @@ PARENT_MAIL_MAX_RETRIES = 10  # with doubling waits from KIZUNA_RETRY_BACKOFF_SE
 
 @shared_task(bind=True, max_retries=PARENT_MAIL_MAX_RETRIES)
 def send_parent_mail(
-    self, kind: str, subscriber_id: int, child_id: int | None = None, profile: dict | None = None
+    self,
+    kind: str,
+    subscriber_id: int,
+    child_id: int | None = None,
+    profile: links.RejoinProfile | None = None,
 ) -> bool:
     """A confirmation or manage-link mail, sent outside the request; retried while the mail
     server or ESP is down or busy, dropped when the address itself is refused."""
@@ -56,7 +60,7 @@ def queue_parent_mail(
     subscriber: Subscriber,
     child: Child | None = None,
     *,
-    profile: dict[str, str] | None = None,
+    profile: links.RejoinProfile | None = None,
 ) -> None:
     """Send ``kind`` of mail (:class:`subscribers.emails.Kind`) to the reader from
     :func:`send_parent_mail`, once the current transaction commits.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from typing import cast
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -259,7 +260,8 @@ def confirm(
     request: HttpRequest, token: str, subscriber: Subscriber, payload: dict
 ) -> HttpResponse:
     """GET shows a button, so that mail scanners opening the link confirm nothing."""
-    rejoin = payload if "left" in payload else None
+    # The payload is ours, signed by links.rejoin_url or links.confirm_url.
+    rejoin = cast(links.ConfirmPayload, payload) if "left" in payload else None
     child = Child.objects.filter(pk=payload.get("c"), municipality=subscriber.municipality).first()
     if child is None and (rejoin is None or "c" in payload):
         return _link_problem(request, expired=False, municipality=subscriber.municipality)

@@ -20,7 +20,7 @@ LONGEST_SURVEY_DAYS = 365
 MESSAGE_KIND = "survey"  # the kind of its deliveries' message keys (delivery.outbox)
 
 
-class SurveyQuerySet(models.QuerySet):
+class SurveyQuerySet(models.QuerySet["Survey"]):
     def for_municipality(self, municipality: Municipality) -> "SurveyQuerySet":
         return self.filter(municipality=municipality)
 

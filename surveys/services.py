@@ -7,13 +7,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
 from delivery import outbox
 from delivery.models import Delivery
 from kizuna import clock
-from subscribers.models import Child, Subscriber, Subscription
+from subscribers.models import Child, Subscriber, SubscriberQuerySet, Subscription
 
 from . import stage_buckets
 from .models import MESSAGE_KIND, Answer, Question, Response, Survey
@@ -25,7 +26,7 @@ class SurveyError(Exception):
     """Something the staff member or reader must be told, in Japanese."""
 
 
-def targeted_readers(survey: Survey, *, on: datetime.date | None = None):
+def targeted_readers(survey: Survey, *, on: datetime.date | None = None) -> SubscriberQuerySet:
     """Readers the survey goes to: confirmed, still subscribed, reachable, following a pregnancy
     or child today, within the survey's target, and never anyone who reported a loss.
 
@@ -67,7 +68,7 @@ class SendResult:
     first_time: bool
 
 
-def send_survey(survey: Survey, *, by=None) -> SendResult:
+def send_survey(survey: Survey, *, by: User | None = None) -> SendResult:
     """Queue the survey to every targeted reader not yet sent it: one delivery per reader.
 
     One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` against the unique (reader, channel,
@@ -158,17 +159,21 @@ def record_response(
                         Answer(response=response, question=question, text=str(value).strip())
                     )
             elif question.kind == Question.Kind.MULTIPLE:
+                if not isinstance(value, list | None):
+                    raise TypeError(f"question {question_id} takes a list of choices")
                 rows += [
                     Answer(response=response, question=question, choice=choice)
                     for choice in sorted(set(value or []))
                 ]
             elif value is not None:
+                if isinstance(value, list):
+                    raise TypeError(f"question {question_id} takes one choice")
                 rows.append(Answer(response=response, question=question, choice=int(value)))
         Answer.objects.bulk_create(rows)
     return response
 
 
-def _lock_response(survey: Survey, subscriber: Subscriber, now) -> Response:
+def _lock_response(survey: Survey, subscriber: Subscriber, now: datetime.datetime) -> Response:
     """The reader's response row, locked; created on the first answer.
 
     Two submissions at once (a double tap) both end up here: the unique constraint lets one

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
 from django.db.models import Q
 
@@ -50,13 +51,17 @@ CHOICES = [(bucket.code, bucket.label) for bucket in BUCKETS]
 LABELS = {**dict(CHOICES), NO_STAGE: "時期なし"}
 
 
-@dataclass(frozen=True)
-class FollowedChild:
+class FollowedChild(Protocol):
     """What bucketing needs of a child: its status and anchors (a Child will do)."""
 
-    status: str
-    due_date: date | None
-    birth_date: date | None
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def due_date(self) -> date | None: ...
+
+    @property
+    def birth_date(self) -> date | None: ...
 
 
 def bucket_of_child(child: FollowedChild, on: date) -> str:

@@ -20,7 +20,7 @@ from content.validators import LINE_TEXT_LIMIT
 from kizuna import clock, spreadsheets
 from municipalities.access import roles_for_request
 from municipalities.models import Municipality
-from municipalities.staff_pages import staff_context, staff_page
+from municipalities.staff_pages import signed_in_user, staff_context, staff_page
 from subscribers.links import absolute
 from subscribers.models import Subscriber
 from subscribers.tokens import Purpose, TokenError, read_token
@@ -261,7 +261,7 @@ def staff_send(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     if request.method == "POST":
         try:
-            result = services.send_survey(survey, by=request.user)
+            result = services.send_survey(survey, by=signed_in_user(request))
         except services.SurveyError as error:
             messages.error(request, str(error))
         else:

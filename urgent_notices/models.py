@@ -10,7 +10,7 @@ from delivery.outbox import MessageKey
 MESSAGE_KIND = "urgent"  # the kind of its deliveries' message keys (delivery.outbox)
 
 
-class UrgentNoticeQuerySet(models.QuerySet):
+class UrgentNoticeQuerySet(models.QuerySet["UrgentNotice"]):
     def for_municipalities(self, municipalities) -> "UrgentNoticeQuerySet":
         return self.filter(municipality__in=municipalities)
 

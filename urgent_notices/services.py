@@ -11,6 +11,8 @@ import datetime
 import logging
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
 
 from delivery import outbox
@@ -28,15 +30,15 @@ class NoticeError(Exception):
 
 
 def approval_required() -> bool:
-    return settings.KIZUNA_URGENT_APPROVAL_REQUIRED
+    return bool(settings.KIZUNA_URGENT_APPROVAL_REQUIRED)
 
 
-def can_edit(user, notice: UrgentNotice) -> bool:
+def can_edit(user: AbstractBaseUser | AnonymousUser, notice: UrgentNotice) -> bool:
     roles = roles_of(user)
     return roles.superuser or notice.municipality_id in roles.editor_of
 
 
-def can_approve(user, notice: UrgentNotice) -> bool:
+def can_approve(user: AbstractBaseUser | AnonymousUser, notice: UrgentNotice) -> bool:
     return can_edit(user, notice) and user.pk != notice.created_by_id
 
 
@@ -49,7 +51,7 @@ def _locked(notice_id: int) -> UrgentNotice:
 
 
 @transaction.atomic
-def submit(notice_id: int, *, by) -> UrgentNotice:
+def submit(notice_id: int, *, by: User) -> UrgentNotice:
     """Ask a second editor to approve; without required approval, the author's submit approves."""
     notice = _locked(notice_id)
     if not can_edit(by, notice):
@@ -69,7 +71,7 @@ def submit(notice_id: int, *, by) -> UrgentNotice:
 
 
 @transaction.atomic
-def approve(notice_id: int, *, by) -> UrgentNotice:
+def approve(notice_id: int, *, by: User) -> UrgentNotice:
     """A second editor of the municipality approves: sent now, or at its time."""
     notice = _locked(notice_id)
     if notice.status in (UrgentNotice.Status.SCHEDULED, UrgentNotice.Status.SENT):
@@ -91,7 +93,7 @@ def _check_send_at(notice: UrgentNotice) -> None:
         )
 
 
-def _approve(notice: UrgentNotice, by) -> UrgentNotice:
+def _approve(notice: UrgentNotice, by: User) -> UrgentNotice:
     notice.status = UrgentNotice.Status.SCHEDULED
     notice.approved_by = by
     notice.approved_at = clock.now()
@@ -103,7 +105,7 @@ def _approve(notice: UrgentNotice, by) -> UrgentNotice:
 
 
 @transaction.atomic
-def return_to_draft(notice_id: int, *, by) -> UrgentNotice:
+def return_to_draft(notice_id: int, *, by: User) -> UrgentNotice:
     """Send a pending notice back to its author for changes."""
     notice = _locked(notice_id)
     if not can_edit(by, notice):
@@ -116,7 +118,7 @@ def return_to_draft(notice_id: int, *, by) -> UrgentNotice:
 
 
 @transaction.atomic
-def cancel(notice_id: int, *, by) -> UrgentNotice:
+def cancel(notice_id: int, *, by: User) -> UrgentNotice:
     """Withdraw a notice; once sending has started, what has not gone out yet is stopped."""
     notice = _locked(notice_id)
     if not can_edit(by, notice):

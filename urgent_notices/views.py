@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from content.validators import LINE_TEXT_LIMIT
 from municipalities.access import readable_municipalities, roles_for_request
-from municipalities.staff_pages import staff_context, staff_page
+from municipalities.staff_pages import signed_in_user, staff_context, staff_page
 from subscribers.links import absolute
 
 from . import selectors, services
@@ -156,7 +156,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise PermissionDenied
     step, done = ACTIONS[action]
     try:
-        notice = step(notice.pk, by=request.user)
+        notice = step(notice.pk, by=signed_in_user(request))
     except services.NoticeError as error:
         messages.error(request, str(error))
     else:

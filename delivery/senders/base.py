@@ -6,7 +6,7 @@ LINE, and a new channel (SMS) is one new module beside these.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -62,7 +62,7 @@ class Sender(Protocol):
         ...
 
 
-def retry_after_seconds(headers) -> float | None:
+def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
     """The provider's ``Retry-After`` in seconds, from any mapping of headers, if it sent one."""
     for name, value in dict(headers or {}).items():
         if name.lower() == "retry-after":

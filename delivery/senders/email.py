@@ -10,6 +10,7 @@ from email.utils import formataddr
 from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 
 from kizuna import email_addresses
 
@@ -25,10 +26,10 @@ class EmailSender:
     channel = "email"
     record_every = 1  # mail has no retry key: record each message as soon as it is taken
 
-    def __init__(self, connection=None) -> None:
+    def __init__(self, connection: BaseEmailBackend | None = None) -> None:
         self._connection = connection
 
-    def _open(self):
+    def _open(self) -> BaseEmailBackend:
         if self._connection is None:
             self._connection = get_connection(fail_silently=False)
         self._connection.open()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from email.utils import formataddr
+from typing import TypedDict
 
 import requests
 from django.conf import settings
@@ -32,11 +33,11 @@ RECIPIENT_ERRORS = {300, 406}
 
 
 def batch_size() -> int:
-    return max(1, min(settings.KIZUNA_EMAIL_BATCH_SIZE, BATCH_LIMIT))
+    return max(1, min(int(settings.KIZUNA_EMAIL_BATCH_SIZE), BATCH_LIMIT))
 
 
 def is_configured() -> bool:
-    return (
+    return bool(
         settings.EMAIL_BACKEND == "anymail.backends.postmark.EmailBackend"
         and settings.KIZUNA_EMAIL_BATCH_SIZE > 1
     )
@@ -99,8 +100,8 @@ class PostmarkBatchSender:
             retry_after = retry_after_seconds(response.headers)
             if status == 429:  # the account's limit: every worker waits, not just this one
                 pacing.hold_back(EMAIL_ACCOUNT, retry_after or 1.0)
-            error = f"Postmark {status}: {_message_of(response)}"
-            return [_retry(m, error, retry_after) for m in chunk]
+            refused = f"Postmark {status}: {_message_of(response)}"
+            return [_retry(m, refused, retry_after) for m in chunk]
         try:
             answers = response.json()
         except ValueError:
@@ -112,7 +113,23 @@ class PostmarkBatchSender:
         return [_result(m, answer) for m, answer in zip(chunk, answers, strict=True)]
 
 
-def _payload(message: OutgoingMessage) -> dict:
+class PostmarkHeader(TypedDict):
+    Name: str
+    Value: str
+
+
+class PostmarkMessage(TypedDict):
+    """One message of Postmark's batch API (``POST /email/batch``)."""
+
+    From: str
+    To: str
+    Subject: str
+    HtmlBody: str
+    TextBody: str
+    Headers: list[PostmarkHeader]
+
+
+def _payload(message: OutgoingMessage) -> PostmarkMessage:
     headers = {"Message-ID": message.message_id, **message.headers}
     return {
         "From": formataddr((message.sender_name, message.sender_email)),
@@ -124,7 +141,7 @@ def _payload(message: OutgoingMessage) -> dict:
     }
 
 
-def _result(message: OutgoingMessage, answer) -> Result:
+def _result(message: OutgoingMessage, answer: object) -> Result:
     if not isinstance(answer, dict):
         return _retry(message, "Postmarkの応答を読めませんでした")
     code = answer.get("ErrorCode", 0)

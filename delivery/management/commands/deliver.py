@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from delivery import dispatch, planner
 
@@ -11,12 +11,14 @@ class Command(BaseCommand):
         " --dry-run では送る予定の件数を表示するだけで、何も変更しません。"
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", required=True, help="配信日 YYYY-MM-DD（日本時間）")
         parser.add_argument("--municipality", help="自治体のURL名（省略時はすべて）")
         parser.add_argument("--dry-run", action="store_true", help="件数だけ表示して何も変更しない")
 
-    def handle(self, *args, date: str, municipality: str | None, dry_run: bool, **options) -> None:
+    def handle(
+        self, *args: str, date: str, municipality: str | None, dry_run: bool, **options: object
+    ) -> None:
         day = parse_date(date)
         targets = municipalities(municipality)
         names = {m.pk: m.name for m in targets}

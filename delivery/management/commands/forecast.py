@@ -1,7 +1,7 @@
 import datetime
 from collections import defaultdict
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from delivery import planner, stats
 from kizuna import clock
@@ -15,12 +15,14 @@ class Command(BaseCommand):
         "自治体を指定しないときは、運用画面の予測も更新します。"
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--days", type=int, default=30, help="予測する日数（既定: 30）")
         parser.add_argument("--start", help="開始日 YYYY-MM-DD（既定: 明日）")
         parser.add_argument("--municipality", help="自治体のURL名（省略時はすべて）")
 
-    def handle(self, *args, days: int, start: str | None, municipality: str | None, **options):
+    def handle(
+        self, *args: str, days: int, start: str | None, municipality: str | None, **options: object
+    ) -> None:
         first = parse_date(start) if start else clock.today() + datetime.timedelta(days=1)
         targets = municipalities(municipality)
         if municipality is None:

@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from delivery import retention
 
@@ -12,10 +12,10 @@ class Command(BaseCommand):
         "ダッシュボードの件数は変わりません。--dry-run では件数を表示するだけで何も変更しません。"
     )
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--dry-run", action="store_true", help="件数だけ表示して何も変更しない")
 
-    def handle(self, *args, dry_run: bool, **options) -> None:
+    def handle(self, *args: str, dry_run: bool, **options: object) -> None:
         result = retention.roll_up(dry_run=dry_run, progress=self.stdout.write)
         verb = "まとめる予定" if dry_run else "まとめて削除"
         self.stdout.write(
