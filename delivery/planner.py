@@ -4,7 +4,8 @@ The stage calendar's inverse turns "who enters stage S on day D" into "whose anc
 this small set", so each statement is an indexed join of a short VALUES list against the
 children's anchor dates: its cost grows with the deliveries due, not with the families. Every
 statement is ``INSERT … SELECT … ON CONFLICT DO NOTHING`` against the unique
-(subscriber, channel, message_key): planning twice, or from two beats at once, adds nothing.
+(subscriber, message_key), whatever the reader's channel: planning twice, or from two beats
+at once, or again after the reader switched channel, adds nothing.
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ class _Statements:
         """``rows`` are (track, unit, number, anchor); ``child_filter`` matches ``v.anchor``;
         ``where`` may compare with the day as ``%s``."""
         # What is already there is left out before the sort: a re-plan sorts nothing.
-        queued = outbox.already_queued_sql(subscriber="s.id", channel="s.channel", key=key_sql)
+        queued = outbox.already_queued_sql(subscriber="s.id", key=key_sql)
         unplanned = f"({where}) AND NOT {queued}"
         with_values, select, params = self._select(rows, key_sql, child_filter, unplanned)
         # Rows go in by municipality, stage, channel and greeting, so consecutive ids (the order
@@ -142,9 +143,7 @@ class _Statements:
     ) -> tuple[str, list]:
         """How many rows :meth:`insert` would add: the same SELECT, less what already exists."""
         with_values, select, params = self._select(rows, key_sql, child_filter, where)
-        queued = outbox.already_queued_sql(
-            subscriber="due.subscriber_id", channel="due.channel", key="due.message_key"
-        )
+        queued = outbox.already_queued_sql(subscriber="due.subscriber_id", key="due.message_key")
         sql = f"""{with_values} SELECT due.municipality_id, due.channel, count(*)
             FROM ({select}) AS due
             WHERE NOT {queued}
