@@ -180,6 +180,7 @@ class FakeLine(FakeHttpService):
         self.received: list[tuple[str, str]] = []  # (user id, text): what users see
         self.replies: list[tuple[str, str]] = []  # (reply token, text)
         self.requests = Counter()
+        self.refuse_plan = False  # answer sends 403, as for a plan without this API
 
     def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict, dict]:
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -194,7 +195,16 @@ class FakeLine(FakeHttpService):
         messages = body.get("messages")
         problem = self._check_messages(messages)
         if problem:
-            return 400, {"message": problem}, {}
+            # As LINE answers an invalid message object: the whole request is refused, its
+            # details name the property at fault.
+            return (
+                400,
+                {
+                    "message": "The request body has 1 error(s)",
+                    "details": [{"message": problem, "property": "messages[0].text"}],
+                },
+                {},
+            )
         if path == "/v2/bot/message/reply":
             if not body.get("replyToken"):
                 return 400, {"message": "Invalid reply token"}, {}
@@ -222,7 +232,10 @@ class FakeLine(FakeHttpService):
         if not all(isinstance(r, str) and LINE_USER_ID.match(r) for r in recipients):
             return 400, {"message": "The property, 'to', in the request body is invalid"}, {}
         if path.endswith("/push") and recipients[0] in self.blocked:
+            # A push to a user who blocked the account; a multicast skips them silently.
             return 400, {"message": "Failed to send messages"}, {}
+        if self.refuse_plan:
+            return 403, {"message": "Access to this API is not available for your account"}, {}
         with self.lock:
             if key is not None and key in self.accepted_keys:
                 return (
