@@ -293,6 +293,21 @@ def cancel_queued(
     return queued.update(status=Delivery.Status.SKIPPED, last_error=reason[:500])
 
 
+def restore_cancelled(*, subscriber_id: int, reason: str, due_from: datetime.date) -> int:
+    """Queue again what :func:`cancel_queued` skipped for ``reason``, due from ``due_from`` on.
+
+    For a stop taken back the same day: only rows skipped for that reason come back, never one
+    that was sent or skipped for anything else (a loss, a birth). Returns how many.
+    """
+    return Delivery.objects.filter(
+        subscriber_id=subscriber_id,
+        status=Delivery.Status.SKIPPED,
+        sent_at__isnull=True,
+        last_error=reason[:500],
+        due_on__gte=due_from,
+    ).update(status=Delivery.Status.PLANNED, last_error="", next_attempt_at=clock.now())
+
+
 def move_to_channel(subscriber_id: int, channel: str, *, keep: Sequence[MessageKey] = ()) -> int:
     """A reader changed channel: messages queued on the old one go out on ``channel``.
 

@@ -277,6 +277,8 @@ KIZUNA_CATCH_UP_DAYS = env.int("KIZUNA_CATCH_UP_DAYS", default=3)
 KIZUNA_DELIVERY_KEEP_DAYS = env.int("KIZUNA_DELIVERY_KEEP_DAYS", default=7)
 KIZUNA_SENT_HISTORY_DAYS = env.int("KIZUNA_SENT_HISTORY_DAYS", default=365)
 KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
+# LINE webhook event ids kept to drop redeliveries (LINE retries within a much shorter time).
+KIZUNA_LINE_EVENT_KEEP_DAYS = env.int("KIZUNA_LINE_EVENT_KEEP_DAYS", default=7)
 # A registration never confirmed (the link lasts 3 days) is deleted whole after this many days.
 KIZUNA_UNCONFIRMED_DAYS = env.int("KIZUNA_UNCONFIRMED_DAYS", default=7)
 KIZUNA_CLAIM_LEASE_SECONDS = env.int("KIZUNA_CLAIM_LEASE_SECONDS", default=600)

@@ -1,6 +1,7 @@
 """Loopback fakes of the outside world, checking what the real services check.
 
 - :class:`FakeLine`: LINE Messaging API (push, multicast, reply): bearer token, user id format,
+  reply tokens good for one reply,
   message count and the 5,000-character text limit, multicast's 500 recipients, and
   ``X-Line-Retry-Key`` (a UUID; a key already accepted gets 409, as LINE answers).
 - :class:`FakePostmark`: Postmark's ``/email`` (as django-anymail calls it) and ``/email/batch``.
@@ -179,6 +180,9 @@ class FakeLine(FakeHttpService):
         self.accepted_keys: dict[str, str] = {}
         self.received: list[tuple[str, str]] = []  # (user id, text): what users see
         self.replies: list[tuple[str, str]] = []  # (reply token, text)
+        self.reply_messages: list[dict] = []  # the whole message object (quick replies…)
+        self.used_reply_tokens: set[str] = set()
+        self.expired_tokens: set[str] = set()
         self.requests = Counter()
         self.refuse_plan = False  # answer sends 403, as for a plan without this API
 
@@ -206,10 +210,15 @@ class FakeLine(FakeHttpService):
                 {},
             )
         if path == "/v2/bot/message/reply":
-            if not body.get("replyToken"):
-                return 400, {"message": "Invalid reply token"}, {}
+            token = body.get("replyToken")
             with self.lock:
-                self.replies.append((body["replyToken"], messages[0]["text"]))
+                # A reply token answers one reply, soon after its event: a second use (a
+                # redelivered event's token) or a late one is refused, as LINE does.
+                if not token or token in self.used_reply_tokens or token in self.expired_tokens:
+                    return 400, {"message": "Invalid reply token"}, {}
+                self.used_reply_tokens.add(token)
+                self.replies.append((token, messages[0]["text"]))
+                self.reply_messages.append(messages[0])
             return 200, {"sentMessages": [{"id": uuid.uuid4().hex, "quoteToken": "q"}]}, {}
         key = lowered.get("x-line-retry-key")
         if key is not None:

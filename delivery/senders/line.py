@@ -16,6 +16,7 @@ user blocked the account or never added it; an invalid ``to``) is a per-user sig
 from __future__ import annotations
 
 import json
+import logging
 import os
 import uuid
 from collections import defaultdict
@@ -27,15 +28,20 @@ from linebot.v3.messaging import (
     ApiClient,
     ApiException,
     Configuration,
+    MessageAction,
     MessagingApi,
     MulticastRequest,
     PushMessageRequest,
+    QuickReply,
+    QuickReplyItem,
     ReplyMessageRequest,
     TextMessage,
 )
 
 from .. import pacing
 from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
+
+logger = logging.getLogger(__name__)
 
 MULTICAST_LIMIT = 500
 TRANSIENT = {408, 429, 500, 502, 503, 504}
@@ -209,7 +215,8 @@ def _problems(error: ApiException) -> tuple[str, list[str]]:
         return "", []
     if not isinstance(answer, dict):
         return "", []
-    details = answer.get("details") if isinstance(answer.get("details"), list) else []
+    raw = answer.get("details")
+    details: list[object] = raw if isinstance(raw, list) else []
     properties = [str(d.get("property", "")) for d in details if isinstance(d, dict)]
     return str(answer.get("message", "")), properties
 
@@ -254,13 +261,53 @@ def _result_for_error(delivery_id: int, error: ApiException, key: str) -> Result
     )
 
 
-def reply(slug: str, reply_token: str, text: str) -> None:
-    """Answer a LINE event (follow, a text command) with one text message."""
+def answer(
+    slug: str, reply_token: str, user_id: str, text: str, quick_replies: tuple[str, ...] = ()
+) -> str:
+    """Answer a LINE event (a follow, a chat command) with one text; returns how it went.
+
+    A reply token is good for one reply, soon after the event: one already spent or expired
+    (LINE answers 400) falls back to a push to the user in a one-to-one chat (``user_id``),
+    under a retry key of its own; in a group (no ``user_id``) the answer is dropped. Either
+    way one log line, never a traceback: it is LINE's rule, not an error of ours.
+    """
+    message = TextMessage(text=text, quick_reply=_quick_reply(quick_replies))
     configuration = Configuration(
         host=settings.LINE_API_BASE_URL, access_token=channel_access_token(slug)
     )
     with ApiClient(configuration) as client:
-        MessagingApi(client).reply_message(
-            ReplyMessageRequest(reply_token=reply_token, messages=[TextMessage(text=text)]),
-            _request_timeout=settings.LINE_TIMEOUT_SECONDS,
-        )
+        api = MessagingApi(client)
+        try:
+            api.reply_message(
+                ReplyMessageRequest(reply_token=reply_token, messages=[message]),
+                _request_timeout=settings.LINE_TIMEOUT_SECONDS,
+            )
+            return "replied"
+        except ApiException as error:
+            if error.status != 400 or not user_id:
+                logger.warning("LINE reply for %s refused: %s %s", slug, error.status, _body(error))
+                return "refused"
+        except (OSError, ValueError, urllib3.exceptions.HTTPError) as error:
+            # The reply may have arrived: a push now could be a second copy.
+            logger.warning("LINE reply for %s unanswered: %s", slug, type(error).__name__)
+            return "unanswered"
+        logger.info("LINE reply token for %s spent or expired: answered by push", slug)
+        try:
+            api.push_message(
+                PushMessageRequest(to=user_id, messages=[message]),
+                x_line_retry_key=new_retry_key(),
+                _request_timeout=settings.LINE_TIMEOUT_SECONDS,
+            )
+            return "pushed"
+        except (ApiException, OSError, ValueError, urllib3.exceptions.HTTPError) as error:
+            logger.warning("LINE push answer for %s failed: %s", slug, type(error).__name__)
+            return "refused"
+
+
+def _quick_reply(texts: tuple[str, ...]) -> QuickReply | None:
+    """Buttons under the answer that send these texts back (LINE: labels up to 20 chars)."""
+    if not texts:
+        return None
+    return QuickReply(
+        items=[QuickReplyItem(action=MessageAction(label=t[:20], text=t)) for t in texts]
+    )
