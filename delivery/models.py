@@ -314,6 +314,14 @@ class ForecastCount(models.Model):
     )
     channel = models.CharField(_("チャネル"), max_length=10, choices=Channel)
     count = models.PositiveIntegerField(_("件数"))
+    requests = models.PositiveIntegerField(
+        _("リクエスト数"),
+        db_default=0,
+        help_text=_(
+            "LINE: この件数を送るAPIリクエストの数（自治体の「LINEでもニックネームで呼びかける」"
+            "設定による。ニックネームのある読者は一人ずつ、ほかは時期ごとにまとめて送信）。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("配信件数の予測")

@@ -36,12 +36,19 @@ ANALYZE_AFTER_ROWS = 50  # autovacuum's analyze threshold, and the table's scale
 ANALYZE_AFTER_SHARE = 0.02
 
 
+# LINE readers of one text: (municipality id, (kind, track, unit, number, audience, language),
+# whether they have a nickname).
+LineGroup = tuple[int, tuple[object, ...], bool]
+
+
 @dataclass
 class PlanResult:
     day: datetime.date
     municipality_ids: list[int]
     planned: Counter = field(default_factory=Counter)  # kind -> rows inserted (or, dry, to insert)
     by_channel: Counter = field(default_factory=Counter)  # (municipality id, channel), dry runs
+    # Dry runs: LINE readers per (municipality id, text group, named): see line_requests().
+    line_groups: Counter[LineGroup] = field(default_factory=Counter)
     seconds: float = 0.0
 
     @property
@@ -89,7 +96,7 @@ class _Statements:
         self.now = now
 
     def _select(
-        self, rows: list[tuple], key_sql: str, child_filter: str, where: str
+        self, rows: list[tuple], key_sql: str, child_filter: str, where: str, extra: str = ""
     ) -> tuple[str, str, list]:
         values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
         in_ids = ", ".join(["%s"] * len(self.ids))
@@ -101,7 +108,7 @@ class _Statements:
             key=key_sql,
         )
         select = f"""
-            SELECT {row}
+            SELECT {row}{extra}
             FROM v
             JOIN subscribers_child c ON c.municipality_id IN ({in_ids}) AND {child_filter}
             JOIN subscribers_subscription sub ON sub.child_id = c.id AND sub.ended_at IS NULL
@@ -141,13 +148,27 @@ class _Statements:
     def count_new(
         self, rows: list[tuple], key_sql: str, child_filter: str, where: str = "true"
     ) -> tuple[str, list]:
-        """How many rows :meth:`insert` would add: the same SELECT, less what already exists."""
-        with_values, select, params = self._select(rows, key_sql, child_filter, where)
+        """How many rows :meth:`insert` would add: the same SELECT, less what already exists.
+
+        Per municipality, channel and stage, and whether the reader has a nickname: what decides
+        how many LINE requests carry them (:func:`line_requests`).
+        """
+        # Grouped as the sender groups LINE texts: the same stage and audience, and a nickname.
+        extra = (
+            ", v.track AS g_track, v.unit AS g_unit, v.number AS g_number,"
+            " s.relationship AS g_audience, s.language AS g_language,"
+            " CASE WHEN s.nickname = '' THEN 0 ELSE 1 END AS g_named"
+        )
+        with_values, select, params = self._select(rows, key_sql, child_filter, where, extra)
         queued = outbox.already_queued_sql(subscriber="due.subscriber_id", key="due.message_key")
-        sql = f"""{with_values} SELECT due.municipality_id, due.channel, count(*)
+        groups = (
+            "due.municipality_id, due.channel, due.g_track, due.g_unit, due.g_number,"
+            " due.g_audience, due.g_language, due.g_named"
+        )
+        sql = f"""{with_values} SELECT {groups}, count(*)
             FROM ({select}) AS due
             WHERE NOT {queued}
-            GROUP BY due.municipality_id, due.channel"""  # noqa: S608
+            GROUP BY {groups}"""  # noqa: S608
         return sql, params
 
 
@@ -249,9 +270,12 @@ def plan_day(
                     continue
                 if dry_run:
                     cursor.execute(*statements.count_new(rows, key_sql, child_filter, where))
-                    for municipality_id, channel, count in cursor.fetchall():
+                    for municipality_id, channel, *group, named, count in cursor.fetchall():
                         result.planned[kind] += count
                         result.by_channel[(municipality_id, channel)] += count
+                        if channel == "line":
+                            text = (kind, *group)
+                            result.line_groups[(municipality_id, text, bool(named))] += count
                 else:
                     cursor.execute(*statements.insert(rows, key_sql, child_filter, where))
                     inserted = cursor.rowcount
@@ -397,20 +421,69 @@ def groups_by_programme_length(
     return list(groups.values())
 
 
-def forecast(
+NICKNAMES, MULTICAST = "nicknames", "multicast"
+
+
+def line_requests(line_groups: Counter[LineGroup]) -> dict[tuple[int, str], int]:
+    """LINE requests a day's messages take, per (municipality id, way of sending).
+
+    ``nicknames``: a named reader's text is their own, a push each; the others at a stage share
+    multicasts of up to 500. ``multicast``: every reader at a stage shares them. LINE counts
+    the same messages either way (one per recipient); the requests are what its rate limits
+    and the sending time see.
+    """
+    named: Counter[int] = Counter()
+    shared: dict[tuple[int, str], Counter[tuple[object, ...]]] = {}
+    for (municipality_id, text, is_named), count in line_groups.items():
+        if is_named:
+            named[municipality_id] += count
+        for way in (NICKNAMES, MULTICAST):
+            if way == NICKNAMES and is_named:
+                continue
+            shared.setdefault((municipality_id, way), Counter())[text] += count
+    requests: dict[tuple[int, str], int] = {}
+    for (municipality_id, way), readers in shared.items():
+        multicasts = sum(-(-count // 500) for count in readers.values())
+        requests[(municipality_id, way)] = multicasts
+    for municipality_id, count in named.items():
+        requests[(municipality_id, NICKNAMES)] = (
+            requests.get((municipality_id, NICKNAMES), 0) + count
+        )
+    return requests
+
+
+@dataclass
+class ForecastResult:
+    """Messages per (day, municipality id, channel), and LINE requests per (day, municipality
+    id, way of sending: :data:`NICKNAMES` or :data:`MULTICAST`)."""
+
+    counts: dict[tuple[datetime.date, int, str], int] = field(default_factory=dict)
+    line_requests: dict[tuple[datetime.date, int, str], int] = field(default_factory=dict)
+
+
+def forecast_with_requests(
     municipalities: Sequence[Municipality], start: datetime.date, days: int = 30
-) -> dict[tuple[datetime.date, int, str], int]:
-    """Messages per (day, municipality id, channel) for the coming days, from today's families.
+) -> ForecastResult:
+    """The coming days as the planner would plan them from today's families.
 
     Computed by the planner's own statements in count mode, so it can't drift from what the
     planner will do (new signups and births will add to it).
     """
     stages = stages_with_messages()
-    counts: dict[tuple[datetime.date, int, str], int] = {}
+    result = ForecastResult()
     for offset in range(days):
         day = start + datetime.timedelta(days=offset)
         for group in groups_by_programme_length(municipalities):
-            result = plan_day(day, group, stages=stages, dry_run=True)
-            for (municipality_id, channel), count in result.by_channel.items():
-                counts[(day, municipality_id, channel)] = count
-    return counts
+            planned = plan_day(day, group, stages=stages, dry_run=True)
+            for (municipality_id, channel), count in planned.by_channel.items():
+                result.counts[(day, municipality_id, channel)] = count
+            for (municipality_id, way), count in line_requests(planned.line_groups).items():
+                result.line_requests[(day, municipality_id, way)] = count
+    return result
+
+
+def forecast(
+    municipalities: Sequence[Municipality], start: datetime.date, days: int = 30
+) -> dict[tuple[datetime.date, int, str], int]:
+    """Messages per (day, municipality id, channel) for the coming days, from today's families."""
+    return forecast_with_requests(municipalities, start, days).counts
