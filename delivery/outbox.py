@@ -312,12 +312,18 @@ def move_to_channel(subscriber_id: int, channel: str, *, keep: Sequence[MessageK
     """A reader changed channel: messages queued on the old one go out on ``channel``.
 
     A reader has each message once whatever the channel (the unique key), so what was sent on
-    the old channel stays sent and is never planned again on the new one. ``keep`` stay on
-    their channel. Returns how many deliveries moved.
+    the old channel stays sent and is never planned again on the new one. A message already
+    tried on the old channel stays there: its provider may have taken it without answering,
+    and only a retry there (the same LINE retry key, the same Message-ID) is harmless.
+    ``keep`` stay on their channel. Returns how many deliveries moved.
     """
     return (
         Delivery.objects.filter(
-            subscriber_id=subscriber_id, status=Delivery.Status.PLANNED, sent_at__isnull=True
+            subscriber_id=subscriber_id,
+            status=Delivery.Status.PLANNED,
+            sent_at__isnull=True,
+            attempts=0,
+            retry_key__isnull=True,
         )
         .exclude(channel=channel)
         .exclude(message_key__in=[str(k) for k in keep])

@@ -8,6 +8,7 @@ sent again or an urgent notice queued again.
 import datetime
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from content.stages import add_months
@@ -174,3 +175,19 @@ def test_sent_records_after_the_roll_up_stop_a_resend_on_the_new_channel(
     dispatch.dispatch()
     assert received(smtp, line, "妊娠29週") == 1
     assert clock.today() == TODAY
+
+
+def test_a_message_line_may_have_taken_stays_on_line_after_a_switch_to_mail(
+    municipality, texts, smtp, line, morning
+):
+    """LINE took the request but its answer was lost; the reader then switches to mail. The
+    retry goes to LINE under the same key (409: it arrived) and no mail repeats it."""
+    reader = reader_on(municipality, "line", due=due_for(33), nickname="はな")
+    line.faults.plan = ["accept-500"]
+    planner.plan_day(TODAY, [municipality])
+    assert dispatch.dispatch().outcomes == {"retry": 1}
+    switch(reader)
+    with time_machine.travel(clock.now() + datetime.timedelta(minutes=5)):
+        assert dispatch.dispatch().outcomes == {"sent": 1}
+    assert received(smtp, line, "妊娠33週") == 1
+    assert Delivery.objects.get(subscriber=reader).channel == "line"
