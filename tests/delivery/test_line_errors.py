@@ -95,13 +95,18 @@ def test_a_second_database_on_the_same_channel_reaches_its_readers(
     planner.plan_day(TODAY, [municipality])
     assert dispatch.dispatch().outcomes == {"sent": 2}
     first_keys = set(Delivery.objects.values_list("retry_key", flat=True))
+    first_id = min(Delivery.objects.values_list("pk", flat=True))
 
-    # The second database: the same families, its delivery ids starting again from 1.
+    # The second database: the same families, and the same delivery ids.
     Delivery.objects.all().delete()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT setval(pg_get_serial_sequence('delivery_delivery', 'id'), 1, false)")
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('delivery_delivery', 'id'), %s, false)",
+            [first_id],
+        )
     PlanRun.objects.all().delete()
     planner.plan_day(TODAY, [municipality])
+    assert min(Delivery.objects.values_list("pk", flat=True)) == first_id
     assert dispatch.dispatch().outcomes == {"sent": 2}
     assert not first_keys & set(Delivery.objects.values_list("retry_key", flat=True))
     assert len(line.received) == 4  # each reader: once from each database

@@ -12,7 +12,7 @@ from celery.contrib.testing.worker import start_worker
 from django.test import Client
 
 from delivery import dispatch, planner
-from delivery.models import Delivery, LineWebhookEvent
+from delivery.models import Delivery
 from delivery.senders import line as line_sender
 from kizuna import clock
 from kizuna.celery import app
@@ -29,6 +29,12 @@ MINUTE = 60_000  # LINE's timestamps are in milliseconds
 def post(events):
     with hooks.answers_in_process():
         return hooks.post(Client(), events, secret=LINE_SECRET)
+
+
+def _events_recorded() -> int:
+    from delivery.models import LineWebhookEvent
+
+    return LineWebhookEvent.objects.count()
 
 
 def reader_on_line(municipality, n=3, **fields):
@@ -71,7 +77,7 @@ def test_an_older_block_arriving_after_a_newer_follow_is_not_applied(
     assert Subscriber.objects.get(pk=reader.pk).channel_stopped_at is None
     post([hooks.unfollow(line_user(3), at=hooks.EPOCH_MS + 3 * MINUTE)])  # a real, newer block
     assert Subscriber.objects.get(pk=reader.pk).channel_stopped_at is not None
-    assert LineWebhookEvent.objects.count() == 3
+    assert _events_recorded() == 3
 
 
 def test_a_redelivered_command_is_applied_and_answered_once(municipality, texts, line, caplog):
@@ -83,7 +89,7 @@ def test_a_redelivered_command_is_applied_and_answered_once(municipality, texts,
         post([hooks.redelivered(confirm), hooks.redelivered(confirm)])
     assert len(line.replies) == 1
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert LineWebhookEvent.objects.count() == 1
+    assert _events_recorded() == 1
 
 
 def test_a_spent_or_expired_reply_token_falls_back_to_a_push_without_error_spam(
@@ -119,7 +125,32 @@ def test_the_webhook_answers_at_once_while_the_reply_api_is_slow(municipality, l
 
 # Groups and rooms: nothing personal, for every command ------------------------------------------
 
-EVERY_COMMAND = sorted(line_chat.COMMANDS | {"「配信停止」", "ＳＥＴＴＩＮＧＳ", "ABCD-EFGH"})
+# Every command the chat knows (line_chat.COMMANDS, checked below), as typed, and a link code.
+COMMANDS_AS_TYPED = [
+    "配信停止",
+    "停止",
+    "配信を停止",
+    "stop",
+    "配信停止する",
+    "停止する",
+    "配信を続ける",
+    "続ける",
+    "やめる",
+    "配信再開",
+    "再開",
+    "配信を再開",
+    "配信を再開する",
+    "元に戻す",
+    "設定",
+    "登録内容",
+    "変更",
+    "settings",
+]
+EVERY_COMMAND = [*COMMANDS_AS_TYPED, "「配信停止」", "ＳＥＴＴＩＮＧＳ", "ABCD-EFGH"]
+
+
+def test_the_list_above_is_every_command_the_chat_knows():
+    assert set(COMMANDS_AS_TYPED) == line_chat.COMMANDS
 
 
 @pytest.mark.parametrize("where", ["group", "room"])
@@ -134,10 +165,10 @@ def test_no_command_in_a_group_or_room_gets_anything_personal(
     assert before == after  # no stop, no undo, no link bound
     for _, reply in line.replies:
         assert not re.search(r"https?://", reply)
-        assert reply == line_chat.IN_GROUP
+        assert "1対1のトーク" in reply
     assert line.received == []  # no push either
     # A command gets the neutral answer; anything else (a link code) no answer at all.
-    assert len(line.replies) == (1 if line_chat.command_of(command) in line_chat.COMMANDS else 0)
+    assert len(line.replies) == (0 if command == "ABCD-EFGH" else 1)
 
 
 def test_settings_in_a_group_is_neutral_but_in_the_one_to_one_chat_is_the_link(
@@ -146,7 +177,7 @@ def test_settings_in_a_group_is_neutral_but_in_the_one_to_one_chat_is_the_link(
     reader_on_line(municipality)
     post([hooks.text(line_user(3), "設定", where="group")])
     post([hooks.text(line_user(3), "設定")])
-    assert line.replies[0][1] == line_chat.IN_GROUP
+    assert "1対1のトーク" in line.replies[0][1]
     assert "/manage/" in line.replies[1][1]
 
 
@@ -217,7 +248,7 @@ def test_event_ids_are_forgotten_by_the_nightly_task_after_their_days(municipali
     post([hooks.follow(line_user(5))])
     with time_machine.travel(clock.now() + datetime.timedelta(days=6)):
         tasks.roll_up_deliveries()
-        assert LineWebhookEvent.objects.count() == 1
+        assert _events_recorded() == 1
     with time_machine.travel(clock.now() + datetime.timedelta(days=8)):
         tasks.roll_up_deliveries()
-        assert LineWebhookEvent.objects.count() == 0
+        assert _events_recorded() == 0
