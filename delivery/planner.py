@@ -90,16 +90,26 @@ def _first_birth_date_still_in_programme(months: int, on: datetime.date) -> date
 class _Statements:
     """SQL for one day and one group of municipalities sharing a programme length."""
 
-    def __init__(self, on: datetime.date, municipality_ids: Sequence[int], now: datetime.datetime):
+    def __init__(
+        self,
+        on: datetime.date,
+        municipality_ids: Sequence[int],
+        now: datetime.datetime,
+        subscriber_ids: Sequence[int] | None = None,
+    ):
         self.on = on
         self.ids = list(municipality_ids)
         self.now = now
+        self.subscriber_ids = list(subscriber_ids) if subscriber_ids is not None else None
 
     def _select(
         self, rows: list[tuple], key_sql: str, child_filter: str, where: str, extra: str = ""
     ) -> tuple[str, str, list]:
         values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
         in_ids = ", ".join(["%s"] * len(self.ids))
+        readers = ""
+        if self.subscriber_ids is not None:
+            readers = f"AND s.id IN ({', '.join(['%s'] * len(self.subscriber_ids)) or 'NULL'})"
         row = outbox.row_sql(
             municipality="c.municipality_id",
             subscriber="s.id",
@@ -114,7 +124,7 @@ class _Statements:
             JOIN subscribers_subscription sub ON sub.child_id = c.id AND sub.ended_at IS NULL
             JOIN subscribers_subscriber s ON s.id = sub.subscriber_id
                  AND s.confirmed_at < %s AND s.unsubscribed_at IS NULL
-                 AND s.channel_stopped_at IS NULL
+                 AND s.channel_stopped_at IS NULL {readers}
             WHERE {where}
         """  # noqa: S608 (only placeholders and fixed SQL fragments are interpolated)
         # Readers get the messages of the days from their confirmation on: a catch-up never
@@ -124,6 +134,7 @@ class _Statements:
         )
         params = [_db(value) for row in rows for value in row]
         params += [*outbox.row_params(self.on, self.now, self.now), *self.ids, _db(next_day)]
+        params += self.subscriber_ids or []
         params += [_db(self.on)] * where.count("%s")
         return f"WITH v(track, unit, number, anchor) AS (VALUES {values})", select, params
 
@@ -204,6 +215,7 @@ def plan_day(
     *,
     stages: Sequence[Stage] | None = None,
     dry_run: bool = False,
+    subscriber_ids: Sequence[int] | None = None,
 ) -> PlanResult:
     """Write every delivery due on ``on`` for these municipalities' confirmed families.
 
@@ -211,6 +223,7 @@ def plan_day(
     birth grace period has passed without a report), birthdays, the graduation message, and the
     one-time "has the baby arrived?" question. Municipalities must share a programme length.
     With ``dry_run`` nothing is written: the counts are what would be inserted.
+    ``subscriber_ids`` plans the day again for these readers only (a stop taken back).
     """
     started = time.monotonic()
     if not municipalities:
@@ -249,7 +262,7 @@ def plan_day(
     ]
     birth_check = [("pregnancy", "birth-check", 0, child_track_from)]
 
-    statements = _Statements(on, [m.pk for m in municipalities], clock.now())
+    statements = _Statements(on, [m.pk for m in municipalities], clock.now(), subscriber_ids)
     # Stages and birthdays come round again when a date moves later; one-off messages keep
     # their rows, which stop a second send on their own.
     batches = [
@@ -283,7 +296,7 @@ def plan_day(
                         cursor.execute("SELECT changes()")
                         inserted = cursor.fetchone()[0]
                     result.planned[kind] += inserted
-        if not dry_run:
+        if not dry_run and subscriber_ids is None:
             _graduate(statements.ids, months, on)
             _remember(municipalities, on, statements.now)
     result.seconds = time.monotonic() - started

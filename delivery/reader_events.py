@@ -70,7 +70,7 @@ def unsubscribe_undone(subscriber: Subscriber, **_: Any) -> None:
     today = clock.today()
     outbox.restore_cancelled(subscriber_id=subscriber.pk, reason=UNSUBSCRIBED, due_from=today)
     if PlanRun.objects.filter(municipality_id=subscriber.municipality_id, day=today).exists():
-        planner.plan_day(today, [subscriber.municipality])
+        planner.plan_day(today, [subscriber.municipality], subscriber_ids=[subscriber.pk])
 
 
 def connect() -> None:

@@ -227,9 +227,13 @@ def test_a_stop_made_before_the_days_plan_and_undone_after_it_still_gets_the_day
     with time_machine.travel(datetime.datetime(2026, 11, 24, 9, 0, tzinfo=clock.TOKYO)):
         planner.plan_due()  # 07:30 came and went without this reader
         assert not Delivery.objects.filter(subscriber=reader).exists()
+        # Someone who joined after the day's plan starts tomorrow, whatever others do today.
+        newcomer = reader_on_line(municipality, n=8)
+        Subscriber.objects.filter(pk=newcomer.pk).update(confirmed_at=clock.now())
         post([hooks.text(line_user(3), "配信再開")])
         dispatch.dispatch()
     assert [user for user, _ in line.received] == [line_user(3)]
+    assert not Delivery.objects.filter(subscriber=newcomer).exists()
 
 
 def test_the_next_day_a_stop_can_no_longer_be_undone_from_the_chat(municipality, texts, line):
