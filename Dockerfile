@@ -9,7 +9,8 @@ COPY content content
 COPY delivery delivery
 RUN pip install --no-cache-dir .
 COPY . .
-RUN DEBUG=true python manage.py collectstatic --noinput \
+# Collected as production serves them (hashed names, a manifest), not with DEBUG's storage.
+RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput -v 0 \
     && useradd --create-home kizuna && chown -R kizuna /app
 USER kizuna
 EXPOSE 8000

@@ -66,8 +66,16 @@ def line_token(k: int) -> str:
     return f"bench-line-token-{k}"  # a channel per municipality, each with its own limits
 
 
+# Readers who give a nickname, each their own (the signup form asks for it, optional).
+NICKNAME_SHARE = 0.4
+SETTINGS = {"nickname_share": NICKNAME_SHARE, "line_nicknames": True}
+
+
 def _prepare(families: int, municipalities: int = 1) -> tuple[int, float]:
-    """Fresh families, every one due a message today; returns (deliveries planned, seconds)."""
+    """Fresh families, every one due a message today; returns (deliveries planned, seconds).
+
+    ``SETTINGS``: the share of readers with a nickname of their own, and whether the
+    municipalities call LINE readers by it (a push each) or send one multicast per stage."""
     import datetime
 
     from django.core.management import call_command
@@ -90,6 +98,7 @@ def _prepare(families: int, municipalities: int = 1) -> tuple[int, float]:
                 "sender_name": f"送信ベンチ市{k or ''}",
                 "sender_email": f"kizuna@bench{k}.example.jp",
                 "line_enabled": True,
+                "line_nicknames": SETTINGS["line_nicknames"],
                 "delivery_time": datetime.time(0, 0),
             },
         )[0]
@@ -126,11 +135,17 @@ def _prepare(families: int, municipalities: int = 1) -> tuple[int, float]:
                    CASE WHEN i %% 2 = 0 THEN 'reader' || i || '@example.jp' END,
                    CASE WHEN i %% 2 = 1 THEN 'U' || lpad(to_hex(i), 32, '0') END,
                    CASE WHEN i %% 2 = 0 THEN 'email' ELSE 'line' END,
-                   'self', CASE WHEN i %% 3 = 0 THEN 'はな' ELSE '' END, 'ja', 'signup',
+                   'self', CASE WHEN (i * 37) %% 100 < %(named)s THEN 'はな' || i ELSE '' END,
+                   'ja', 'signup',
                    now() - interval '30 days', '2026-04', now() - interval '30 days', '', '', now(), now(), ''
             FROM generate_series(1, %(n)s) AS i
             """,
-            {"m": place_ids, "k": municipalities, "n": families},
+            {
+                "m": place_ids,
+                "k": municipalities,
+                "n": families,
+                "named": round(100 * SETTINGS["nickname_share"]),
+            },
         )
         cursor.execute(
             "INSERT INTO subscribers_subscription (subscriber_id, child_id, created_at) "
@@ -318,7 +333,21 @@ def main() -> None:
     parser.add_argument(
         "--esp-messages-per-request", type=int, default=500, help="the ESP's batch limit"
     )
+    parser.add_argument(
+        "--nickname-share",
+        type=float,
+        default=NICKNAME_SHARE,
+        help="share of readers with a nickname of their own (default %(default)s)",
+    )
+    parser.add_argument(
+        "--line-nicknames",
+        choices=["on", "off"],
+        default="on",
+        help="call LINE readers by their nickname (a push each) or one multicast per stage",
+    )
     arguments = parser.parse_args()
+    SETTINGS["nickname_share"] = arguments.nickname_share
+    SETTINGS["line_nicknames"] = arguments.line_nicknames == "on"
     os.environ["KIZUNA_EMAIL_PER_SECOND"] = str(arguments.esp_requests_per_second * 0.9)
     os.environ["KIZUNA_EMAIL_BATCH_SIZE"] = str(arguments.esp_messages_per_request)
 
@@ -359,6 +388,9 @@ def main() -> None:
             for fake in (line, postmark):
                 fake.keep_requests = False
             run["line_requests"] = len(line.kept_requests)
+            run["line_multicasts"] = sum(1 for path, _ in line.kept_requests if path == MULTICAST)
+            run["line_pushes"] = sum(1 for path, _ in line.kept_requests if path == PUSH)
+            run["line_readers"] = len(line.received)
             run["esp_requests"] = len(postmark.kept_requests)
             line.rate_limits, postmark.rate_limits = {}, {}  # the bare client is not paced
             run["floor_requests"], run["floor_seconds"] = _floor(line, postmark, processes)
@@ -384,6 +416,12 @@ def main() -> None:
             f"{rate / run['processes']:,.0f} per process; {run['tasks']} Celery tasks, "
             f"{per_task:,.0f} deliveries per task; {run['line_requests']:,} LINE + "
             f"{run['esp_requests']:,} ESP requests; the fakes answered 429 {run['answered_429']} times"
+        )
+        print(
+            f"  LINE: {run['line_readers']:,} readers in {run['line_requests']:,} requests "
+            f"({run['line_multicasts']:,} multicasts, {run['line_pushes']:,} pushes); "
+            f"{arguments.nickname_share:.0%} of readers have a nickname, called by it on LINE: "
+            f"{arguments.line_nicknames}"
         )
         print(
             f"  handed over {handed_over:.1f} s after its send time: planned in "

@@ -192,9 +192,14 @@ class Composer:
         subscriber: Subscriber = delivery.subscriber
         municipality = delivery.municipality
         track, anchor = self.track_and_anchor(delivery, key)
+        nickname = subscriber.nickname
+        if delivery.channel == Channel.LINE and not municipality.line_nicknames:
+            # The municipality chose one multicast per stage on LINE: a nickname would make each
+            # named reader's text their own, a push each (requests and time, not LINE's count).
+            nickname = ""
         placeholders = placeholder_values(
             municipality=municipality,
-            nickname=subscriber.nickname,
+            nickname=nickname,
             track=track,
             anchor=anchor,
             on=delivery.due_on,

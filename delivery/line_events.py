@@ -1,20 +1,92 @@
-"""LINE webhook events handed to the reader side (:mod:`subscribers.line_chat`)."""
+"""LINE webhook events handed to the reader side (:mod:`subscribers.line_chat`).
+
+Each event is applied once: its ``webhookEventId`` is recorded in the same transaction, and a
+redelivery of it changes nothing. A follow or a block older than one already recorded for the
+same user (LINE redelivering a block after the user followed again) is recorded, not applied.
+"""
 
 from __future__ import annotations
 
+import datetime
+
+from django.db import connection
+
+from kizuna import clock
 from municipalities.models import Municipality
 from subscribers import line_chat
+from subscribers.line_chat import Reply
 
+from .models import LineWebhookEvent
 from .webhooks import LineEvent, LineFollow, LineText, LineUnfollow
 
+FOLLOW, UNFOLLOW, TEXT = "follow", "unfollow", "text"
 
-def handle(municipality: Municipality, event: LineEvent) -> str | None:
-    """Apply the event; returns the reply text, if the event deserves one."""
+
+def handle(municipality: Municipality, event: LineEvent) -> Reply | None:
+    """Apply the event, unless it was applied before; returns the reply, if it deserves one."""
+    if not _first_time(municipality, event):
+        return None
     if isinstance(event, LineUnfollow):
-        line_chat.unfollowed(municipality, event.user_id)
+        if not _overtaken(municipality, event):
+            line_chat.unfollowed(municipality, event.user_id)
         return None
     if isinstance(event, LineFollow):
+        if _overtaken(municipality, event):
+            return None
         return line_chat.followed(municipality, event.user_id)
     if isinstance(event, LineText):
+        if event.in_group:
+            return line_chat.wrote_in_group(municipality, event.text)
         return line_chat.wrote(municipality, event.user_id, event.text)
     return None
+
+
+def _kind(event: LineEvent) -> str:
+    return (
+        FOLLOW
+        if isinstance(event, LineFollow)
+        else UNFOLLOW
+        if isinstance(event, LineUnfollow)
+        else TEXT
+    )
+
+
+def _when(event: LineEvent) -> datetime.datetime:
+    return event.occurred_at or clock.now()
+
+
+def _first_time(municipality: Municipality, event: LineEvent) -> bool:
+    """Record the event's id; False when it was recorded before (a redelivery, a replay)."""
+    if not event.event_id:
+        return True
+    table = LineWebhookEvent._meta.db_table
+    at = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (webhook_event_id, municipality_id, user_id, kind,"  # noqa: S608
+            " occurred_at, received_at) VALUES (%s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (webhook_event_id) DO NOTHING RETURNING id",
+            [
+                event.event_id,
+                municipality.pk,
+                event.user_id,
+                _kind(event),
+                at(_when(event)),
+                at(clock.now()),
+            ],
+        )
+        return cursor.fetchone() is not None
+
+
+def _overtaken(municipality: Municipality, event: LineFollow | LineUnfollow) -> bool:
+    """True when a later follow or block of this user was already recorded."""
+    return (
+        LineWebhookEvent.objects.filter(
+            municipality=municipality,
+            user_id=event.user_id,
+            kind__in=[FOLLOW, UNFOLLOW],
+            occurred_at__gt=_when(event),
+        )
+        .exclude(webhook_event_id=event.event_id)
+        .exists()
+    )

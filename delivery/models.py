@@ -50,10 +50,12 @@ class Feedback(models.TextChoices):
 
 
 class Delivery(models.Model):
-    """One message to one reader through one channel; the database makes a duplicate impossible.
+    """One message to one reader, through their channel; the database makes a duplicate impossible.
 
     ``message_key`` names what is sent, independent of which text variant is chosen: a
-    :class:`delivery.outbox.MessageKey`, the one place that writes and reads it.
+    :class:`delivery.outbox.MessageKey`, the one place that writes and reads it. The unique
+    (reader, message) leaves the channel out on purpose: a reader who received a message by
+    mail and then switched to LINE (or back) must not receive it again on the new channel.
     """
 
     class Status(models.TextChoices):
@@ -69,7 +71,7 @@ class Delivery(models.Model):
         related_name="deliveries",
         verbose_name=_("自治体"),
     )
-    # No index of its own: the unique (subscriber, channel, message_key) leads with it.
+    # No index of its own: the unique (subscriber, message_key) leads with it.
     subscriber = models.ForeignKey(
         "subscribers.Subscriber",
         on_delete=models.CASCADE,
@@ -151,7 +153,7 @@ class Delivery(models.Model):
         verbose_name_plural = _("配信")
         constraints = [
             models.UniqueConstraint(
-                fields=["subscriber", "channel", "message_key"], name="deliver_each_message_once"
+                fields=["subscriber", "message_key"], name="deliver_each_message_once_anywhere"
             ),
         ]
         indexes = [
@@ -329,6 +331,14 @@ class ForecastCount(models.Model):
     )
     channel = models.CharField(_("チャネル"), max_length=10, choices=Channel)
     count = models.PositiveIntegerField(_("件数"))
+    requests = models.PositiveIntegerField(
+        _("リクエスト数"),
+        db_default=0,
+        help_text=_(
+            "LINE: この件数を送るAPIリクエストの数（自治体の「LINEでもニックネームで呼びかける」"
+            "設定による。ニックネームのある読者は一人ずつ、ほかは時期ごとにまとめて送信）。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("配信件数の予測")
@@ -356,3 +366,38 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class LineWebhookEvent(models.Model):
+    """A LINE webhook event already applied, by its ``webhookEventId``.
+
+    LINE redelivers an event whose first delivery got no 200 (``isRedelivery``), and may send
+    one twice: the unique id makes applying it a second time impossible. Follows and blocks
+    keep their user and time, so an older one arriving late never undoes a newer one. Pruned
+    after ``KIZUNA_LINE_EVENT_KEEP_DAYS`` (:mod:`delivery.retention`), well past LINE's retries.
+    """
+
+    webhook_event_id = models.CharField(_("イベントID"), max_length=64, unique=True)
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.CASCADE, verbose_name=_("自治体")
+    )
+    user_id = models.CharField(_("LINEユーザーID"), max_length=33, blank=True)
+    kind = models.CharField(_("種類"), max_length=20)
+    occurred_at = models.DateTimeField(_("発生日時"))
+    received_at = models.DateTimeField(_("受信日時"))
+
+    class Meta:
+        verbose_name = _("LINEのWebhookイベント")
+        verbose_name_plural = _("LINEのWebhookイベント")
+        indexes = [
+            # The latest follow or block of a user, which decides whether a late one applies.
+            models.Index(
+                fields=["municipality", "user_id", "occurred_at"],
+                condition=models.Q(kind__in=["follow", "unfollow"]),
+                name="line_event_follow_idx",
+            ),
+            models.Index(fields=["received_at"], name="line_event_received_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.webhook_event_id}"

@@ -1,7 +1,7 @@
 """The outbox: the one place that writes, cancels or moves queued deliveries.
 
 Every message Kizuna sends is a row of ``delivery_delivery`` named by a :class:`MessageKey`,
-unique per (reader, channel, key): writing a row twice adds nothing, so every function here is
+unique per (reader, key) whatever the channel: writing a row twice adds nothing, so every function here is
 safe to repeat. Whatever app a message kind belongs to, its rows are queued through
 :func:`enqueue` (rows built in Python) or :func:`enqueue_readers` (one ``INSERT … SELECT`` from
 a queryset of readers), and stopped through :func:`cancel_queued`; the daily planner builds its
@@ -172,11 +172,11 @@ def insert_sql(select: str, *, with_clause: str = "", order: str = "") -> str:
     return f"{with_clause} INSERT INTO {TABLE} ({COLUMNS}) {select} {order} ON CONFLICT DO NOTHING"
 
 
-def already_queued_sql(*, subscriber: str, channel: str, key: str) -> str:
-    """True where the reader already has this message on this channel, whatever its state."""
+def already_queued_sql(*, subscriber: str, key: str) -> str:
+    """True where the reader already has this message, on any channel and in any state."""
     return (
         f"EXISTS (SELECT 1 FROM {TABLE} d WHERE d.subscriber_id = {subscriber}"  # noqa: S608
-        f" AND d.channel = {channel} AND d.message_key = {key})"
+        f" AND d.message_key = {key})"
     )
 
 
@@ -199,7 +199,7 @@ def enqueue(
 ) -> None:
     """Queue these messages, due ``due_on`` (today) and sent from ``send_from`` (now).
 
-    A message the reader already has on that channel is left as it is.
+    A message the reader already has (on any channel) is left as it is.
     """
     due_on = due_on or clock.today()
     send_from = send_from or clock.now()
@@ -230,7 +230,7 @@ def enqueue_readers(
     """Queue ``key`` to every reader of ``readers`` on their channel, in one statement.
 
     ``readers`` is a queryset of subscribers. Readers who already have it (queued, sent or
-    cancelled) are left as they are, so pressing "send" twice, or two staff at once, adds
+    cancelled, on either channel) are left as they are, so pressing "send" twice, or two staff at once, adds
     nothing. Returns how many rows were added.
     """
     now = clock.now()
@@ -296,24 +296,39 @@ def cancel_queued(
     return queued.update(status=Delivery.Status.SKIPPED, last_error=reason[:500])
 
 
+def restore_cancelled(*, subscriber_id: int, reason: str, due_from: datetime.date) -> int:
+    """Queue again what :func:`cancel_queued` skipped for ``reason``, due from ``due_from`` on.
+
+    For a stop taken back the same day: only rows skipped for that reason come back, never one
+    that was sent or skipped for anything else (a loss, a birth). Returns how many.
+    """
+    return Delivery.objects.filter(
+        subscriber_id=subscriber_id,
+        status=Delivery.Status.SKIPPED,
+        sent_at__isnull=True,
+        last_error=reason[:500],
+        due_on__gte=due_from,
+    ).update(status=Delivery.Status.PLANNED, last_error="", next_attempt_at=clock.now())
+
+
 def move_to_channel(subscriber_id: int, channel: str, *, keep: Sequence[MessageKey] = ()) -> int:
     """A reader changed channel: messages queued on the old one go out on ``channel``.
 
-    A message the reader already has on ``channel`` (queued or sent) is not sent twice: its copy
-    on the old channel is skipped instead, which also keeps the unique key intact. ``keep`` stay
-    on their channel. Returns how many deliveries moved.
+    A reader has each message once whatever the channel (the unique key), so what was sent on
+    the old channel stays sent and is never planned again on the new one. A message already
+    tried on the old channel stays there: its provider may have taken it without answering,
+    and only a retry there (the same LINE retry key, the same Message-ID) is harmless.
+    ``keep`` stay on their channel. Returns how many deliveries moved.
     """
-    queued = (
+    return (
         Delivery.objects.filter(
-            subscriber_id=subscriber_id, status=Delivery.Status.PLANNED, sent_at__isnull=True
+            subscriber_id=subscriber_id,
+            status=Delivery.Status.PLANNED,
+            sent_at__isnull=True,
+            attempts=0,
+            retry_key__isnull=True,
         )
         .exclude(channel=channel)
         .exclude(message_key__in=[str(k) for k in keep])
+        .update(channel=channel)
     )
-    on_new_channel = Delivery.objects.filter(subscriber_id=subscriber_id, channel=channel).values(
-        "message_key"
-    )
-    queued.filter(message_key__in=on_new_channel).update(
-        status=Delivery.Status.SKIPPED, last_error="新しい配信方法で同じメッセージがあるため"
-    )
-    return queued.exclude(message_key__in=on_new_channel).update(channel=channel)

@@ -4,7 +4,8 @@ The stage calendar's inverse turns "who enters stage S on day D" into "whose anc
 this small set", so each statement is an indexed join of a short VALUES list against the
 children's anchor dates: its cost grows with the deliveries due, not with the families. Every
 statement is ``INSERT … SELECT … ON CONFLICT DO NOTHING`` against the unique
-(subscriber, channel, message_key): planning twice, or from two beats at once, adds nothing.
+(subscriber, message_key), whatever the reader's channel: planning twice, or from two beats
+at once, or again after the reader switched channel, adds nothing.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ ANALYZE_AFTER_ROWS = 50  # autovacuum's analyze threshold, and the table's scale
 ANALYZE_AFTER_SHARE = 0.02
 
 
+# LINE readers of one text: (municipality id, (kind, track, unit, number, audience, language),
+# whether they have a nickname).
+LineGroup = tuple[int, tuple[object, ...], bool]
+
+
 @dataclass
 class PlanResult:
     day: datetime.date
@@ -43,6 +49,8 @@ class PlanResult:
     planned: Counter[str] = field(default_factory=Counter)
     # (municipality id, channel) -> rows to insert, in dry runs
     by_channel: Counter[tuple[int, str]] = field(default_factory=Counter)
+    # Dry runs: LINE readers per (municipality id, text group, named): see line_requests().
+    line_groups: Counter[LineGroup] = field(default_factory=Counter)
     seconds: float = 0.0
 
     @property
@@ -94,16 +102,31 @@ def _first_birth_date_still_in_programme(months: int, on: datetime.date) -> date
 class _Statements:
     """SQL for one day and one group of municipalities sharing a programme length."""
 
-    def __init__(self, on: datetime.date, municipality_ids: Sequence[int], now: datetime.datetime):
+    def __init__(
+        self,
+        on: datetime.date,
+        municipality_ids: Sequence[int],
+        now: datetime.datetime,
+        subscriber_ids: Sequence[int] | None = None,
+    ):
         self.on = on
         self.ids = list(municipality_ids)
         self.now = now
+        self.subscriber_ids = list(subscriber_ids) if subscriber_ids is not None else None
 
     def _select(
-        self, rows: list[AnchorRow], key_sql: str, child_filter: str, where: str
+        self,
+        rows: list[AnchorRow],
+        key_sql: str,
+        child_filter: str,
+        where: str,
+        extra: str = "",
     ) -> tuple[str, str, list[outbox.SQLParam]]:
         values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
         in_ids = ", ".join(["%s"] * len(self.ids))
+        readers = ""
+        if self.subscriber_ids is not None:
+            readers = f"AND s.id IN ({', '.join(['%s'] * len(self.subscriber_ids)) or 'NULL'})"
         row = outbox.row_sql(
             municipality="c.municipality_id",
             subscriber="s.id",
@@ -112,13 +135,13 @@ class _Statements:
             key=key_sql,
         )
         select = f"""
-            SELECT {row}
+            SELECT {row}{extra}
             FROM v
             JOIN subscribers_child c ON c.municipality_id IN ({in_ids}) AND {child_filter}
             JOIN subscribers_subscription sub ON sub.child_id = c.id AND sub.ended_at IS NULL
             JOIN subscribers_subscriber s ON s.id = sub.subscriber_id
                  AND s.confirmed_at < %s AND s.unsubscribed_at IS NULL
-                 AND s.channel_stopped_at IS NULL
+                 AND s.channel_stopped_at IS NULL {readers}
             WHERE {where}
         """  # noqa: S608 (only placeholders and fixed SQL fragments are interpolated)
         # Readers get the messages of the days from their confirmation on: a catch-up never
@@ -128,6 +151,7 @@ class _Statements:
         )
         params = [_db(value) for row in rows for value in row]
         params += [*outbox.row_params(self.on, self.now, self.now), *self.ids, _db(next_day)]
+        params += self.subscriber_ids or []
         params += [_db(self.on)] * where.count("%s")
         return f"WITH v(track, unit, number, anchor) AS (VALUES {values})", select, params
 
@@ -137,7 +161,7 @@ class _Statements:
         """``rows`` are (track, unit, number, anchor); ``child_filter`` matches ``v.anchor``;
         ``where`` may compare with the day as ``%s``."""
         # What is already there is left out before the sort: a re-plan sorts nothing.
-        queued = outbox.already_queued_sql(subscriber="s.id", channel="s.channel", key=key_sql)
+        queued = outbox.already_queued_sql(subscriber="s.id", key=key_sql)
         unplanned = f"({where}) AND NOT {queued}"
         with_values, select, params = self._select(rows, key_sql, child_filter, unplanned)
         # Rows go in by municipality, stage, channel and greeting, so consecutive ids (the order
@@ -152,15 +176,27 @@ class _Statements:
     def count_new(
         self, rows: list[AnchorRow], key_sql: str, child_filter: str, where: str = "true"
     ) -> tuple[str, list[outbox.SQLParam]]:
-        """How many rows :meth:`insert` would add: the same SELECT, less what already exists."""
-        with_values, select, params = self._select(rows, key_sql, child_filter, where)
-        queued = outbox.already_queued_sql(
-            subscriber="due.subscriber_id", channel="due.channel", key="due.message_key"
+        """How many rows :meth:`insert` would add: the same SELECT, less what already exists.
+
+        Per municipality, channel and stage, and whether the reader has a nickname: what decides
+        how many LINE requests carry them (:func:`line_requests`).
+        """
+        # Grouped as the sender groups LINE texts: the same stage and audience, and a nickname.
+        extra = (
+            ", v.track AS g_track, v.unit AS g_unit, v.number AS g_number,"
+            " s.relationship AS g_audience, s.language AS g_language,"
+            " CASE WHEN s.nickname = '' THEN 0 ELSE 1 END AS g_named"
         )
-        sql = f"""{with_values} SELECT due.municipality_id, due.channel, count(*)
+        with_values, select, params = self._select(rows, key_sql, child_filter, where, extra)
+        queued = outbox.already_queued_sql(subscriber="due.subscriber_id", key="due.message_key")
+        groups = (
+            "due.municipality_id, due.channel, due.g_track, due.g_unit, due.g_number,"
+            " due.g_audience, due.g_language, due.g_named"
+        )
+        sql = f"""{with_values} SELECT {groups}, count(*)
             FROM ({select}) AS due
             WHERE NOT {queued}
-            GROUP BY due.municipality_id, due.channel"""  # noqa: S608
+            GROUP BY {groups}"""  # noqa: S608
         return sql, params
 
 
@@ -196,6 +232,7 @@ def plan_day(
     *,
     stages: Sequence[Stage] | None = None,
     dry_run: bool = False,
+    subscriber_ids: Sequence[int] | None = None,
 ) -> PlanResult:
     """Write every delivery due on ``on`` for these municipalities' confirmed families.
 
@@ -203,6 +240,7 @@ def plan_day(
     birth grace period has passed without a report), birthdays, the graduation message, and the
     one-time "has the baby arrived?" question. Municipalities must share a programme length.
     With ``dry_run`` nothing is written: the counts are what would be inserted.
+    ``subscriber_ids`` plans the day again for these readers only (a stop taken back).
     """
     started = time.monotonic()
     if not municipalities:
@@ -241,7 +279,7 @@ def plan_day(
     ]
     birth_check = [("pregnancy", "birth-check", 0, child_track_from)]
 
-    statements = _Statements(on, [m.pk for m in municipalities], clock.now())
+    statements = _Statements(on, [m.pk for m in municipalities], clock.now(), subscriber_ids)
     # Stages and birthdays come round again when a date moves later; one-off messages keep
     # their rows, which stop a second send on their own.
     batches: list[tuple[str, list[AnchorRow], str, str, str]] = [
@@ -262,9 +300,12 @@ def plan_day(
                     continue
                 if dry_run:
                     cursor.execute(*statements.count_new(rows, key_sql, child_filter, where))
-                    for municipality_id, channel, count in cursor.fetchall():
+                    for municipality_id, channel, *group, named, count in cursor.fetchall():
                         result.planned[kind] += count
                         result.by_channel[(municipality_id, channel)] += count
+                        if channel == "line":
+                            text = (kind, *group)
+                            result.line_groups[(municipality_id, text, bool(named))] += count
                 else:
                     cursor.execute(*statements.insert(rows, key_sql, child_filter, where))
                     inserted = cursor.rowcount
@@ -272,7 +313,7 @@ def plan_day(
                         cursor.execute("SELECT changes()")
                         inserted = cursor.fetchone()[0]
                     result.planned[kind] += inserted
-        if not dry_run:
+        if not dry_run and subscriber_ids is None:
             _graduate(statements.ids, months, on)
             _remember(municipalities, on, statements.now)
     result.seconds = time.monotonic() - started
@@ -412,20 +453,69 @@ def groups_by_programme_length(
     return list(groups.values())
 
 
-def forecast(
+NICKNAMES, MULTICAST = "nicknames", "multicast"
+
+
+def line_requests(line_groups: Counter[LineGroup]) -> dict[tuple[int, str], int]:
+    """LINE requests a day's messages take, per (municipality id, way of sending).
+
+    ``nicknames``: a named reader's text is their own, a push each; the others at a stage share
+    multicasts of up to 500. ``multicast``: every reader at a stage shares them. LINE counts
+    the same messages either way (one per recipient); the requests are what its rate limits
+    and the sending time see.
+    """
+    named: Counter[int] = Counter()
+    shared: dict[tuple[int, str], Counter[tuple[object, ...]]] = {}
+    for (municipality_id, text, is_named), count in line_groups.items():
+        if is_named:
+            named[municipality_id] += count
+        for way in (NICKNAMES, MULTICAST):
+            if way == NICKNAMES and is_named:
+                continue
+            shared.setdefault((municipality_id, way), Counter())[text] += count
+    requests: dict[tuple[int, str], int] = {}
+    for (municipality_id, way), readers in shared.items():
+        multicasts = sum(-(-count // 500) for count in readers.values())
+        requests[(municipality_id, way)] = multicasts
+    for municipality_id, count in named.items():
+        requests[(municipality_id, NICKNAMES)] = (
+            requests.get((municipality_id, NICKNAMES), 0) + count
+        )
+    return requests
+
+
+@dataclass
+class ForecastResult:
+    """Messages per (day, municipality id, channel), and LINE requests per (day, municipality
+    id, way of sending: :data:`NICKNAMES` or :data:`MULTICAST`)."""
+
+    counts: dict[tuple[datetime.date, int, str], int] = field(default_factory=dict)
+    line_requests: dict[tuple[datetime.date, int, str], int] = field(default_factory=dict)
+
+
+def forecast_with_requests(
     municipalities: Sequence[Municipality], start: datetime.date, days: int = 30
-) -> dict[tuple[datetime.date, int, str], int]:
-    """Messages per (day, municipality id, channel) for the coming days, from today's families.
+) -> ForecastResult:
+    """The coming days as the planner would plan them from today's families.
 
     Computed by the planner's own statements in count mode, so it can't drift from what the
     planner will do (new signups and births will add to it).
     """
     stages = stages_with_messages()
-    counts: dict[tuple[datetime.date, int, str], int] = {}
+    result = ForecastResult()
     for offset in range(days):
         day = start + datetime.timedelta(days=offset)
         for group in groups_by_programme_length(municipalities):
-            result = plan_day(day, group, stages=stages, dry_run=True)
-            for (municipality_id, channel), count in result.by_channel.items():
-                counts[(day, municipality_id, channel)] = count
-    return counts
+            planned = plan_day(day, group, stages=stages, dry_run=True)
+            for (municipality_id, channel), count in planned.by_channel.items():
+                result.counts[(day, municipality_id, channel)] = count
+            for (municipality_id, way), count in line_requests(planned.line_groups).items():
+                result.line_requests[(day, municipality_id, way)] = count
+    return result
+
+
+def forecast(
+    municipalities: Sequence[Municipality], start: datetime.date, days: int = 30
+) -> dict[tuple[datetime.date, int, str], int]:
+    """Messages per (day, municipality id, channel) for the coming days, from today's families."""
+    return forecast_with_requests(municipalities, start, days).counts

@@ -9,11 +9,13 @@ import datetime
 from typing import Any
 
 from content.stages import Track
+from kizuna import clock
 from subscribers import events
 from subscribers.models import Child, Subscriber, Subscription
 from subscribers.services import followers
 
-from . import outbox
+from . import outbox, planner
+from .models import PlanRun
 from .services import check_stages_sent_again, plan_event_message
 
 
@@ -55,8 +57,20 @@ def channel_stopped(subscriber: Subscriber, channel: str, reason: str, **_: Any)
     outbox.cancel_queued(subscriber_id=subscriber.pk, channel=channel, reason=reason)
 
 
+UNSUBSCRIBED = "配信停止"
+
+
 def unsubscribed(subscriber: Subscriber, **_: Any) -> None:
-    outbox.cancel_queued(subscriber_id=subscriber.pk, reason="配信停止")
+    outbox.cancel_queued(subscriber_id=subscriber.pk, reason=UNSUBSCRIBED)
+
+
+def unsubscribe_undone(subscriber: Subscriber, **_: Any) -> None:
+    # Today's messages come back: those the stop cancelled, and those the day's plan left out
+    # while the reader was stopped (planning again adds only what is missing).
+    today = clock.today()
+    outbox.restore_cancelled(subscriber_id=subscriber.pk, reason=UNSUBSCRIBED, due_from=today)
+    if PlanRun.objects.filter(municipality_id=subscriber.municipality_id, day=today).exists():
+        planner.plan_day(today, [subscriber.municipality], subscriber_ids=[subscriber.pk])
 
 
 def connect() -> None:
@@ -67,3 +81,6 @@ def connect() -> None:
     events.channel_changed.connect(channel_changed, dispatch_uid="delivery.channel_changed")
     events.channel_stopped.connect(channel_stopped, dispatch_uid="delivery.channel_stopped")
     events.reader_unsubscribed.connect(unsubscribed, dispatch_uid="delivery.unsubscribed")
+    events.unsubscribe_undone.connect(
+        unsubscribe_undone, dispatch_uid="delivery.unsubscribe_undone"
+    )

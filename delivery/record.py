@@ -65,7 +65,7 @@ def record(
         else:
             error = (
                 result.error
-                if result.outcome == Outcome.FAILED
+                if result.outcome in (Outcome.FAILED, Outcome.REFUSED)
                 else f"再試行の上限に達しました: {result.error}"
             )
             values = {"status": Delivery.Status.FAILED, "last_error": error[:500]}
@@ -91,7 +91,8 @@ def record(
         for common, rows in groups.items():
             _update_rows(dict(common), (), rows)
         for result in stopped:
-            # A permanent failure stops this channel for the reader: no more tries, no more plans.
+            # A reader's own permanent failure (never a refused request) stops this channel for
+            # them: no more tries, no more plans.
             delivery = deliveries[result.delivery_id]
             Subscriber.objects.filter(pk=delivery.subscriber_id, channel=delivery.channel).update(
                 channel_stopped_at=now, channel_stop_reason=result.error[:200]

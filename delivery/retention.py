@@ -29,7 +29,7 @@ from django.db.models import F
 from kizuna import clock
 
 from . import heartbeats, outbox, stats
-from .models import FINISHED_STATUSES, DayCount, SentMessage
+from .models import FINISHED_STATUSES, DayCount, LineWebhookEvent, SentMessage
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +79,19 @@ def candidate_days(through: datetime.date) -> list[datetime.date]:
         .values_list("day", flat=True)
         .distinct()
     )
+
+
+def prune_line_events(now: datetime.datetime | None = None) -> int:
+    """Forget LINE webhook events older than ``KIZUNA_LINE_EVENT_KEEP_DAYS``; how many.
+
+    Long past LINE's redeliveries, and they hold LINE user ids, which are not kept longer
+    than needed.
+    """
+    keep = datetime.timedelta(days=max(settings.KIZUNA_LINE_EVENT_KEEP_DAYS, 1))
+    deleted, _ = LineWebhookEvent.objects.filter(
+        received_at__lt=(now or clock.now()) - keep
+    ).delete()
+    return deleted
 
 
 def roll_up(

@@ -1,6 +1,6 @@
 """Writing deliveries outside the daily plan: event messages, and stage checks after a date moved.
 
-The database's unique (subscriber, channel, message_key) makes every call here safe to repeat.
+The database's unique (subscriber, message_key) makes every call here safe to repeat.
 """
 
 from collections.abc import Iterable

@@ -144,9 +144,23 @@ def refresh_forecast(
     started = time.monotonic()
     made_on = made_on or clock.today()
     start = start or made_on + datetime.timedelta(days=1)
-    counts = planner.forecast(list(Municipality.objects.order_by("pk")), start, days)
+    municipalities = list(Municipality.objects.order_by("pk"))
+    way = {
+        m.pk: planner.NICKNAMES if m.line_nicknames else planner.MULTICAST for m in municipalities
+    }
+    forecast = planner.forecast_with_requests(municipalities, start, days)
+    counts = forecast.counts
     rows = [
-        ForecastCount(made_on=made_on, day=day, municipality_id=mid, channel=channel, count=count)
+        ForecastCount(
+            made_on=made_on,
+            day=day,
+            municipality_id=mid,
+            channel=channel,
+            count=count,
+            requests=forecast.line_requests.get((day, mid, way[mid]), 0)
+            if channel == "line"
+            else 0,
+        )
         for (day, mid, channel), count in counts.items()
         if count
     ]

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from municipalities.models import Municipality
 
-from . import line_events
+from . import line_events, tasks
 from .senders import line
 from .webhooks import BadPayload, BadSignature, parse_line_events
 
@@ -35,11 +35,20 @@ def line_webhook(request: HttpRequest, slug: str) -> HttpResponse:
     except DatabaseError:
         logger.exception("LINE webhook for %s could not be recorded", slug)
         return JsonResponse({"error": "try again later"}, status=503)
+    # Answers leave the request: a slow reply API must not hold LINE's webhook call open (LINE
+    # redelivers what it thinks went unanswered).
     for event, answer in answers:
-        reply_token = getattr(event, "reply_token", "")  # an unfollow has none
-        if answer and reply_token:
-            try:
-                line.reply(slug, reply_token, answer)
-            except Exception:  # a failed reply must not make LINE resend the event
-                logger.exception("LINE reply failed for %s", slug)
+        if answer is None or not getattr(event, "reply_token", ""):
+            continue
+        personal_chat = not getattr(event, "in_group", False)
+        try:
+            tasks.answer_on_line.delay(
+                slug,
+                event.reply_token,
+                event.user_id if personal_chat else "",
+                answer.text,
+                list(answer.quick_replies),
+            )
+        except Exception:  # the broker is down: the event is applied, only the answer is lost
+            logger.exception("LINE answer for %s could not be queued", slug)
     return JsonResponse({"status": "ok"})

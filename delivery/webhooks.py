@@ -6,6 +6,7 @@ auth) as AnymailTrackingEvent; LINE events arrive signed with the municipality's
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import re
@@ -80,11 +81,15 @@ def record_email_feedback(provider_message_id: str, event_type: str, description
 class LineFollow:
     user_id: str
     reply_token: str
+    event_id: str = ""  # LINE's webhookEventId: a redelivered event carries the same
+    occurred_at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
 class LineUnfollow:
     user_id: str
+    event_id: str = ""
+    occurred_at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,10 @@ class LineText:
     user_id: str
     reply_token: str
     text: str
+    event_id: str = ""
+    occurred_at: datetime.datetime | None = None
+    # Written in a group or a room, where everyone would see a personal answer.
+    in_group: bool = False
 
 
 LineEvent = LineFollow | LineUnfollow | LineText
@@ -124,6 +133,16 @@ def _check_shape(payload: object) -> None:
                 raise BadPayload("not a LINE user id")
 
 
+def _occurred_at(timestamp: object) -> datetime.datetime | None:
+    """LINE's event time (milliseconds since the epoch) as an aware datetime."""
+    if not isinstance(timestamp, int) or isinstance(timestamp, bool) or timestamp <= 0:
+        return None
+    try:
+        return datetime.datetime.fromtimestamp(timestamp / 1000, tz=datetime.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
 def parse_line_events(body: str, signature: str, channel_secret: str) -> list[LineEvent]:
     """Verify ``X-Line-Signature`` and turn LINE's events into ours; others are ignored."""
     if not channel_secret:
@@ -140,15 +159,23 @@ def parse_line_events(body: str, signature: str, channel_secret: str) -> list[Li
                 continue
             if not (isinstance(user_id, str) and LINE_USER_ID.fullmatch(user_id)):
                 raise BadPayload("not a LINE user id")
-            if isinstance(event, FollowEvent):
-                ours.append(LineFollow(user_id, str(event.reply_token or "")))
-            elif isinstance(event, UnfollowEvent):
-                ours.append(LineUnfollow(user_id))
+            event_id = str(getattr(event, "webhook_event_id", "") or "")[:64]
+            occurred_at = _occurred_at(getattr(event, "timestamp", None))
+            in_group = getattr(event.source, "type", "user") != "user"
+            if isinstance(event, FollowEvent) and not in_group:
+                ours.append(
+                    LineFollow(user_id, str(event.reply_token or ""), event_id, occurred_at)
+                )
+            elif isinstance(event, UnfollowEvent) and not in_group:
+                ours.append(LineUnfollow(user_id, event_id, occurred_at))
             elif isinstance(event, MessageEvent) and isinstance(event.message, TextMessageContent):
                 text = str(event.message.text or "")
                 if "\x00" in text or len(text) > LINE_TEXT_LIMIT:
                     raise BadPayload("not a LINE text")
-                ours.append(LineText(user_id, str(event.reply_token or ""), text.strip()))
+                reply_token = str(event.reply_token or "")
+                ours.append(
+                    LineText(user_id, reply_token, text.strip(), event_id, occurred_at, in_group)
+                )
     except BadPayload:
         raise
     except Exception as error:  # JSON or a shape the SDK cannot read: LINE did not send it

@@ -95,6 +95,16 @@ class Municipality(models.Model):
             "運用画面で今月の送信数と予測を比べます。空欄なら比べません。"
         ),
     )
+    line_nicknames = models.BooleanField(
+        _("LINEでもニックネームで呼びかける"),
+        default=True,
+        help_text=_(
+            "オンにすると、ニックネームのある読者へのLINEは一人ずつのプッシュ送信になります"
+            "（リクエスト数が増え、送信に時間がかかります。月間メッセージ数は変わりません）。"
+            "オフにすると、同じ時期の読者にはニックネームなしの同じ文面を一斉送信（マルチキャスト）"
+            "でまとめて送ります。メールはどちらでもニックネームで呼びかけます。"
+        ),
+    )
     paused = models.BooleanField(
         _("配信を一時停止中"),
         default=False,

@@ -324,6 +324,7 @@ def line_quotas(municipality_ids: MunicipalityIds, today: datetime.date) -> list
 class Forecast:
     made_on: datetime.date | None
     by_day: list[tuple[datetime.date, int, int]]  # (day, email, line)
+    line_requests: int = 0  # the LINE API requests those messages take, all days together
 
     @property
     def email_total(self) -> int:
@@ -345,7 +346,8 @@ def forecast(municipality_ids: MunicipalityIds) -> Forecast:
         (day, counts.get("email", 0), counts.get("line", 0))
         for day, counts in sorted(per_day.items())
     ]
-    return Forecast(made_on, by_day)
+    requests = rows.filter(channel="line").aggregate(total=Sum("requests"))["total"] or 0
+    return Forecast(made_on, by_day, requests)
 
 
 def last_tick() -> Heartbeat | None:

@@ -23,3 +23,5 @@ channel_changed = Signal()
 channel_stopped = Signal()
 # The reader unsubscribed: ``subscriber``.
 reader_unsubscribed = Signal()
+# The reader took back, the same day, a stop made at ``since``: ``subscriber``, ``since``.
+unsubscribe_undone = Signal()

@@ -56,9 +56,7 @@ def targeted_readers(survey: Survey, *, on: datetime.date | None = None) -> Subs
 
 def pending_count(survey: Survey) -> int:
     """Targeted readers who have not been sent this survey yet (what 「配信する」 would add)."""
-    already = Delivery.objects.filter(
-        subscriber=OuterRef("pk"), channel=OuterRef("channel"), message_key=survey.message_key
-    )
+    already = Delivery.objects.filter(subscriber=OuterRef("pk"), message_key=survey.message_key)
     return targeted_readers(survey).exclude(Exists(already)).count()
 
 
@@ -71,8 +69,8 @@ class SendResult:
 def send_survey(survey: Survey, *, by: User | None = None) -> SendResult:
     """Queue the survey to every targeted reader not yet sent it: one delivery per reader.
 
-    One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` against the unique (reader, channel,
-    message): pressing 「配信する」 twice, or two staff at once, adds nothing; pressing it again
+    One ``INSERT … SELECT … ON CONFLICT DO NOTHING`` against the unique (reader,
+    message), whatever the reader's channel: pressing 「配信する」 twice, or two staff at once, adds nothing; pressing it again
     later reaches only readers who joined since.
     """
     today, now = clock.today(), clock.now()

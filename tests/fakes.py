@@ -1,6 +1,7 @@
 """Loopback fakes of the outside world, checking what the real services check.
 
 - :class:`FakeLine`: LINE Messaging API (push, multicast, reply): bearer token, user id format,
+  reply tokens good for one reply,
   message count and the 5,000-character text limit, multicast's 500 recipients, and
   ``X-Line-Retry-Key`` (a UUID; a key already accepted gets 409, as LINE answers).
 - :class:`FakePostmark`: Postmark's ``/email`` (as django-anymail calls it) and ``/email/batch``.
@@ -179,7 +180,11 @@ class FakeLine(FakeHttpService):
         self.accepted_keys: dict[str, str] = {}
         self.received: list[tuple[str, str]] = []  # (user id, text): what users see
         self.replies: list[tuple[str, str]] = []  # (reply token, text)
+        self.reply_messages: list[dict] = []  # the whole message object (quick replies…)
+        self.used_reply_tokens: set[str] = set()
+        self.expired_tokens: set[str] = set()
         self.requests = Counter()
+        self.refuse_plan = False  # answer sends 403, as for a plan without this API
 
     def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict, dict]:
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -194,12 +199,26 @@ class FakeLine(FakeHttpService):
         messages = body.get("messages")
         problem = self._check_messages(messages)
         if problem:
-            return 400, {"message": problem}, {}
+            # As LINE answers an invalid message object: the whole request is refused, its
+            # details name the property at fault.
+            return (
+                400,
+                {
+                    "message": "The request body has 1 error(s)",
+                    "details": [{"message": problem, "property": "messages[0].text"}],
+                },
+                {},
+            )
         if path == "/v2/bot/message/reply":
-            if not body.get("replyToken"):
-                return 400, {"message": "Invalid reply token"}, {}
+            token = body.get("replyToken")
             with self.lock:
-                self.replies.append((body["replyToken"], messages[0]["text"]))
+                # A reply token answers one reply, soon after its event: a second use (a
+                # redelivered event's token) or a late one is refused, as LINE does.
+                if not token or token in self.used_reply_tokens or token in self.expired_tokens:
+                    return 400, {"message": "Invalid reply token"}, {}
+                self.used_reply_tokens.add(token)
+                self.replies.append((token, messages[0]["text"]))
+                self.reply_messages.append(messages[0])
             return 200, {"sentMessages": [{"id": uuid.uuid4().hex, "quoteToken": "q"}]}, {}
         key = lowered.get("x-line-retry-key")
         if key is not None:
@@ -222,7 +241,10 @@ class FakeLine(FakeHttpService):
         if not all(isinstance(r, str) and LINE_USER_ID.match(r) for r in recipients):
             return 400, {"message": "The property, 'to', in the request body is invalid"}, {}
         if path.endswith("/push") and recipients[0] in self.blocked:
+            # A push to a user who blocked the account; a multicast skips them silently.
             return 400, {"message": "Failed to send messages"}, {}
+        if self.refuse_plan:
+            return 403, {"message": "Access to this API is not available for your account"}, {}
         with self.lock:
             if key is not None and key in self.accepted_keys:
                 return (

@@ -2,7 +2,7 @@
 
 Each step locks the notice row, checks its state and who is acting, and is safe to repeat.
 Deliveries are written with one ``INSERT … SELECT … ON CONFLICT DO NOTHING``: the unique
-(reader, channel, message key) makes a second queueing add nothing.
+(reader, message key), whatever the channel, makes a second queueing add nothing.
 """
 
 from __future__ import annotations

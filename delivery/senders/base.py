@@ -16,6 +16,9 @@ class Outcome(StrEnum):
     SENT = "sent"
     RETRY = "retry"  # transient: timeout, 429, 5xx; try again later
     FAILED = "failed"  # permanent: bad address, blocked; stop this channel for the reader
+    # The provider refused the request itself (a text too long, our token, our plan): the
+    # message fails with the reason for operators to see, and no reader is stopped for it.
+    REFUSED = "refused"
 
 
 @dataclass(frozen=True)

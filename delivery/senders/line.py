@@ -1,12 +1,22 @@
 """LINE through line-bot-sdk: multicast for identical texts, push for personal ones.
 
-Every request carries an ``X-Line-Retry-Key`` derived from the deliveries it sends, so a retry
-after a timeout (the request may have been accepted) is never a second message: LINE answers
-409 for a key it has already accepted, which counts as sent.
+Every request carries an ``X-Line-Retry-Key``, a random UUID stored on its deliveries before it
+leaves, so a retry after a timeout (the request may have been accepted) is never a second
+message: LINE answers 409 for a key it has already accepted, which counts as sent. Random, not
+derived from delivery ids: a second database on the same channel (staging, a restored copy)
+has the same ids, and LINE would take its requests for retries of ours and drop them.
+
+LINE's errors are of two kinds (Messaging API reference, "Status codes" and "Error responses"):
+a request refused as a whole (400 for an invalid message object such as a text over 5,000
+characters, 401 for our token, 403 for our plan, 413 for the size) is our fault and stops no
+reader; only what LINE says about a recipient (a push answered "Failed to send messages": the
+user blocked the account or never added it; an invalid ``to``) is a per-user signal.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import uuid
 from collections import defaultdict
@@ -18,9 +28,12 @@ from linebot.v3.messaging import (
     ApiClient,
     ApiException,
     Configuration,
+    MessageAction,
     MessagingApi,
     MulticastRequest,
     PushMessageRequest,
+    QuickReply,
+    QuickReplyItem,
     ReplyMessageRequest,
     TextMessage,
 )
@@ -28,9 +41,13 @@ from linebot.v3.messaging import (
 from .. import pacing
 from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
 
+logger = logging.getLogger(__name__)
+
 MULTICAST_LIMIT = 500
 TRANSIENT = {408, 429, 500, 502, 503, 504}
 CHANNEL_SETUP = {401, 403}
+# What LINE answers a push to a user it can't deliver to (blocked, unfollowed, never a friend).
+UNREACHABLE_USER = "Failed to send messages"
 
 
 def channel_access_token(slug: str) -> str:
@@ -46,11 +63,9 @@ def _env_suffix(slug: str) -> str:
     return slug.upper().replace("-", "_")
 
 
-def retry_key(delivery_ids: list[int]) -> str:
-    """The same deliveries always give the same key, whichever worker sends them."""
-    return str(
-        uuid.uuid5(uuid.NAMESPACE_URL, "kizuna-line:" + ",".join(map(str, sorted(delivery_ids))))
-    )
+def new_retry_key() -> str:
+    """A key no other request, from this database or any other on the channel, has used."""
+    return str(uuid.uuid4())
 
 
 class LineSender:
@@ -109,7 +124,7 @@ class LineSender:
         ]
         # Every request's key is stored before the first leaves, in one statement: a worker
         # killed after LINE took a request resends it under the same key.
-        keys = [retry_key([m.delivery_id for m in chunk]) for _, chunk in requests]
+        keys = [new_retry_key() for _ in requests]
         if keys:
             self._remember_keys(
                 {
@@ -123,7 +138,7 @@ class LineSender:
     def _send_fresh(
         self, api: MessagingApi, text: str, chunk: list[OutgoingMessage], slug: str
     ) -> list[Result]:
-        key = retry_key([m.delivery_id for m in chunk])
+        key = new_retry_key()
         self._remember_keys({key: [m.delivery_id for m in chunk]})
         return self._send_chunk(api, text, chunk, key, slug)
 
@@ -151,9 +166,10 @@ class LineSender:
                 )
                 provider_id = key
         except ApiException as error:
-            if len(chunk) > 1 and error.status == 400:
+            if len(chunk) > 1 and error.status == 400 and _about_recipients(error):
                 # One bad user id fails a whole multicast (nothing was sent): find it by
-                # sending one by one.
+                # sending one by one. Any other 400 is the request's own fault, and would fail
+                # each push the same way.
                 return [r for m in chunk for r in self._send_fresh(api, text, [m], slug)]
             if error.status == 429:  # someone else shares the channel: everyone waits
                 pacing.hold_back(account, retry_after_seconds(error.headers) or 1.0)
@@ -183,24 +199,41 @@ def _by_text_in_order(
     return [(text, same) for (_, text), same in ordered]
 
 
-def _result_for_error(delivery_id: int, error: ApiException, key: str) -> Result:
-    status = error.status or 0
-    if status == 409:  # this retry key was already accepted: the message went out before
-        return Result(delivery_id, Outcome.SENT, provider_message_id=key)
-    body = (
+def _body(error: ApiException) -> str:
+    return (
         (error.body or b"").decode("utf-8", "replace")
         if isinstance(error.body, bytes)
         else str(error.body or "")
     )
-    if status in CHANNEL_SETUP:
-        # A bad token or plan is ours to fix, not the reader's: never stop their LINE for it.
-        return Result(
-            delivery_id,
-            Outcome.RETRY,
-            error=f"LINE {status}: チャネルの設定（アクセストークン・プラン）を確認してください {body}"[
-                :500
-            ],
-        )
+
+
+def _problems(error: ApiException) -> tuple[str, list[str]]:
+    """LINE's error message and the properties its details name (``to``, ``messages[0].text``)."""
+    try:
+        answer = json.loads(_body(error))
+    except ValueError:
+        return "", []
+    if not isinstance(answer, dict):
+        return "", []
+    raw = answer.get("details")
+    details: list[object] = raw if isinstance(raw, list) else []
+    properties = [str(d.get("property", "")) for d in details if isinstance(d, dict)]
+    return str(answer.get("message", "")), properties
+
+
+def _about_recipients(error: ApiException) -> bool:
+    """True when LINE's 400 is about who the message is for, not about the message itself."""
+    message, properties = _problems(error)
+    if properties:
+        return all(p == "to" or p.startswith("to[") for p in properties)
+    return message == UNREACHABLE_USER or "'to'" in message
+
+
+def _result_for_error(delivery_id: int, error: ApiException, key: str) -> Result:
+    status = error.status or 0
+    if status == 409:  # this retry key was already accepted: the message went out before
+        return Result(delivery_id, Outcome.SENT, provider_message_id=key)
+    body = _body(error)
     if status in TRANSIENT or status == 0:
         return Result(
             delivery_id,
@@ -208,16 +241,73 @@ def _result_for_error(delivery_id: int, error: ApiException, key: str) -> Result
             error=f"LINE {status}: {body}"[:500],
             retry_after=retry_after_seconds(error.headers),
         )
-    return Result(delivery_id, Outcome.FAILED, error=f"LINE {status}: {body}"[:500])
+    if status in CHANNEL_SETUP:
+        # A bad token or plan is ours to fix, not the reader's: never stop their LINE for it.
+        return Result(
+            delivery_id,
+            Outcome.REFUSED,
+            error=f"LINE {status}: チャネルの設定（アクセストークン・プラン）を確認してください {body}"[
+                :500
+            ],
+        )
+    if status == 400 and _about_recipients(error):
+        return Result(delivery_id, Outcome.FAILED, error=f"LINE {status}: {body}"[:500])
+    # The request itself was refused (an invalid message object, its size): nothing about the
+    # reader, so nobody is stopped; operators see the reason and retry once it is fixed.
+    return Result(
+        delivery_id,
+        Outcome.REFUSED,
+        error=f"LINE {status}: リクエストが拒否されました（メッセージの内容・サイズ） {body}"[:500],
+    )
 
 
-def reply(slug: str, reply_token: str, text: str) -> None:
-    """Answer a LINE event (follow, a text command) with one text message."""
+def answer(
+    slug: str, reply_token: str, user_id: str, text: str, quick_replies: tuple[str, ...] = ()
+) -> str:
+    """Answer a LINE event (a follow, a chat command) with one text; returns how it went.
+
+    A reply token is good for one reply, soon after the event: one already spent or expired
+    (LINE answers 400) falls back to a push to the user in a one-to-one chat (``user_id``),
+    under a retry key of its own; in a group (no ``user_id``) the answer is dropped. Either
+    way one log line, never a traceback: it is LINE's rule, not an error of ours.
+    """
+    message = TextMessage(text=text, quick_reply=_quick_reply(quick_replies))
     configuration = Configuration(
         host=settings.LINE_API_BASE_URL, access_token=channel_access_token(slug)
     )
     with ApiClient(configuration) as client:
-        MessagingApi(client).reply_message(
-            ReplyMessageRequest(reply_token=reply_token, messages=[TextMessage(text=text)]),
-            _request_timeout=settings.LINE_TIMEOUT_SECONDS,
-        )
+        api = MessagingApi(client)
+        try:
+            api.reply_message(
+                ReplyMessageRequest(reply_token=reply_token, messages=[message]),
+                _request_timeout=settings.LINE_TIMEOUT_SECONDS,
+            )
+            return "replied"
+        except ApiException as error:
+            if error.status != 400 or not user_id:
+                logger.warning("LINE reply for %s refused: %s %s", slug, error.status, _body(error))
+                return "refused"
+        except (OSError, ValueError, urllib3.exceptions.HTTPError) as error:
+            # The reply may have arrived: a push now could be a second copy.
+            logger.warning("LINE reply for %s unanswered: %s", slug, type(error).__name__)
+            return "unanswered"
+        logger.info("LINE reply token for %s spent or expired: answered by push", slug)
+        try:
+            api.push_message(
+                PushMessageRequest(to=user_id, messages=[message]),
+                x_line_retry_key=new_retry_key(),
+                _request_timeout=settings.LINE_TIMEOUT_SECONDS,
+            )
+            return "pushed"
+        except (ApiException, OSError, ValueError, urllib3.exceptions.HTTPError) as error:
+            logger.warning("LINE push answer for %s failed: %s", slug, type(error).__name__)
+            return "refused"
+
+
+def _quick_reply(texts: tuple[str, ...]) -> QuickReply | None:
+    """Buttons under the answer that send these texts back (LINE: labels up to 20 chars)."""
+    if not texts:
+        return None
+    return QuickReply(
+        items=[QuickReplyItem(action=MessageAction(label=t[:20], text=t)) for t in texts]
+    )

@@ -12,11 +12,15 @@ of its own, starts real Celery workers whose clocks run at a simulated time, and
   message did arrive), plus plain 5xx, timeouts and 429 with ``Retry-After``;
 - beat (and the workers) down for 48 hours of simulated time or more, a birth and a loss
   reported meanwhile, then back: the missed days are caught up;
-- a re-run of a past date (``manage.py deliver --date``).
+- a re-run of a past date (``manage.py deliver --date``);
+- readers switching channel while their day is being sent, by mail to LINE and back;
+- LINE redelivering an old block (same ``webhookEventId``, an older time) after the reader
+  blocked and followed again, with signed webhooks to the real view.
 
 Each run is judged by what the fakes received, per (recipient, message), against what the
 stage calendar says is due: every due message exactly once, none missing, nothing after a loss,
-no pregnancy message after a reported birth. Mail counts once per Message-ID (what a mailbox
+no pregnancy message after a reported birth. A reader who switched channel counts as one reader:
+what reached either of their addresses. Mail counts once per Message-ID (what a mailbox
 shows); every extra hand-over of the same Message-ID to the ESP is reported.
 
 Run: ``python -m tests.delivery.campaign --runs 20 --seed 1`` (``make fault-campaign``).
@@ -29,6 +33,7 @@ import argparse
 import contextlib
 import datetime
 import glob
+import hashlib
 import os
 import random
 import re
@@ -46,6 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 LINE_TOKEN = "campaign-line-token"
 ESP_TOKEN = "campaign-esp-token"
+LINE_SECRET = "campaign-line-secret"
 SLUGS = {"campaign-utc": datetime.time(9, 0), "campaign-jst": datetime.time(0, 0)}
 TOKYO = datetime.timezone(datetime.timedelta(hours=9))  # Asia/Tokyo has no DST
 MARKER = re.compile(r"(?:pregnancy|child):(?:day|week|month):\d+|special:[a-z-]+")
@@ -302,6 +308,9 @@ class Reader:
     recipient: str  # email address or LINE user id
     channel: str
     pk: int = 0
+    # A reader who switches channel mid-run: their other address, and the phase of the switch.
+    other: str = ""
+    switch_phase: str = ""
 
 
 @dataclass
@@ -331,6 +340,8 @@ class Plan:
     line_faults: list[str]
     esp_faults: list[str]
     rerun_back: int
+    switch_delays: dict[str, float] = field(default_factory=dict)
+    rejoiner: Reader | None = None  # blocks, follows again, then LINE redelivers the block
 
 
 def make_plan(seed: int, families: int) -> Plan:
@@ -361,6 +372,15 @@ def make_plan(seed: int, families: int) -> Plan:
     family = rng.choice([f for f in world if f.due and not f.event])
     family.event = "loss"
     faults = ["accept-500", "accept-hang", "500", "hang", "429"]
+    # Channel switches, both ways, in both phases: the first reader of a few families.
+    firsts = [f.readers[0] for f in world]
+    switchers = rng.sample(firsts, min(4, len(firsts)))
+    for number, reader in enumerate(switchers):
+        reader.switch_phase = ["start", "resume"][number % 2]
+        reader.other = _other_address(reader)
+    on_line = [r for f in world if not f.event for r in f.readers if r.channel == "line"]
+    on_line = [r for r in on_line if not r.other]
+    plan_faults = (_fault_plan(rng, faults), _fault_plan(rng, faults))
     return Plan(
         seed=seed,
         start=start,
@@ -372,9 +392,11 @@ def make_plan(seed: int, families: int) -> Plan:
         postgres_phase=rng.choice(["start", "resume"]),
         redis_phase=rng.choice(["start", "resume"]),
         fault_delays={name: rng.uniform(0.2, 2.5) for name in ("postgres", "redis")},
-        line_faults=_fault_plan(rng, faults),
-        esp_faults=_fault_plan(rng, faults),
+        line_faults=plan_faults[0],
+        esp_faults=plan_faults[1],
         rerun_back=rng.choice([1, 2]),
+        switch_delays={phase: rng.uniform(0.0, 2.0) for phase in ("start", "resume")},
+        rejoiner=rng.choice(on_line) if on_line else None,
     )
 
 
@@ -383,6 +405,13 @@ def _reader(channel: str, tag: str) -> Reader:
         digits = "".join(f"{ord(c):02x}" for c in tag)[:32].ljust(32, "0")
         return Reader("U" + digits, "line")
     return Reader(f"reader-{tag}@example.jp", "email")
+
+
+def _other_address(reader: Reader) -> str:
+    """The address a reader switching channel has on the other one."""
+    if reader.channel == "line":
+        return f"switched-{reader.recipient.lower()}@example.jp"
+    return "U" + hashlib.md5(reader.recipient.encode()).hexdigest()  # noqa: S324 (an id)
 
 
 def _fault_plan(rng: random.Random, faults: list[str]) -> list[str]:
@@ -461,6 +490,8 @@ class RunReport:
     postgres_restarts: int = 0
     redis_restarts: int = 0
     double_beats: int = 0
+    switches: Counter = field(default_factory=Counter)  # "email→line", "line→email"
+    redelivered: int = 0  # webhook events LINE sent again
     provider_faults: Counter = field(default_factory=Counter)
     rerun: str = ""
     problems: list[str] = field(default_factory=list)
@@ -469,6 +500,7 @@ class RunReport:
 
     def line(self) -> str:
         faults = ", ".join(f"{k}×{v}" for k, v in sorted(self.provider_faults.items()))
+        switches = ", ".join(f"{k}×{v}" for k, v in sorted(self.switches.items()))
         verdict = "PASS" if self.passed else "FAIL"
         return (
             f"run seed={self.seed} {verdict} in {self.seconds:.0f}s: {self.expected} due,"
@@ -478,7 +510,8 @@ class RunReport:
             f" kill -9 mid-batch ×{self.kills_mid_batch} ({self.in_flight_at_kill} in flight),"
             f" PostgreSQL restart ×{self.postgres_restarts}, Redis FLUSHALL+restart"
             f" ×{self.redis_restarts}, two beats at once ×{self.double_beats},"
-            f" provider faults [{faults}], re-run of {self.rerun}"
+            f" provider faults [{faults}], re-run of {self.rerun},"
+            f" channel switches [{switches}], redelivered LINE events ×{self.redelivered}"
         )
 
 
@@ -519,6 +552,7 @@ class Run:
         for slug in SLUGS:
             suffix = slug.upper().replace("-", "_")
             environment[f"LINE_CHANNEL_ACCESS_TOKEN_{suffix}"] = LINE_TOKEN
+            environment[f"LINE_CHANNEL_SECRET_{suffix}"] = LINE_SECRET
         return environment
 
     def start_worker(self, name: str) -> None:
@@ -604,8 +638,12 @@ class Run:
                 for number, reader in enumerate(family.readers):
                     subscriber = Subscriber.objects.create(
                         municipality=municipality,
-                        email=reader.recipient if reader.channel == "email" else None,
-                        line_user_id=reader.recipient if reader.channel == "line" else None,
+                        email=reader.recipient
+                        if reader.channel == "email"
+                        else reader.other or None,
+                        line_user_id=(
+                            reader.recipient if reader.channel == "line" else reader.other or None
+                        ),
                         channel=reader.channel,
                         relationship="self" if number == 0 else "partner",
                         nickname="はな",
@@ -724,6 +762,7 @@ class Run:
             faults.append((self.plan.fault_delays["postgres"], self.restart_postgres))
         if self.plan.redis_phase == name:
             faults.append((self.plan.fault_delays["redis"], self.restart_redis))
+        faults.append((self.plan.switch_delays[name], lambda: self.switch_channels(name)))
         started = time.monotonic()
         for delay, fault in sorted(faults, key=lambda item: item[0]):
             time.sleep(max(0.0, delay - (time.monotonic() - started)))
@@ -731,6 +770,59 @@ class Run:
             self.beat()
         if not self.drive_until_quiet():
             self.report.problems.append(f"{name}: still {self.unfinished()} unsent at the end")
+
+    def switch_channels(self, phase: str) -> None:
+        """Readers change channel on their manage page while their day is being sent."""
+        from django.db import transaction
+
+        from subscribers import services
+        from subscribers.models import Subscriber
+
+        for family in self.plan.families:
+            for reader in family.readers:
+                if reader.switch_phase != phase:
+                    continue
+                to = "line" if reader.channel == "email" else "email"
+
+                def switch(reader=reader, to=to) -> None:
+                    with self.clock.travel(), transaction.atomic():
+                        subscriber = Subscriber.objects.select_for_update().get(pk=reader.pk)
+                        services.update_settings(
+                            subscriber,
+                            nickname=subscriber.nickname,
+                            language=subscriber.language,
+                            channel=to,
+                        )
+
+                self._query(switch)
+                self.report.switches[f"{reader.channel}→{to}"] += 1
+
+    def redeliver_a_block(self) -> None:
+        """A LINE reader blocks and follows again; then LINE redelivers the block (same event
+        id, its older time). Signed webhooks through the real view, during the outage."""
+        from django.test import Client
+
+        from tests import line_webhooks
+
+        reader = self.plan.rejoiner
+        if reader is None:
+            return
+        family = next(f for f in self.plan.families if reader in f.readers)
+        at = int((self.plan.start + datetime.timedelta(days=1, hours=2)).timestamp() * 1000)
+        block = line_webhooks.unfollow(reader.recipient, at=at)
+        client = Client(HTTP_HOST="localhost")
+        for events in (
+            [block],
+            [line_webhooks.follow(reader.recipient, at=at + 60_000)],
+            [line_webhooks.redelivered(block)],
+        ):
+            with self.clock.travel():
+                answer = line_webhooks.post(
+                    client, events, secret=LINE_SECRET, slug=family.municipality
+                )
+            if answer.status_code != 200:
+                self.report.problems.append(f"LINE webhook answered {answer.status_code}")
+        self.report.redelivered += 1
 
     def restart_postgres(self) -> None:
         from django.db import connections
@@ -775,6 +867,7 @@ class Run:
                 self.phase("start")
                 self.kill_workers()  # beat and the workers go down …
                 self.report_events()  # … a day later a birth and a loss are reported …
+                self.redeliver_a_block()  # … a reader blocks, follows again, LINE redelivers …
                 self.clock.jump_to(self.plan.resume)  # … and they come back 48 h or more later
                 self.phase("resume")
                 self.rerun_past_date()
@@ -792,12 +885,19 @@ class Run:
         due = expected(self.plan)
         self.report.expected = sum(due.values())
         received = Counter()
+        # A reader who switched channel is one reader: what reached either address counts.
+        same_reader = {
+            reader.other: reader.recipient
+            for family in self.plan.families
+            for reader in family.readers
+            if reader.other
+        }
         for user, text in self.line.received:
-            received[(user, _marker(text))] += 1
+            received[(same_reader.get(user, user), _marker(text))] += 1
         self.report.line_received = len(self.line.received)
         ids_by_message: dict[tuple, set] = {}
         for mail in self.esp.received:
-            key = (mail["To"], _marker(mail["Subject"]))
+            key = (same_reader.get(mail["To"], mail["To"]), _marker(mail["Subject"]))
             ids_by_message.setdefault(key, set()).add(self.esp.headers_of(mail)["Message-ID"])
             self.report.esp_handed_over += 1
         for key, message_ids in ids_by_message.items():
@@ -887,6 +987,8 @@ def campaign(
         postgres.init()
         redis.start()
         os.environ.update(WORKER_SETTINGS)
+        for slug in SLUGS:  # this process answers the LINE webhooks of the runs
+            os.environ[f"LINE_CHANNEL_SECRET_{slug.upper().replace('-', '_')}"] = LINE_SECRET
         os.environ["DATABASE_URL"] = postgres.url("campaign_template")
         os.environ["REDIS_URL"] = redis.url
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
@@ -925,7 +1027,9 @@ def campaign(
             postgres=r.postgres_restarts,
             redis=r.redis_restarts,
             double_beats=r.double_beats,
+            redelivered_line_events=r.redelivered,
         )
+        totals.update({f"switch {k}": v for k, v in r.switches.items()})
         totals.update({f"fault {k}": v for k, v in r.provider_faults.items()})
     print(
         f"{passed}/{len(reports)} runs passed in {time.monotonic() - started:.0f}s: "

@@ -29,12 +29,20 @@ def test_the_database_refuses_a_second_copy_of_a_message():
     assert Delivery.objects.count() == 1
 
 
-def test_other_channels_and_other_messages_are_separate_deliveries():
+def test_the_same_message_on_another_channel_is_a_second_copy_too():
+    """A reader who switched channel has each message once, whatever channel carried it."""
     subscription = SubscriptionFactory()
     _delivery(subscription)
-    _delivery(subscription, channel="line")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        _delivery(subscription, channel="line")
+    assert Delivery.objects.count() == 1
+
+
+def test_other_messages_are_separate_deliveries():
+    subscription = SubscriptionFactory()
+    _delivery(subscription)
     _delivery(subscription, message_key=f"c{subscription.child_id}:stage:pregnancy:week:21")
-    assert Delivery.objects.count() == 3
+    assert Delivery.objects.count() == 2
     assert set(Delivery.objects.values_list("status", flat=True)) == {"planned"}
 
 

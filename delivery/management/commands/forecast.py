@@ -27,9 +27,9 @@ class Command(BaseCommand):
         targets = municipalities(municipality)
         if municipality is None:
             # All of them: the same counts the nightly job stores for the operations dashboard.
-            counts = stats.refresh_forecast(first, days)
-        else:
-            counts = planner.forecast(targets, first, days)
+            stats.refresh_forecast(first, days)
+        result = planner.forecast_with_requests(targets, first, days)
+        counts = result.counts
         totals: dict[tuple[int, str], int] = defaultdict(int)
         self.stdout.write("日付\t自治体\tメール\tLINE")
         for target in targets:
@@ -39,6 +39,8 @@ class Command(BaseCommand):
                 line = counts.get((day, target.pk, "line"), 0)
                 totals[(target.pk, "email")] += email
                 totals[(target.pk, "line")] += line
+                for way in (planner.NICKNAMES, planner.MULTICAST):
+                    totals[(target.pk, way)] += result.line_requests.get((day, target.pk, way), 0)
                 self.stdout.write(f"{day}\t{target.name}\t{email}\t{line}")
         for target in targets:
             self.stdout.write(
@@ -47,3 +49,11 @@ class Command(BaseCommand):
                     f"LINE {totals[(target.pk, 'line')]} 通"
                 )
             )
+            if totals[(target.pk, "line")]:
+                chosen = "ニックネーム" if target.line_nicknames else "まとめて送信"
+                self.stdout.write(
+                    f"  LINEのAPIリクエスト: ニックネームで呼びかけると "
+                    f"{totals[(target.pk, planner.NICKNAMES)]} 回、時期ごとにまとめて送信すると "
+                    f"{totals[(target.pk, planner.MULTICAST)]} 回（現在の設定: {chosen}。"
+                    "LINEの通数はどちらも同じです）"
+                )
