@@ -6,13 +6,21 @@ preview, the coverage report and the LINE length check.
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass, fields
+
+from kizuna.choices import CADENCE_PRESETS, Cadence
+
 from .pack import SPECIAL_KINDS as SPECIAL_KINDS  # one list, shared with the pack reader
 from .pack import stage_label
-from .stages import Stage, Track, Unit
+from .stages import DAYS_PER_WEEK, Stage, Track, Unit, add_months
 
 PREGNANCY_WEEKS = range(4, 43)
 BIRTHDAY_AGES = (1, 2, 3)
 DEFAULT_PROGRAMME_MONTHS = 36
+# The longest programme: to the end of 小学1年生 for a child born on 2 April (7歳11か月).
+LONGEST_PROGRAMME_MONTHS = 95
+ALL_BIRTHDAY_AGES = (1, 2, 3, 4, 5, 6, 7)
 
 
 def pregnancy_stages() -> list[Stage]:
@@ -84,3 +92,203 @@ def stage_range_label(track: str, unit: str, number_from: int, number_to: int) -
     if number_from == number_to:
         return f"{track_word} {number_from}{suffix}"
     return f"{track_word} {number_from}〜{number_to}{suffix}"
+
+
+# --- The daily programme: cadence per age band -------------------------------------------------
+#
+# Every band has anchors (the weekly and monthly texts written first) and finer steps between
+# them. A coarser cadence keeps a subset of a finer one's steps and always keeps the anchors, so
+# switching cadence never repeats a text, never sends two on one day and never skips the band's
+# next anchor. On a day where an anchor and a finer step fall together, the anchor wins.
+
+PREGNANCY_DAYS = range(4 * DAYS_PER_WEEK, 42 * DAYS_PER_WEEK)  # 妊娠4週0日 … 41週6日
+NEWBORN_DAYS = range(8, 100)  # the daily steps between the first week and 生後100日
+INFANT_DAYS = range(103, 365, 3)  # every 3rd day after 生後100日, to the first birthday
+AGE_ONE_WEEKS = range(53, 105)
+AGE_TWO_WEEKS = range(105, 157)
+
+
+CADENCE_LABELS_JA = {cadence: str(cadence.label) for cadence in Cadence}
+
+
+@dataclass(frozen=True)
+class Band:
+    name: str
+    label_ja: str
+    choices: tuple[Cadence, ...]
+
+
+BANDS = (
+    Band("pregnancy", "妊娠中（4週〜41週）", (Cadence.DAILY, Cadence.WEEKLY)),
+    Band("newborn", "生後0〜100日", (Cadence.DAILY, Cadence.WEEKLY)),
+    Band("infant", "生後100日〜1歳", (Cadence.EVERY_3_DAYS, Cadence.WEEKLY, Cadence.MONTHLY)),
+    Band("age_one", "1歳", (Cadence.WEEKLY, Cadence.EVERY_14_DAYS, Cadence.MONTHLY)),
+    Band("age_two", "2歳", (Cadence.EVERY_14_DAYS, Cadence.WEEKLY, Cadence.MONTHLY)),
+    Band("preschool", "3歳から配信の終わりまで", (Cadence.MONTHLY, Cadence.WEEKLY, Cadence.OFF)),
+)
+
+
+@dataclass(frozen=True)
+class Programme:
+    """A municipality's choice: a cadence per band, and where the programme ends.
+
+    ``months`` ends it on that month birthday (36 = the 3rd birthday); ``to_first_grade`` ends it
+    on 31 March of the child's 小学1年生 instead. With ``preschool`` off it ends at 3 years.
+    """
+
+    pregnancy: Cadence = Cadence.WEEKLY
+    newborn: Cadence = Cadence.WEEKLY
+    infant: Cadence = Cadence.MONTHLY
+    age_one: Cadence = Cadence.MONTHLY
+    age_two: Cadence = Cadence.MONTHLY
+    preschool: Cadence = Cadence.MONTHLY
+    months: int = DEFAULT_PROGRAMME_MONTHS
+    to_first_grade: bool = False
+
+    def __post_init__(self) -> None:
+        for band in BANDS:
+            if Cadence(getattr(self, band.name)) not in band.choices:
+                raise ValueError(f"{band.name} cannot be {getattr(self, band.name)}")
+
+    @property
+    def cadences(self) -> tuple[Cadence, ...]:
+        return tuple(Cadence(getattr(self, band.name)) for band in BANDS)
+
+    @property
+    def longest_months(self) -> int:
+        """The most months after birth any child of this programme is followed."""
+        if self.preschool == Cadence.OFF:
+            return min(self.months, DEFAULT_PROGRAMME_MONTHS)
+        return LONGEST_PROGRAMME_MONTHS if self.to_first_grade else self.months
+
+    def end(self, birth: datetime.date) -> datetime.date:
+        """The programme's last day (its graduation message) for a child born on ``birth``."""
+        if self.to_first_grade and self.preschool != Cadence.OFF:
+            return first_grade_end(birth)
+        return add_months(birth, min(self.months, self.longest_months))
+
+    def stages(self) -> list[Stage]:
+        return programme_stages_for(self)
+
+    def birthday_ages(self) -> list[int]:
+        return [age for age in ALL_BIRTHDAY_AGES if age * 12 <= self.longest_months]
+
+
+PRESETS = CADENCE_PRESETS
+FINEST = Programme(**PRESETS["daily"][1], to_first_grade=True)  # what the pack is written for
+
+
+def first_grade_end(birth: datetime.date) -> datetime.date:
+    """31 March of the school year in which the child is in 小学1年生.
+
+    A child enters school in the April after turning 6; one born on 1 April is in the year above
+    (the school year counts from 2 April).
+    """
+    entry_year = birth.year + (7 if (birth.month, birth.day) >= (4, 2) else 6)
+    return datetime.date(entry_year + 1, 3, 31)
+
+
+def _pregnancy_steps(cadence: Cadence) -> list[Stage]:
+    days = [d for d in PREGNANCY_DAYS if d % DAYS_PER_WEEK] if cadence == Cadence.DAILY else []
+    return [Stage(Track.PREGNANCY, Unit.DAY, d) for d in days]
+
+
+def _newborn_steps(cadence: Cadence) -> list[Stage]:
+    anchors = {DAYS_PER_WEEK * week for week in range(1, 4)}
+    days = [d for d in NEWBORN_DAYS if d not in anchors]
+    if cadence == Cadence.WEEKLY:
+        days = [d for d in days if d % DAYS_PER_WEEK == 0]
+    return [Stage(Track.CHILD, Unit.DAY, d) for d in days]
+
+
+def _infant_steps(cadence: Cadence) -> list[Stage]:
+    if cadence == Cadence.MONTHLY:
+        return []
+    days = list(INFANT_DAYS)
+    if cadence == Cadence.WEEKLY:  # the first 3-day step of each week of age
+        seen: set[int] = set()
+        days = [d for d in days if d // DAYS_PER_WEEK not in seen and not seen.add(d // 7)]
+    return [Stage(Track.CHILD, Unit.DAY, d) for d in days]
+
+
+def _weekly_steps(cadence: Cadence, weeks: range) -> list[Stage]:
+    if cadence == Cadence.WEEKLY:
+        chosen = list(weeks)
+    elif cadence == Cadence.EVERY_14_DAYS:
+        chosen = [w for w in weeks if w % 2 == 0]
+    else:
+        chosen = []
+    return [Stage(Track.CHILD, Unit.WEEK, w) for w in chosen]
+
+
+def programme_stages_for(programme: Programme) -> list[Stage]:
+    """Every stage a programme may send, anchors and steps, in calendar order.
+
+    Month stages run to the longest end; which of them a child reaches depends on its birth date
+    (:meth:`Programme.end`).
+    """
+    longest = programme.longest_months
+    stages = pregnancy_stages() + _pregnancy_steps(programme.pregnancy)
+    stages += child_stages(longest)
+    stages += _newborn_steps(programme.newborn)
+    stages += _infant_steps(programme.infant)
+    stages += _weekly_steps(programme.age_one, AGE_ONE_WEEKS)
+    stages += _weekly_steps(programme.age_two, AGE_TWO_WEEKS)
+    if programme.preschool == Cadence.WEEKLY and longest > DEFAULT_PROGRAMME_MONTHS:
+        last_week = (longest + 1) * 31 // DAYS_PER_WEEK
+        stages += [Stage(Track.CHILD, Unit.WEEK, w) for w in range(157, last_week + 1)]
+    return sorted(set(stages), key=stage_order)
+
+
+UNIT_RANK = {Unit.YEAR: 3, Unit.MONTH: 2, Unit.WEEK: 1, Unit.DAY: 0}
+
+
+def stage_order(stage: Stage) -> tuple[int, int]:
+    """Calendar order of the stages of one track (pregnancy before child)."""
+    track = 0 if stage.track == Track.PREGNANCY else 1
+    if stage.track == Track.PREGNANCY:
+        return track, {Unit.DAY: 1, Unit.WEEK: 7, Unit.MONTH: 28}[stage.unit] * stage.number
+    days = {Unit.DAY: 1, Unit.WEEK: 7, Unit.MONTH: 30.44, Unit.YEAR: 365.25}[stage.unit]
+    return track, round(days * stage.number * 10)
+
+
+def anchor_wins(first: Stage, second: Stage) -> Stage:
+    """Of two stages a family enters on the same day, the one it gets: the coarser (the anchor)."""
+    return first if UNIT_RANK[first.unit] >= UNIT_RANK[second.unit] else second
+
+
+def is_anchor(stage: Stage) -> bool:
+    """A weekly or monthly text of the original programme (what a weekly municipality keeps)."""
+    return stage in _ANCHORS
+
+
+_ANCHORS = frozenset(pregnancy_stages() + child_stages(LONGEST_PROGRAMME_MONTHS))
+
+
+def band_of(stage: Stage) -> str:
+    """The band a stage belongs to (for the coverage page and the forecast)."""
+    if stage.track == Track.PREGNANCY:
+        return "pregnancy"
+    days = {Unit.DAY: 1, Unit.WEEK: 7, Unit.MONTH: 30.44, Unit.YEAR: 365.25}[stage.unit]
+    age = days * stage.number
+    if age <= 100:
+        return "newborn"
+    if age < 365:
+        return "infant"
+    if age < 730:
+        return "age_one"
+    if age < 1095:
+        return "age_two"
+    return "preschool"
+
+
+def programme_from(obj: object) -> Programme:
+    """The :class:`Programme` of a municipality (or anything with the same fields)."""
+    values = {}
+    for each in fields(Programme):
+        attribute = "programme_months" if each.name == "months" else f"cadence_{each.name}"
+        if each.name == "to_first_grade":
+            attribute = "programme_to_first_grade"
+        if hasattr(obj, attribute):
+            values[each.name] = getattr(obj, attribute)
+    return Programme(**values)

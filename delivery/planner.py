@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from content.models import Audience, BirthdayMessage, StageMessage
+from content.programme import Programme, anchor_wins, programme_from
 from content.stages import Stage, Track, Unit, add_months, anchors_entering, stage_start
 from kizuna import clock
 from municipalities.models import Municipality
@@ -71,16 +72,48 @@ def _anchor_rows(
     ]
 
 
-def _first_birth_date_still_in_programme(months: int, on: datetime.date) -> datetime.date:
-    """The earliest anchor whose programme (``months`` long) has not ended before ``on``."""
-    anchor = add_months(on, -months) - datetime.timedelta(days=4)
-    while add_months(anchor, months) < on:
+def _first_birth_date_still_in_programme(programme: Programme, on: datetime.date) -> datetime.date:
+    """The earliest anchor whose programme has not ended before ``on``."""
+    anchor = add_months(on, -programme.longest_months - 1) - datetime.timedelta(days=4)
+    while programme.end(anchor) < on:
         anchor += datetime.timedelta(days=1)
     return anchor
 
 
+def _anchors_ending(programme: Programme, on: datetime.date) -> list[datetime.date]:
+    """Birth dates whose programme ends on ``on`` (the day of the graduation message)."""
+    anchor = _first_birth_date_still_in_programme(programme, on)
+    ending = []
+    while programme.end(anchor) == on:
+        ending.append(anchor)
+        anchor += datetime.timedelta(days=1)
+    return ending
+
+
+def _one_stage_a_day(rows: list[tuple]) -> list[tuple]:
+    """Of the stages one anchor enters on the day, keep one: the anchor text wins over a step.
+
+    Week and month stages are the original programme's anchors; a daily or 3-day step that
+    falls on the same day as one of them (生後106日 on the day of 生後3か月 for some birth dates)
+    gives way, so a family never gets two stage texts on one day.
+    """
+    best: dict[tuple[str, datetime.date], tuple] = {}
+    for row in rows:
+        track, unit, number, anchor = row
+        kept = best.get((track, anchor))
+        if kept is None or anchor_wins(Stage(Track(track), Unit(unit), number), _stage(kept)) != (
+            _stage(kept)
+        ):
+            best[(track, anchor)] = row
+    return [row for row in rows if best[(row[0], row[3])] is row]
+
+
+def _stage(row: tuple) -> Stage:
+    return Stage(Track(row[0]), Unit(row[1]), row[2])
+
+
 class _Statements:
-    """SQL for one day and one group of municipalities sharing a programme length."""
+    """SQL for one day and one group of municipalities sharing a programme."""
 
     def __init__(self, on: datetime.date, municipality_ids: Sequence[int], now: datetime.datetime):
         self.on = on
@@ -189,7 +222,8 @@ def plan_day(
 
     Stage messages (pregnancy by due date; child by birth date, or by the due date once the
     birth grace period has passed without a report), birthdays, the graduation message, and the
-    one-time "has the baby arrived?" question. Municipalities must share a programme length.
+    one-time "has the baby arrived?" question, for the stages of the municipalities' cadence
+    (:mod:`content.programme`). Municipalities must share a programme (cadence and end).
     With ``dry_run`` nothing is written: the counts are what would be inserted.
     """
     started = time.monotonic()
@@ -197,16 +231,18 @@ def plan_day(
         return PlanResult(on, [])
     if not dry_run:
         _refuse_rolled_up(on)
-    months = {m.programme_months for m in municipalities}
-    if len(months) != 1:
-        raise ValueError("plan municipalities with different programme lengths separately")
-    months = months.pop()
+    programmes = {programme_from(m) for m in municipalities}
+    if len(programmes) != 1:
+        raise ValueError("plan municipalities with different programmes separately")
+    programme = programmes.pop()
     stages = stages_with_messages() if stages is None else stages
+    # Only the stages of the municipalities' cadence: a coarser cadence is a subset of a finer.
+    stages = sorted(set(stages) & set(programme.stages()))
     grace = datetime.timedelta(days=settings.KIZUNA_BIRTH_GRACE_DAYS)
     child_track_from = on - grace  # expecting families with due dates up to here follow the child
 
     def in_programme(stage: Stage, anchor: datetime.date) -> bool:
-        return stage_start(stage, anchor) <= add_months(anchor, months)
+        return stage_start(stage, anchor) <= programme.end(anchor)
 
     pregnancy = _anchor_rows(
         (s for s in stages if s.track == Track.PREGNANCY),
@@ -216,16 +252,18 @@ def plan_day(
     child = _anchor_rows((s for s in stages if s.track == Track.CHILD), on, keep=in_programme)
     # Expecting families past their due date (and grace) follow the child's stages by due date:
     # the same join on the same index as the pregnancy stages, so one statement serves both.
-    expecting = pregnancy + [row for row in child if row[3] <= child_track_from]
-    birthday_ages = _birthday_ages(municipalities, months)
+    expecting = _one_stage_a_day(pregnancy + [row for row in child if row[3] <= child_track_from])
+    child = _one_stage_a_day(child)
+    birthday_ages = _birthday_ages(municipalities, programme)
     birthdays = [
         ("child", "year", age, anchor)
         for age in birthday_ages
         for anchor in anchors_entering(Stage(Track.CHILD, Unit.YEAR, age), on)
+        if in_programme(Stage(Track.CHILD, Unit.YEAR, age), anchor)
     ]
     graduation = [
-        ("child", "graduation", months, anchor)
-        for anchor in anchors_entering(Stage(Track.CHILD, Unit.MONTH, months), on)
+        ("child", "graduation", programme.longest_months, anchor)
+        for anchor in _anchors_ending(programme, on)
     ]
     birth_check = [("pregnancy", "birth-check", 0, child_track_from)]
 
@@ -261,7 +299,7 @@ def plan_day(
                         inserted = cursor.fetchone()[0]
                     result.planned[kind] += inserted
         if not dry_run:
-            _graduate(statements.ids, months, on)
+            _graduate(statements.ids, programme, on)
             _remember(municipalities, on, statements.now)
     result.seconds = time.monotonic() - started
     logger.info(
@@ -297,9 +335,9 @@ def _refuse_rolled_up(on: datetime.date) -> None:
         )
 
 
-def _birthday_ages(municipalities: Sequence[Municipality], months: int) -> list[int]:
+def _birthday_ages(municipalities: Sequence[Municipality], programme: Programme) -> list[int]:
     """Ages (1, 2, 3…) within the programme that have a birthday text to send."""
-    ages = range(1, months // 12 + 1)
+    ages = programme.birthday_ages()
     available = set(
         BirthdayMessage.objects.published()
         .filter(age_years__in=ages)
@@ -309,9 +347,9 @@ def _birthday_ages(municipalities: Sequence[Municipality], months: int) -> list[
     return sorted(available)
 
 
-def _graduate(municipality_ids: list[int], months: int, on: datetime.date) -> None:
+def _graduate(municipality_ids: list[int], programme: Programme, on: datetime.date) -> None:
     """Children whose programme ended before ``on`` leave the planner's indexes for good."""
-    cutoff = _first_birth_date_still_in_programme(months, on)
+    cutoff = _first_birth_date_still_in_programme(programme, on)
     Child.objects.filter(
         municipality_id__in=municipality_ids, status=Child.Status.BORN, birth_date__lt=cutoff
     ).update(status=Child.Status.GRADUATED, status_changed_at=clock.now())
@@ -356,7 +394,7 @@ def plan_due(now: datetime.datetime | None = None) -> list[PlanResult]:
             and (day < today or m.delivery_time <= now.time())
             and m.created_at.astimezone(clock.TOKYO).date() <= day
         ]
-        results += [plan_day(day, group) for group in groups_by_programme_length(due)]
+        results += [plan_day(day, group) for group in groups_by_programme(due)]
         day += datetime.timedelta(days=1)
     refresh_statistics(sum(result.total for result in results))
     return results
@@ -389,13 +427,15 @@ def refresh_statistics(planned: int) -> bool:
     return True
 
 
-def groups_by_programme_length(
-    municipalities: Iterable[Municipality],
-) -> list[list[Municipality]]:
-    groups: dict[int, list[Municipality]] = {}
+def groups_by_programme(municipalities: Iterable[Municipality]) -> list[list[Municipality]]:
+    """Municipalities that share a programme (cadence and end), planned by the same statements."""
+    groups: dict[Programme, list[Municipality]] = {}
     for municipality in municipalities:
-        groups.setdefault(municipality.programme_months, []).append(municipality)
+        groups.setdefault(programme_from(municipality), []).append(municipality)
     return list(groups.values())
+
+
+groups_by_programme_length = groups_by_programme  # the name callers knew
 
 
 def forecast(
@@ -410,7 +450,7 @@ def forecast(
     counts: dict[tuple[datetime.date, int, str], int] = {}
     for offset in range(days):
         day = start + datetime.timedelta(days=offset)
-        for group in groups_by_programme_length(municipalities):
+        for group in groups_by_programme(municipalities):
             result = plan_day(day, group, stages=stages, dry_run=True)
             for (municipality_id, channel), count in result.by_channel.items():
                 counts[(day, municipality_id, channel)] = count

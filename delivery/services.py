@@ -6,6 +6,7 @@ The database's unique (subscriber, channel, message_key) makes every call here s
 from collections.abc import Iterable
 from datetime import date
 
+from content.programme import programme_from
 from content.stages import Stage, Track, Unit, last_day_entered_again
 from kizuna import clock
 from subscribers.models import Child, Subscription
@@ -54,7 +55,7 @@ def check_stages_sent_again(
     """
     if old_anchor is None or new_anchor is None or new_anchor <= old_anchor:
         return None
-    birthdays = range(1, child.municipality.programme_months // 12 + 1)  # as the planner's
+    birthdays = programme_from(child.municipality).birthday_ages()  # as the planner's
     stages = planner.stages_with_messages() + [
         Stage(Track.CHILD, Unit.YEAR, age) for age in birthdays
     ]
