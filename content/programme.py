@@ -178,6 +178,15 @@ PRESETS = CADENCE_PRESETS
 FINEST = Programme(**PRESETS["daily"][1], to_first_grade=True)  # what the pack is written for
 
 
+def _all_programme_stages() -> frozenset[Stage]:
+    finest_each_band = {band.name: band.choices[0] for band in BANDS}
+    weekly_after_one = {"age_two": Cadence.WEEKLY, "preschool": Cadence.WEEKLY}
+    return frozenset(
+        FINEST.stages()
+        + Programme(**{**finest_each_band, **weekly_after_one}, to_first_grade=True).stages()
+    )
+
+
 def first_grade_end(birth: datetime.date) -> datetime.date:
     """31 March of the school year in which the child is in 小学1年生.
 
@@ -292,3 +301,7 @@ def programme_from(obj: object) -> Programme:
         if hasattr(obj, attribute):
             values[each.name] = getattr(obj, attribute)
     return Programme(**values)
+
+
+# Every stage some cadence may send: a stage outside it is no band's, and no cadence drops it.
+ALL_PROGRAMME_STAGES = _all_programme_stages()

@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from content.models import Audience, BirthdayMessage, StageMessage
-from content.programme import Programme, anchor_wins, programme_from
+from content.programme import ALL_PROGRAMME_STAGES, Programme, anchor_wins, programme_from
 from content.stages import Stage, Track, Unit, add_months, anchors_entering, stage_start
 from kizuna import clock
 from municipalities.models import Municipality
@@ -90,7 +90,7 @@ def _anchors_ending(programme: Programme, on: datetime.date) -> list[datetime.da
     return ending
 
 
-def _one_stage_a_day(rows: list[tuple]) -> list[tuple]:
+def one_stage_a_day(rows: list[tuple]) -> list[tuple]:
     """Of the stages one anchor enters on the day, keep one: the anchor text wins over a step.
 
     Week and month stages are the original programme's anchors; a daily or 3-day step that
@@ -106,6 +106,23 @@ def _one_stage_a_day(rows: list[tuple]) -> list[tuple]:
         ):
             best[(track, anchor)] = row
     return [row for row in rows if best[(row[0], row[3])] is row]
+
+
+def unknown_to_programme(stages: Iterable[Stage]) -> set[Stage]:
+    return set(stages) - ALL_PROGRAMME_STAGES
+
+
+def stage_entered(
+    stages: Iterable[Stage], anchor: datetime.date, on: datetime.date
+) -> Stage | None:
+    """The one stage of ``stages`` a family with this anchor enters on ``on``, if any."""
+    entered = [stage for stage in stages if stage_start(stage, anchor) == on]
+    if not entered:
+        return None
+    winner = entered[0]
+    for stage in entered[1:]:
+        winner = anchor_wins(winner, stage)
+    return winner
 
 
 def _stage(row: tuple) -> Stage:
@@ -237,7 +254,8 @@ def plan_day(
     programme = programmes.pop()
     stages = stages_with_messages() if stages is None else stages
     # Only the stages of the municipalities' cadence: a coarser cadence is a subset of a finer.
-    stages = sorted(set(stages) & set(programme.stages()))
+    # A stage no cadence knows (a municipality's own addition, a benchmark's) is sent as written.
+    stages = sorted(set(stages) & (set(programme.stages()) | unknown_to_programme(stages)))
     grace = datetime.timedelta(days=settings.KIZUNA_BIRTH_GRACE_DAYS)
     child_track_from = on - grace  # expecting families with due dates up to here follow the child
 
@@ -252,8 +270,8 @@ def plan_day(
     child = _anchor_rows((s for s in stages if s.track == Track.CHILD), on, keep=in_programme)
     # Expecting families past their due date (and grace) follow the child's stages by due date:
     # the same join on the same index as the pregnancy stages, so one statement serves both.
-    expecting = _one_stage_a_day(pregnancy + [row for row in child if row[3] <= child_track_from])
-    child = _one_stage_a_day(child)
+    expecting = one_stage_a_day(pregnancy + [row for row in child if row[3] <= child_track_from])
+    child = one_stage_a_day(child)
     birthday_ages = _birthday_ages(municipalities, programme)
     birthdays = [
         ("child", "year", age, anchor)

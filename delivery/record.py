@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from kizuna import clock
 from subscribers.models import Subscriber
 
-from .compose import Composed, Skip
+from .compose import FOLDED_PREFIX, Composed, Folded, Skip
 from .models import Delivery
 from .retry import MAX_ATTEMPTS, backoff
 from .senders.base import Outcome, Result
@@ -91,6 +91,23 @@ def record(
             Subscriber.objects.filter(pk=delivery.subscriber_id, channel=delivery.channel).update(
                 channel_stopped_at=now, channel_stop_reason=result.error[:200]
             )
+
+
+def record_folded(folded: list[Folded]) -> None:
+    """Rows that went out as a part of their day's one message are sent with it, naming it."""
+    now = clock.now()
+    by_lead: dict[int, list[int]] = defaultdict(list)
+    for part in folded:
+        by_lead[part.lead_id].append(part.delivery_id)
+    for lead_id, ids in by_lead.items():
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.SENT,
+            sent_at=now,
+            last_error="",
+            provider_message_id=f"{FOLDED_PREFIX}{lead_id}",
+            claimed_until=None,
+            claimed_by="",
+        )
 
 
 # What each sent row gets of its own, after its id, in record()'s tuples.
