@@ -64,6 +64,7 @@ class LengthBudget:
 # Characters of the Markdown body; see content/packs/README.md for why these numbers.
 LENGTH_BUDGETS = {
     ("ja", "everyone"): LengthBudget(250, 1000, 40),
+    ("ja", "daily"): LengthBudget(150, 450, 40),  # the steps between anchors: one phone screen
     ("ja", "variant"): LengthBudget(150, 700, 40),
     ("ja", "occasion"): LengthBudget(100, 1000, 40),
     ("en", "everyone"): LengthBudget(400, 2400, 90),
@@ -95,7 +96,11 @@ class PackText:
     def budget(self) -> LengthBudget:
         if self.kind != "stage":
             return LENGTH_BUDGETS[(self.language, "occasion")]
+        from .programme import is_anchor  # the programme reads this module's labels
+
         group = "everyone" if self.audience == "everyone" else "variant"
+        if group == "everyone" and self.stage is not None and not is_anchor(self.stage):
+            group = "daily" if (self.language, "daily") in LENGTH_BUDGETS else group
         return LENGTH_BUDGETS[(self.language, group)]
 
 
