@@ -7,13 +7,16 @@ preview, the coverage report and the LINE length check.
 from __future__ import annotations
 
 import datetime
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from typing import Any, cast
 
 from kizuna.choices import CADENCE_PRESETS, Cadence
 
 from .pack import SPECIAL_KINDS as SPECIAL_KINDS  # one list, shared with the pack reader
 from .pack import stage_label
-from .stages import DAYS_PER_WEEK, Stage, Track, Unit, add_months
+from .stages import DAYS_PER_WEEK, Stage, Track, Unit, add_months, stage_start
 
 PREGNANCY_WEEKS = range(4, 43)
 BIRTHDAY_AGES = (1, 2, 3)
@@ -52,9 +55,11 @@ _GRANDPARENT = [Stage(Track.PREGNANCY, Unit.WEEK, week) for week in (12, 24, 36)
 ]
 
 # (language, audience) -> the stages promised a text of their own. Missing variants elsewhere
-# fall back to "everyone", then to Japanese (content.selectors.variant_order).
+# fall back to "everyone", then to Japanese (content.selectors.variant_order). Japanese is
+# promised every step of the finest cadence to the longest end (FINEST, below); the other
+# languages and the variants keep the original weekly and monthly steps.
 PROMISED_STAGES: dict[tuple[str, str], list[Stage]] = {
-    ("ja", "everyone"): pregnancy_stages() + child_stages(),
+    ("ja", "everyone"): pregnancy_stages() + child_stages(),  # replaced by FINEST's below
     ("en", "everyone"): pregnancy_stages() + child_stages(),
     ("ja", "partner"): pregnancy_stages() + _PARTNER_CHILD,
     ("ja", "grandparent"): _GRANDPARENT,
@@ -168,14 +173,16 @@ class Programme:
         return add_months(birth, min(self.months, self.longest_months))
 
     def stages(self) -> list[Stage]:
-        return programme_stages_for(self)
+        return list(_stages_of(self))
 
     def birthday_ages(self) -> list[int]:
         return [age for age in ALL_BIRTHDAY_AGES if age * 12 <= self.longest_months]
 
 
 PRESETS = CADENCE_PRESETS
-FINEST = Programme(**PRESETS["daily"][1], to_first_grade=True)  # what the pack is written for
+FINEST = Programme(
+    **cast(dict[str, Any], PRESETS["daily"][1]), to_first_grade=True
+)  # what the pack is written for
 
 
 def _all_programme_stages() -> frozenset[Stage]:
@@ -183,7 +190,9 @@ def _all_programme_stages() -> frozenset[Stage]:
     weekly_after_one = {"age_two": Cadence.WEEKLY, "preschool": Cadence.WEEKLY}
     return frozenset(
         FINEST.stages()
-        + Programme(**{**finest_each_band, **weekly_after_one}, to_first_grade=True).stages()
+        + Programme(
+            **cast(dict[str, Any], {**finest_each_band, **weekly_after_one}), to_first_grade=True
+        ).stages()
     )
 
 
@@ -215,8 +224,10 @@ def _infant_steps(cadence: Cadence) -> list[Stage]:
         return []
     days = list(INFANT_DAYS)
     if cadence == Cadence.WEEKLY:  # the first 3-day step of each week of age
-        seen: set[int] = set()
-        days = [d for d in days if d // DAYS_PER_WEEK not in seen and not seen.add(d // 7)]
+        first_of_week: dict[int, int] = {}
+        for day in days:
+            first_of_week.setdefault(day // DAYS_PER_WEEK, day)
+        days = sorted(first_of_week.values())
     return [Stage(Track.CHILD, Unit.DAY, d) for d in days]
 
 
@@ -228,6 +239,11 @@ def _weekly_steps(cadence: Cadence, weeks: range) -> list[Stage]:
     else:
         chosen = []
     return [Stage(Track.CHILD, Unit.WEEK, w) for w in chosen]
+
+
+@functools.cache
+def _stages_of(programme: Programme) -> tuple[Stage, ...]:
+    return tuple(programme_stages_for(programme))
 
 
 def programme_stages_for(programme: Programme) -> list[Stage]:
@@ -305,3 +321,82 @@ def programme_from(obj: object) -> Programme:
 
 # Every stage some cadence may send: a stage outside it is no band's, and no cadence drops it.
 ALL_PROGRAMME_STAGES = _all_programme_stages()
+
+
+def stages_by_day(
+    stages: Iterable[Stage], anchor: datetime.date, start: datetime.date, end: datetime.date
+) -> list[tuple[datetime.date, Stage]]:
+    """(day, stage) for each day from ``start`` to ``end`` on which the family enters one of
+    ``stages`` (one track's), one stage a day: where an anchor and a step share a day, the anchor."""
+    by_day: dict[datetime.date, Stage] = {}
+    for stage in stages:
+        on = stage_start(stage, anchor)
+        if start <= on <= end:
+            kept = by_day.get(on)
+            by_day[on] = stage if kept is None else anchor_wins(kept, stage)
+    return sorted(by_day.items())
+
+
+PROMISED_STAGES[("ja", "everyone")] = FINEST.stages()
+PROMISED_BIRTHDAY_AGES = {"ja": FINEST.birthday_ages(), "en": list(BIRTHDAY_AGES)}
+BAND_LABELS_JA = {band.name: band.label_ja for band in BANDS}
+
+
+def programme_summary_ja(programme: Programme) -> str:
+    """「妊娠中 毎日・生後0〜100日 毎日・…・小学1年生の3月まで」: a cadence in staff words."""
+    parts = [
+        f"{band.label_ja} {CADENCE_LABELS_JA[Cadence(getattr(programme, band.name))]}"
+        for band in BANDS
+    ]
+    return "・".join(parts) + "・" + programme_end_ja(programme)
+
+
+def programme_end_ja(programme: Programme) -> str:
+    if programme.to_first_grade and programme.preschool != Cadence.OFF:
+        return "小学1年生の3月まで"
+    months = programme.longest_months
+    years, rest = divmod(months, 12)
+    return f"{years}歳の誕生日まで" if rest == 0 else f"{years}歳{rest}か月まで"
+
+
+_CHILD_PROMISE = {
+    ("newborn", Cadence.DAILY): "生後100日までは毎日",
+    ("newborn", Cadence.WEEKLY): "最初の1週間は毎日、生後100日までは毎週",
+    ("infant", Cadence.EVERY_3_DAYS): "1歳までは3日ごと",
+    ("infant", Cadence.WEEKLY): "1歳までは毎週",
+    ("infant", Cadence.MONTHLY): "1歳までは毎月",
+    ("age_one", Cadence.WEEKLY): "1歳の1年は毎週",
+    ("age_one", Cadence.EVERY_14_DAYS): "1歳の1年は2週ごと",
+    ("age_one", Cadence.MONTHLY): "1歳の1年は毎月",
+    ("age_two", Cadence.WEEKLY): "2歳の1年は毎週",
+    ("age_two", Cadence.EVERY_14_DAYS): "2歳の1年は2週ごと",
+    ("age_two", Cadence.MONTHLY): "2歳の1年は毎月",
+    ("preschool", Cadence.WEEKLY): "3歳から{end}まで毎週",
+    ("preschool", Cadence.MONTHLY): "3歳から{end}まで毎月",
+}
+
+
+@dataclass(frozen=True)
+class Promise:
+    """What the signup page says a family will receive (its 「届くもの」)."""
+
+    until: str  # 小学1年生の3月, 3歳の誕生日
+    pregnancy: str
+    child: str
+
+
+def promise_ja(programme: Programme) -> Promise:
+    end = programme_end_ja(programme).removesuffix("まで")
+    pregnancy = (
+        "妊娠中：妊娠4週から毎日。赤ちゃんの成長、からだの変化、その日に知っておきたいこと"
+        if programme.pregnancy == Cadence.DAILY
+        else "妊娠中：妊娠4週から毎週。赤ちゃんの成長、からだの変化、その週にしておきたいこと"
+    )
+    parts = [
+        _CHILD_PROMISE[(band.name, Cadence(getattr(programme, band.name)))].format(end=end)
+        for band in BANDS[1:]
+        if (band.name, Cadence(getattr(programme, band.name))) in _CHILD_PROMISE
+        and not (band.name == "preschool" and programme.longest_months <= 36)
+    ]
+    child = "出産後：" + "、".join(parts) + "。生後100日・1000日にも"
+    return Promise(until=end, pregnancy=pregnancy, child=child)

@@ -241,7 +241,7 @@ class Composer:
     def oldest_day_to_send(self) -> datetime.date:
         return self.today - datetime.timedelta(days=settings.KIZUNA_CATCH_UP_DAYS)
 
-    def compose(self, delivery: Delivery) -> Composed | Skip:
+    def compose(self, delivery: Delivery) -> Composed | Skip | Folded:
         key = self._keys.pop(delivery.pk, None) or MessageKey.parse(delivery.message_key)
         kind = self._kind(key.kind)
         if kind is None:
@@ -303,16 +303,16 @@ class Composer:
         text = _DayText(
             subject=first.subject,
             body="\n\n".join(
-                [collected[0].text.body]
-                + [f"**{part.text.subject}**\n\n{part.text.body}" for part in collected[1:]]
+                [first.body] + [f"**{c.text.subject}**\n\n{c.text.body}" for c in collected[1:]]
             ),
             language=getattr(first, "language", "ja"),
         )
-        versions = {f"part{index}": p.versions for index, p in enumerate(collected)}
+        versions = {f"part{index}": c.versions for index, c in enumerate(collected)}
         ids: dict[str, int | None] = {}
-        for part in collected:
-            ids.update({name: value for name, value in part.ids.items() if name not in ids})
-        notices = tuple(dict.fromkeys(n for part in collected for n in part.notices))
+        for collected_part in collected:
+            for name, value in collected_part.ids.items():
+                ids.setdefault(name, value)
+        notices = tuple(dict.fromkeys(n for c in collected for n in c.notices))
         return self.compose_text(lead, lead_key, text, versions, notices=notices, ids=ids)
 
     @staticmethod

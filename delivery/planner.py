@@ -15,13 +15,21 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 
 from content.models import Audience, BirthdayMessage, StageMessage
-from content.programme import ALL_PROGRAMME_STAGES, Programme, anchor_wins, programme_from
+from content.programme import (
+    ALL_PROGRAMME_STAGES,
+    Programme,
+    anchor_wins,
+    is_anchor,
+    programme_from,
+)
+from content.selectors import FALLBACK_LANGUAGE
 from content.stages import Stage, Track, Unit, add_months, anchors_entering, stage_start
 from kizuna import clock
 from municipalities.models import Municipality
@@ -90,14 +98,14 @@ def _anchors_ending(programme: Programme, on: datetime.date) -> list[datetime.da
     return ending
 
 
-def one_stage_a_day(rows: list[tuple]) -> list[tuple]:
+def one_stage_a_day(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """Of the stages one anchor enters on the day, keep one: the anchor text wins over a step.
 
     Week and month stages are the original programme's anchors; a daily or 3-day step that
     falls on the same day as one of them (生後106日 on the day of 生後3か月 for some birth dates)
     gives way, so a family never gets two stage texts on one day.
     """
-    best: dict[tuple[str, datetime.date], tuple] = {}
+    best: dict[tuple[str, datetime.date], tuple[Any, ...]] = {}
     for row in rows:
         track, unit, number, anchor = row
         kept = best.get((track, anchor))
@@ -125,7 +133,7 @@ def stage_entered(
     return winner
 
 
-def _stage(row: tuple) -> Stage:
+def _stage(row: tuple[Any, ...]) -> Stage:
     return Stage(Track(row[0]), Unit(row[1]), row[2])
 
 
@@ -140,7 +148,7 @@ class _Statements:
     def _select(
         self, rows: list[tuple], key_sql: str, child_filter: str, where: str
     ) -> tuple[str, str, list]:
-        values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
         in_ids = ", ".join(["%s"] * len(self.ids))
         row = outbox.row_sql(
             municipality="c.municipality_id",
@@ -167,13 +175,13 @@ class _Statements:
         params = [_db(value) for row in rows for value in row]
         params += [*outbox.row_params(self.on, self.now, self.now), *self.ids, _db(next_day)]
         params += [_db(self.on)] * where.count("%s")
-        return f"WITH v(track, unit, number, anchor) AS (VALUES {values})", select, params
+        return f"WITH v(track, unit, number, anchor, langs) AS (VALUES {values})", select, params
 
     def insert(
         self, rows: list[tuple], key_sql: str, child_filter: str, where: str = "true"
     ) -> tuple[str, list]:
-        """``rows`` are (track, unit, number, anchor); ``child_filter`` matches ``v.anchor``;
-        ``where`` may compare with the day as ``%s``."""
+        """``rows`` are (track, unit, number, anchor, languages); ``child_filter`` matches
+        ``v.anchor``; ``where`` may compare with the day as ``%s``."""
         # What is already there is left out before the sort: a re-plan sorts nothing.
         queued = outbox.already_queued_sql(subscriber="s.id", channel="s.channel", key=key_sql)
         unplanned = f"({where}) AND NOT {queued}"
@@ -222,6 +230,40 @@ BORN = "c.status = 'born' AND c.birth_date = v.anchor"
 UNCHECKED = "(c.stages_checked_until IS NULL OR c.stages_checked_until < %s)"
 
 
+ANY_LANGUAGE = "*"
+READER_LANGUAGE = "(v.langs = '*' OR v.langs LIKE '%%,' || s.language || ',%%')"
+
+
+def _languages_of(stages: Iterable[Stage]) -> dict[Stage, str]:
+    """``,en,ja,``: the languages with a published text, for the steps between anchors.
+
+    Japanese is the pack's own language (every step is written in it); others are looked up.
+    """
+    steps = {stage for stage in stages if stage in ALL_PROGRAMME_STAGES and not is_anchor(stage)}
+    if not steps:
+        return {}
+    found: dict[Stage, set[str]] = {}
+    rows = (
+        StageMessage.objects.published()
+        .filter(audience=Audience.EVERYONE)
+        .exclude(language=FALLBACK_LANGUAGE)
+        .order_by()
+        .values_list("track", "unit", "number", "language")
+        .distinct()
+    )
+    for track, unit, number, language in rows:
+        stage = Stage(Track(track), Unit(unit), number)
+        if stage in steps:
+            found.setdefault(stage, set()).add(language)
+    japanese_only = f",{FALLBACK_LANGUAGE},"
+    return {
+        stage: ",".join(["", *sorted(found[stage] | {FALLBACK_LANGUAGE}), ""])
+        if stage in found
+        else japanese_only
+        for stage in steps
+    }
+
+
 def _not_sent_before(key_sql: str) -> str:
     return f"""c.stages_checked_until >= %s AND NOT EXISTS (
         SELECT 1 FROM delivery_sentmessage sm
@@ -267,32 +309,51 @@ def plan_day(
         on,
         keep=lambda stage, anchor: anchor > child_track_from,
     )
-    child = _anchor_rows((s for s in stages if s.track == Track.CHILD), on, keep=in_programme)
+    child: list[tuple[Any, ...]] = _anchor_rows(
+        (s for s in stages if s.track == Track.CHILD), on, keep=in_programme
+    )
     # Expecting families past their due date (and grace) follow the child's stages by due date:
     # the same join on the same index as the pregnancy stages, so one statement serves both.
-    expecting = one_stage_a_day(pregnancy + [row for row in child if row[3] <= child_track_from])
+    expecting: list[tuple[Any, ...]] = one_stage_a_day(
+        pregnancy + [row for row in child if row[3] <= child_track_from]
+    )
     child = one_stage_a_day(child)
     birthday_ages = _birthday_ages(municipalities, programme)
-    birthdays = [
+    birthdays: list[tuple[Any, ...]] = [
         ("child", "year", age, anchor)
         for age in birthday_ages
         for anchor in anchors_entering(Stage(Track.CHILD, Unit.YEAR, age), on)
         if in_programme(Stage(Track.CHILD, Unit.YEAR, age), anchor)
     ]
-    graduation = [
+    graduation: list[tuple[Any, ...]] = [
         ("child", "graduation", programme.longest_months, anchor)
         for anchor in _anchors_ending(programme, on)
     ]
-    birth_check = [("pregnancy", "birth-check", 0, child_track_from)]
+    birth_check: list[tuple[Any, ...]] = [("pregnancy", "birth-check", 0, child_track_from)]
 
+    # A step between anchors goes only to readers whose language has its text (no Japanese text
+    # in between for an English reader); anchors keep the fallback to Japanese.
+    languages = _languages_of(stages)
+    expecting = [(*row, languages.get(_stage(row), ANY_LANGUAGE)) for row in expecting]
+    child = [(*row, languages.get(_stage(row), ANY_LANGUAGE)) for row in child]
+    birthdays = [(*row, ANY_LANGUAGE) for row in birthdays]
+    graduation = [(*row, ANY_LANGUAGE) for row in graduation]
+    birth_check = [(*row, ANY_LANGUAGE) for row in birth_check]
+    stage_where = f"{READER_LANGUAGE} AND "
     statements = _Statements(on, [m.pk for m in municipalities], clock.now())
     # Stages and birthdays come round again when a date moves later; one-off messages keep
     # their rows, which stop a second send on their own.
     batches = [
-        ("stage", expecting, STAGE_KEY_SQL, EXPECTING, UNCHECKED),
-        ("stage", expecting, STAGE_KEY_SQL, EXPECTING, _not_sent_before(STAGE_KEY_SQL)),
-        ("stage", child, STAGE_KEY_SQL, BORN, UNCHECKED),
-        ("stage", child, STAGE_KEY_SQL, BORN, _not_sent_before(STAGE_KEY_SQL)),
+        ("stage", expecting, STAGE_KEY_SQL, EXPECTING, stage_where + UNCHECKED),
+        (
+            "stage",
+            expecting,
+            STAGE_KEY_SQL,
+            EXPECTING,
+            stage_where + _not_sent_before(STAGE_KEY_SQL),
+        ),
+        ("stage", child, STAGE_KEY_SQL, BORN, stage_where + UNCHECKED),
+        ("stage", child, STAGE_KEY_SQL, BORN, stage_where + _not_sent_before(STAGE_KEY_SQL)),
         ("birthday", birthdays, BIRTHDAY_KEY_SQL, BORN, UNCHECKED),
         ("birthday", birthdays, BIRTHDAY_KEY_SQL, BORN, _not_sent_before(BIRTHDAY_KEY_SQL)),
         ("special", graduation, EVENT_KEY_SQL, BORN, "true"),

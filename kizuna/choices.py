@@ -45,7 +45,7 @@ CADENCE_PRESETS: dict[str, tuple[str, dict[str, Cadence]]] = {
             "newborn": Cadence.WEEKLY,
             "infant": Cadence.WEEKLY,
             "age_one": Cadence.WEEKLY,
-            "age_two": Cadence.WEEKLY,
+            "age_two": Cadence.EVERY_14_DAYS,  # texts are written every 14 days at 2
             "preschool": Cadence.MONTHLY,
         },
     ),

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from content import pack_checks
-from content.pack import iter_pack_files, read_text
+from content.pack import SPECIAL_KINDS, iter_pack_files, read_text
 from content.programme import FINEST, LONGEST_PROGRAMME_MONTHS, Programme
 from content.stages import Stage, Track, Unit
 
@@ -128,3 +128,26 @@ def test_the_pack_in_the_repository_passes_every_check():
 def test_week_labels_after_the_first_birthday():
     assert pack_checks.stage_label("ja", Stage(Track.CHILD, Unit.WEEK, 53)) == "1歳0か月ごろ"
     assert pack_checks.stage_label("ja", Stage(Track.CHILD, Unit.WEEK, 104)) == "1歳11か月ごろ"
+
+
+def test_load_content_loads_a_whole_daily_pack_idempotently_in_seconds(tmp_path, db):
+    import time
+
+    from content.models import StageMessage
+    from content.services import load_pack
+    from tests.content.daily_pack import write_daily_pack
+
+    files = write_daily_pack(tmp_path)
+    assert files > 700
+    started = time.monotonic()
+    first = load_pack(root=tmp_path)
+    loaded_in = time.monotonic() - started
+    started = time.monotonic()
+    again = load_pack(root=tmp_path)
+    again_in = time.monotonic() - started
+    print(f"load_content: {files} files in {loaded_in:.2f}s, again in {again_in:.2f}s")
+    assert (first.created, first.updated, first.unchanged) == (files, 0, 0)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, files)
+    assert StageMessage.objects.count() == files - len(SPECIAL_KINDS) - 7
+    assert StageMessage.history.count() == StageMessage.objects.count()
+    assert loaded_in < 10 and again_in < 5
