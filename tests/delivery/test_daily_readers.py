@@ -188,3 +188,22 @@ def test_the_birthday_the_stage_and_the_graduation_of_one_day_are_one_message(pa
         f"c{child.pk}:special:graduation",
     }
     assert set(Delivery.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_the_forecast_follows_the_cadence(pack):
+    from content.programme import PRESETS
+
+    with _at(DUE - datetime.timedelta(days=300), 0):
+        daily = MunicipalityFactory()
+        light = MunicipalityFactory(
+            **{f"cadence_{b}": c.value for b, c in PRESETS["light"][1].items()}
+        )
+    for place in (daily, light):
+        _reader(place, ChildFactory(municipality=place, due_date=DUE), f"{place.slug}@example.jp")
+    start = DUE - datetime.timedelta(days=100)
+    with _at(start, 6):
+        counts = planner.forecast([daily, light], start, days=28)
+    per_place = {place.pk: 0 for place in (daily, light)}
+    for (_day, municipality_id, _channel), count in counts.items():
+        per_place[municipality_id] += count
+    assert per_place == {daily.pk: 28, light.pk: 4}
