@@ -197,6 +197,8 @@ class Composer:
             kind = self._kind(name)
             if kind is not None:
                 kind.prepare(batch)
+        # Each batch looks up its own readers' days: a run's dispatcher keeps no more than that.
+        self._days = {}
         self._load_days([d for d in deliveries if part_rank(self._keys[d.pk]) is not None])
 
     def _load_days(self, deliveries: Sequence[Delivery]) -> None:
