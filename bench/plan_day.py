@@ -2,8 +2,9 @@
 
 One nation is generated once: 2,600,000 confirmed families (Japan's 686,061 births in 2024 at
 Kizuna Mail's cadence), spread evenly over every stage of the programme, in municipalities of
-10,000 families each, with content at the daily cadence (a message for every gestational day from
-4w0d and every day of the first 100 days, weekly and monthly after, to age 3). Each size is a set
+10,000 families each, on the daily programme with the real pack's stages (毎日（きずなメール型）:
+every gestational day from 4w0d and every day of the first 100 days, every 3rd day to 1, weekly
+while 1, every 14 days while 2, with the weekly and monthly anchors, to age 3). Each size is a set
 of those municipalities (100,000 families = 10 municipalities) planned while the rest of the
 nation's rows stay in place. For each size the same run measures, on the same table with the same
 indexes and constraints:
@@ -26,6 +27,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
@@ -41,7 +43,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from content.models import BirthdayMessage, StageMessage  # noqa: E402
-from content.stages import Stage, Track, Unit, anchors_entering  # noqa: E402
+from content.programme import PRESETS, Programme  # noqa: E402
+from content.stages import Stage, Track, anchors_entering  # noqa: E402
 from delivery import planner, retention  # noqa: E402
 from municipalities.models import Municipality  # noqa: E402
 
@@ -49,14 +52,14 @@ ON = datetime.date(2026, 11, 24)
 PROGRAMME_DAYS = (280 - 28) + 3 * 365  # from 4w0d to the 3rd birthday
 NATIONAL_FAMILIES = 2_600_000
 SLUG_PREFIX = "bench-"
+DAILY = Programme(**cast(dict[str, Any], PRESETS["daily"][1]), months=36)
+DAILY_FIELDS = {f"cadence_{band}": cadence.value for band, cadence in PRESETS["daily"][1].items()}
 
 
 def daily_content() -> list[Stage]:
-    """Stage texts at the daily cadence, and nothing else the planner would add (birthdays)."""
-    stages = [Stage(Track.PREGNANCY, Unit.DAY, d) for d in range(28, 294)]
-    stages += [Stage(Track.CHILD, Unit.DAY, d) for d in range(101)]
-    stages += [Stage(Track.CHILD, Unit.WEEK, w) for w in range(15, 53)]
-    stages += [Stage(Track.CHILD, Unit.MONTH, m) for m in range(12, 37)]
+    """The real pack's stages at the daily cadence (毎日（きずなメール型）, to age 3), and nothing
+    else the planner would add (birthdays)."""
+    stages = DAILY.stages()
     keys = {(s.track.value, s.unit.value, s.number) for s in stages}
     published = set(
         StageMessage.objects.filter(published=True).values_list("track", "unit", "number")
@@ -99,7 +102,8 @@ def nation(families: int, per_municipality: int) -> list[Municipality]:
         places = cursor.fetchone()[0]
     if len(municipalities) == count and children == families and places == count:
         print(f"  reusing {families:,} families in {count} municipalities", file=sys.stderr)
-        return municipalities
+        Municipality.objects.filter(slug__startswith=SLUG_PREFIX).update(**DAILY_FIELDS)
+        return list(Municipality.objects.filter(slug__startswith=SLUG_PREFIX).order_by("pk"))
     print(f"  generating {families:,} families…", file=sys.stderr, flush=True)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -116,6 +120,7 @@ def nation(families: int, per_municipality: int) -> list[Municipality]:
             service_name="ベンチ",
             sender_name="ベンチ",
             sender_email="bench@example.jp",
+            **DAILY_FIELDS,
         )
         for n in range(1, count + 1)
     )
@@ -184,12 +189,16 @@ def floor(stages: list[Stage], municipality_ids: list[int]) -> tuple[float, int]
             (Track.PREGNANCY, "expecting", "due_date"),
             (Track.CHILD, "born", "birth_date"),
         ):
-            rows = [
-                (anchor, f"{s.track}:{s.unit}:{s.number}")
-                for s in stages
-                if s.track == track
-                for anchor in anchors_entering(s, ON)
-            ]
+            # One stage a day per family, the anchor first: the planner's rule (planner.py).
+            entering = planner.one_stage_a_day(
+                [
+                    (s.track.value, s.unit.value, s.number, anchor)
+                    for s in stages
+                    if s.track == track
+                    for anchor in anchors_entering(s, ON)
+                ]
+            )
+            rows = [(anchor, f"{t}:{u}:{n}") for t, u, n, anchor in entering]
             sql = FLOOR_SQL.format(
                 values=", ".join(["(%s::date, %s)"] * len(rows)),
                 places=", ".join(["%s"] * len(municipality_ids)),

@@ -6,14 +6,17 @@ The layout and rules are in content/packs/README.md.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import frontmatter
 
 from .placeholders import unknown_placeholders
-from .stages import Stage, Track, Unit, child_month_label_ja
+from .stages import DAYS_PER_WEEK, Stage, Track, Unit, child_month_label_ja, whole_months
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 LANGUAGES = ("ja", "en")
@@ -61,6 +64,7 @@ class LengthBudget:
 # Characters of the Markdown body; see content/packs/README.md for why these numbers.
 LENGTH_BUDGETS = {
     ("ja", "everyone"): LengthBudget(250, 1000, 40),
+    ("ja", "daily"): LengthBudget(150, 450, 40),  # the steps between anchors: one phone screen
     ("ja", "variant"): LengthBudget(150, 700, 40),
     ("ja", "occasion"): LengthBudget(100, 1000, 40),
     ("en", "everyone"): LengthBudget(400, 2400, 90),
@@ -92,18 +96,28 @@ class PackText:
     def budget(self) -> LengthBudget:
         if self.kind != "stage":
             return LENGTH_BUDGETS[(self.language, "occasion")]
+        from .programme import is_anchor  # the programme reads this module's labels
+
         group = "everyone" if self.audience == "everyone" else "variant"
+        if group == "everyone" and self.stage is not None and not is_anchor(self.stage):
+            group = "daily" if (self.language, "daily") in LENGTH_BUDGETS else group
         return LENGTH_BUDGETS[(self.language, group)]
 
 
 def stage_label(language: str, stage: Stage) -> str:
     """The words a subject must start with for ``stage`` (e.g. 妊娠20週, 1歳6か月, Week 20)."""
     if language == "ja":
+        if stage.track == Track.PREGNANCY and stage.unit == Unit.DAY:
+            return f"妊娠{stage.number // DAYS_PER_WEEK}週{stage.number % DAYS_PER_WEEK}日"
         if stage.track == Track.PREGNANCY:
             return f"妊娠{stage.number}週"
         if stage.unit == Unit.MONTH:
             return child_month_label_ja(stage.number)
+        if stage.unit == Unit.WEEK and stage.number > WEEKS_COUNTED_AS_WEEKS:
+            return child_week_label_ja(stage.number)
         return f"生後{stage.number}{'日' if stage.unit == Unit.DAY else '週'}"
+    if stage.track == Track.PREGNANCY and stage.unit == Unit.DAY:
+        return f"Week {stage.number // DAYS_PER_WEEK} day {stage.number % DAYS_PER_WEEK}"
     if stage.track == Track.PREGNANCY:
         return f"Week {stage.number}"
     if stage.unit == Unit.DAY:
@@ -111,6 +125,20 @@ def stage_label(language: str, stage: Stage) -> str:
     if stage.unit == Unit.WEEK:
         return f"Week {stage.number} after birth"
     return _english_months(stage.number)
+
+
+# 生後1〜3週 are said in weeks; a week text after the first birthday is named by the age in months
+# that most children have on that day (weeks 53–56 are 1歳0か月ごろ).
+WEEKS_COUNTED_AS_WEEKS = 3
+
+
+@functools.cache
+def child_week_label_ja(weeks: int) -> str:
+    """``1歳3か月ごろ``: the month age most birth dates have on day ``7 × weeks``."""
+    births = [date(2020, 1, 1) + timedelta(days=i) for i in range(4 * 366)]
+    ages = Counter(whole_months(b, b + timedelta(days=DAYS_PER_WEEK * weeks)) for b in births)
+    years, months = divmod(ages.most_common(1)[0][0], 12)
+    return f"{years}歳{months}か月ごろ"
 
 
 def _english_months(months: int) -> str:

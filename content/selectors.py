@@ -17,7 +17,16 @@ from kizuna.choices import Language
 
 from .models import Audience, BirthdayMessage, LocalNotice, SpecialMessage, StageMessage
 from .pack import LOSS_MESSAGE_KINDS
-from .programme import BIRTHDAY_AGES, PROMISED_STAGES, SPECIAL_KINDS, stage_label_ja
+from .programme import (
+    BANDS,
+    PROMISED_BIRTHDAY_AGES,
+    PROMISED_STAGES,
+    SPECIAL_KINDS,
+    band_of,
+    programme_from,
+    programme_summary_ja,
+    stage_label_ja,
+)
 from .stages import Stage, Track, Unit
 
 if TYPE_CHECKING:
@@ -224,6 +233,29 @@ class StageGap:
 
 
 @dataclass(frozen=True)
+class BandCoverage:
+    """One band of the programme: how many of its promised stages have a published text."""
+
+    label: str
+    promised: int
+    covered: int
+
+
+def _bands(stages: Iterable[Stage], have: Iterable[Stage]) -> list[BandCoverage]:
+    have = set(have)
+    promised: dict[str, int] = dict.fromkeys((band.name for band in BANDS), 0)
+    covered: dict[str, int] = dict.fromkeys((band.name for band in BANDS), 0)
+    for stage in stages:
+        promised[band_of(stage)] += 1
+        covered[band_of(stage)] += stage in have
+    return [
+        BandCoverage(band.label_ja, promised[band.name], covered[band.name])
+        for band in BANDS
+        if promised[band.name]
+    ]
+
+
+@dataclass(frozen=True)
 class CoverageRow:
     """One (language, audience) the programme promises, and the stages it still lacks."""
 
@@ -231,6 +263,7 @@ class CoverageRow:
     audience: str
     promised: int
     gaps: list[StageGap] = field(default_factory=list)
+    bands: list[BandCoverage] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -253,6 +286,8 @@ class MunicipalityCoverage:
     own_birthdays: list[int]  # ages with the municipality's own published birthday message
     uncovered_months: list[int]  # programme months beyond what the pack covers
     expiring: list[ExpiringNotice]
+    cadence: str = ""  # the municipality's programme in staff words
+    bands: list[BandCoverage] = field(default_factory=list)  # its cadence's stages, per band
 
 
 def stage_coverage() -> list[CoverageRow]:
@@ -270,7 +305,9 @@ def stage_coverage() -> list[CoverageRow]:
             key = (stage.track.value, stage.unit.value, stage.number, audience, language)
             if key not in published:
                 gaps.append(StageGap(stage, stage_label_ja(stage), draft=key in drafts))
-        rows.append(CoverageRow(language, audience, len(stages), gaps))
+        missing = {gap.stage for gap in gaps}
+        bands = _bands(stages, [stage for stage in stages if stage not in missing])
+        rows.append(CoverageRow(language, audience, len(stages), gaps, bands))
     return rows
 
 
@@ -292,7 +329,9 @@ def special_coverage() -> dict[str, list[str]]:
         missing[language] = [
             str(kinds.get(kind, kind)) for kind in SPECIAL_KINDS if (kind, language) not in have
         ] + [
-            f"{age}歳の誕生日（既定）" for age in BIRTHDAY_AGES if (age, language) not in birthdays
+            f"{age}歳の誕生日（既定）"
+            for age in PROMISED_BIRTHDAY_AGES[language]
+            if (age, language) not in birthdays
         ]
     return missing
 
@@ -302,6 +341,12 @@ def municipality_coverage(
 ) -> list[MunicipalityCoverage]:
     """Per municipality: own birthday messages, months past the pack, notices about to expire."""
     municipalities = list(municipalities)
+    japanese = {
+        Stage(Track(t), Unit(u), n)
+        for t, u, n in StageMessage.objects.published()
+        .filter(audience=Audience.EVERYONE, language="ja")
+        .values_list("track", "unit", "number")
+    }
     pack_months = {
         number
         for number in StageMessage.objects.published()
@@ -326,10 +371,12 @@ def municipality_coverage(
             own_birthdays=sorted(own.get(municipality.pk, ())),
             uncovered_months=[
                 month
-                for month in range(1, municipality.programme_months + 1)
+                for month in range(1, programme_from(municipality).longest_months + 1)
                 if month not in pack_months
             ],
             expiring=expiring.get(municipality.pk, []),
+            cadence=programme_summary_ja(programme_from(municipality)),
+            bands=_bands(programme_from(municipality).stages(), japanese),
         )
         for municipality in municipalities
     ]

@@ -15,15 +15,20 @@ from django.conf import settings
 from django.utils.http import urlencode
 
 from .models import Audience, LocalNotice, SpecialMessage, StageMessage
-from .programme import child_stages, pregnancy_stages, stage_label_ja
+from .programme import (
+    is_anchor,
+    pregnancy_stages,
+    programme_from,
+    stage_label_ja,
+    stages_by_day,
+)
 from .rendering import RenderedMessage, placeholder_values, render_message
 from .selectors import FALLBACK_LANGUAGE, birthday_message_for, choose_variant, select_notices
-from .stages import Stage, Track, Unit, add_months, add_years, anchors_entering, stage_start
+from .stages import Stage, Track, Unit, add_years, anchors_entering, stage_start
 
 if TYPE_CHECKING:
     from municipalities.models import Municipality
 
-MAX_BIRTHDAY_AGE = 6
 
 # Messages on the same day, in the order a family reads them.
 _KIND_ORDER = {"welcome": 0, "birth": 1, "stage": 2, "birthday": 3, "graduation": 4}
@@ -107,16 +112,19 @@ def build_timeline(
 ) -> Timeline:
     """The dated list of messages for one family, each rendered (HTML mail, text, LINE).
 
-    Pregnancy weeks 4–42 count from the due date until the child track starts; the child track
-    starts on the birth date, or on the due date as if born that day; it ends with graduation
-    after ``programme_months``.
+    The stages are the municipality's cadence (content.programme), one a day. Pregnancy stages
+    count from the due date until the child track starts; the child track starts on the birth
+    date, or on the due date as if born that day; it ends with graduation at the programme's end.
+    A reader whose language has no text for a step between anchors gets nothing that day.
     """
     if due_date is None and birth_date is None:
         raise ValueError("a timeline needs a due date or a birth date")
     child_from: date = birth_date or due_date  # type: ignore[assignment]
     first_week = stage_start(pregnancy_stages()[0], due_date) if due_date else child_from
     start = signup_on or min(first_week, child_from)
-    graduation_on = add_months(child_from, municipality.programme_months)
+    programme = programme_from(municipality)
+    graduation_on = programme.end(child_from)
+    cadence = programme.stages()
 
     stage_pool, special_pool = _load_texts(language, include_drafts)
     notice_pool = list(
@@ -167,13 +175,15 @@ def build_timeline(
             welcome_anchor,
         )
     )
+
+    def sent_in_language(stage: Stage) -> bool:
+        return is_anchor(stage) or any(t.language == language for t in stage_pool.get(stage, []))
+
     if due_date is not None:
-        for stage in pregnancy_stages():
-            on = stage_start(stage, due_date)
-            if start <= on < child_from:
-                entries.append(
-                    _stage_entry(make, stage, on, due_date, stage_pool, audience, language)
-                )
+        pregnancy = [s for s in cadence if s.track == Track.PREGNANCY and sent_in_language(s)]
+        last_day = child_from - timedelta(days=1)
+        for on, stage in stages_by_day(pregnancy, due_date, start, last_day):
+            entries.append(_stage_entry(make, stage, on, due_date, stage_pool, audience, language))
     if start < child_from:
         entries.append(
             make(
@@ -186,13 +196,10 @@ def build_timeline(
                 child_from,
             )
         )
-    for stage in child_stages(municipality.programme_months):
-        on = stage_start(stage, child_from)
-        if start <= on <= graduation_on:
-            entries.append(
-                _stage_entry(make, stage, on, child_from, stage_pool, audience, language)
-            )
-    for age in range(1, min(MAX_BIRTHDAY_AGE, municipality.programme_months // 12) + 1):
+    child = [s for s in cadence if s.track == Track.CHILD and sent_in_language(s)]
+    for on, stage in stages_by_day(child, child_from, start, graduation_on):
+        entries.append(_stage_entry(make, stage, on, child_from, stage_pool, audience, language))
+    for age in programme.birthday_ages():
         on = add_years(child_from, age)
         if start <= on <= graduation_on:
             text = birthday_message_for(

@@ -18,6 +18,7 @@ from django.utils.crypto import salted_hmac
 
 from content import honorifics
 from content.models import LocalNotice
+from content.programme import stage_order
 from content.rendering import RenderedMessage, placeholder_values, render_message
 from content.stages import Track
 from kizuna import clock
@@ -28,7 +29,7 @@ from subscribers.models import Child, Subscriber
 
 from .kinds import KINDS, MessageKind
 from .models import Delivery
-from .outbox import SPECIAL, STAGE, MessageKey
+from .outbox import BIRTHDAY, SPECIAL, STAGE, MessageKey
 from .senders.base import OutgoingMessage
 
 T = TypeVar("T")
@@ -38,6 +39,46 @@ T = TypeVar("T")
 class Skip:
     delivery_id: int
     reason: str
+
+
+@dataclass(frozen=True)
+class Folded:
+    """A delivery that goes out as a part of another one of the same day (its lead)."""
+
+    delivery_id: int
+    lead_id: int
+
+
+FOLDED_PREFIX = "folded-into:"  # a folded row's provider_message_id: the lead that carried it
+
+# One message a day: what falls due for one reader and one child on one day goes out as one
+# message, its parts in this order (the first part's subject is the message's). The welcome
+# (the reader's, not the child's), the loss messages and other apps' kinds (urgent notices,
+# surveys) stay messages of their own.
+PART_ORDER = {"birth": 0, "birth-check": 1, "birthday": 2, STAGE: 3, "graduation": 4}
+
+
+def part_rank(key: MessageKey) -> tuple[int, tuple[int, int]] | None:
+    """Where a message goes in the day's one message, or None if it is sent on its own."""
+    if key.kind == STAGE and key.stage is not None:
+        return PART_ORDER[STAGE], stage_order(key.stage)
+    if key.kind == BIRTHDAY:
+        return PART_ORDER[BIRTHDAY], (0, key.age)
+    if key.kind == SPECIAL and key.child_id is not None and key.name in PART_ORDER:
+        return PART_ORDER[key.name], (0, 0)
+    return None
+
+
+@dataclass(frozen=True)
+class _Part:
+    text: Any
+    versions: dict[str, Any]
+    notices: tuple[LocalNotice, ...]
+    ids: dict[str, int | None]
+
+
+class _Collected:
+    """What compose_text returns while the parts of a day's message are being collected."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +106,21 @@ def _fill_marks(rendered: str, values: tuple[tuple[str, str], ...]) -> str:
     for mark, value in values:
         rendered = rendered.replace(mark, value)
     return rendered
+
+
+@dataclass(frozen=True)
+class _DayText:
+    """The day's parts as one text for the renderer (never cached: each reader's day differs)."""
+
+    subject: str
+    body: str
+    language: str
+    pk: None = None
+    kind: str = ""
+
+
+def _day_of(delivery: Delivery) -> tuple[int, str, datetime.date, int]:
+    return (delivery.subscriber_id, delivery.channel, delivery.due_on, delivery.child_id or 0)
 
 
 def _ids(objects: Sequence[Any]) -> tuple[int, ...]:
@@ -121,6 +177,8 @@ class Composer:
         self._frames: dict[tuple[Any, ...], RenderedMessage] = {}
         self._kinds: dict[str, MessageKind] = {}
         self._keys: dict[int, MessageKey] = {}
+        self._days: dict[tuple[int, str, datetime.date, int], list[Delivery]] = {}
+        self._collecting: list[_Part] | None = None
 
     def _kind(self, kind: str) -> MessageKind | None:
         if kind not in self._kinds:
@@ -139,6 +197,41 @@ class Composer:
             kind = self._kind(name)
             if kind is not None:
                 kind.prepare(batch)
+        # Each batch looks up its own readers' days: a run's dispatcher keeps no more than that.
+        self._days = {}
+        self._load_days([d for d in deliveries if part_rank(self._keys[d.pk]) is not None])
+
+    def _load_days(self, deliveries: Sequence[Delivery]) -> None:
+        """The other parts of each reader's day, for the deliveries of this batch (one query)."""
+        wanted = {_day_of(d) for d in deliveries} - set(self._days)
+        if not wanted:
+            return
+        found: dict[tuple[int, str, datetime.date, int], list[Delivery]] = {d: [] for d in wanted}
+        rows = (
+            Delivery.objects.filter(
+                subscriber_id__in={d[0] for d in wanted},
+                due_on__in={d[2] for d in wanted},
+                child_id__in={d[3] for d in wanted},
+            )
+            .filter(
+                status__in=[Delivery.Status.PLANNED, Delivery.Status.SENDING, Delivery.Status.SENT]
+            )
+            .select_related("subscriber", "child")
+        )
+        by_pk = {d.pk: d for d in deliveries}
+        for row in rows:
+            day = _day_of(row)
+            if day not in found or part_rank(MessageKey.parse(row.message_key)) is None:
+                continue
+            if row.status == Delivery.Status.SENT and not row.provider_message_id.startswith(
+                FOLDED_PREFIX
+            ):
+                continue  # already went out as a message of its own
+            found[day].append(by_pk.get(row.pk, row))
+        for day, members in found.items():
+            for member in members:
+                member.municipality = next(d.municipality for d in deliveries if _day_of(d) == day)
+            self._days[day] = members
 
     def once(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
         """``load()``, called once per ``key`` for this Composer's whole run."""
@@ -150,7 +243,7 @@ class Composer:
     def oldest_day_to_send(self) -> datetime.date:
         return self.today - datetime.timedelta(days=settings.KIZUNA_CATCH_UP_DAYS)
 
-    def compose(self, delivery: Delivery) -> Composed | Skip:
+    def compose(self, delivery: Delivery) -> Composed | Skip | Folded:
         key = self._keys.pop(delivery.pk, None) or MessageKey.parse(delivery.message_key)
         kind = self._kind(key.kind)
         if kind is None:
@@ -158,10 +251,71 @@ class Composer:
         reason = self._reason_to_skip(delivery, delivery.subscriber, delivery.child, key, kind)
         if reason:
             return Skip(delivery.pk, reason)
+        parts = self._parts_of_day(delivery, key)
+        if len(parts) > 1:
+            if parts[0].pk != delivery.pk:
+                return Folded(delivery.pk, parts[0].pk)
+            return self._compose_day(delivery, key, parts)
         composed = kind.compose(delivery, key, self)
         if isinstance(composed, str):
             return Skip(delivery.pk, composed)
         return composed
+
+    def _parts_of_day(self, delivery: Delivery, key: MessageKey) -> list[Delivery]:
+        """The deliveries that make up this reader's one message of the day, lead first."""
+        if part_rank(key) is None or delivery.child_id is None:
+            return [delivery]
+        day = _day_of(delivery)
+        if day not in self._days:
+            self._load_days([delivery])
+        members = []
+        for member in self._days[day]:
+            member_key = MessageKey.parse(member.message_key)
+            kind = self._kind(member_key.kind)
+            if kind is None:
+                continue
+            if member.pk == delivery.pk or not self._reason_to_skip(
+                member, member.subscriber, member.child, member_key, kind
+            ):
+                members.append(member)
+        if not any(m.pk == delivery.pk for m in members):
+            members.append(delivery)
+        return sorted(
+            members, key=lambda m: (part_rank(MessageKey.parse(m.message_key)), m.message_key)
+        )
+
+    def _compose_day(
+        self, lead: Delivery, lead_key: MessageKey, parts: Sequence[Delivery]
+    ) -> Composed | Skip:
+        """One message of the parts' texts, in :data:`PART_ORDER`, under the first one's subject."""
+        collected: list[_Part] = []
+        for part in parts:
+            part_key = MessageKey.parse(part.message_key)
+            kind = self._kind(part_key.kind)
+            assert kind is not None  # noqa: S101 (_parts_of_day keeps known kinds only)
+            self._collecting = []
+            try:
+                kind.compose(part, part_key, self)
+                collected += self._collecting
+            finally:
+                self._collecting = None
+        if not collected:
+            return Skip(lead.pk, "送る文面がありません（未公開または削除）")
+        first = collected[0].text
+        text = _DayText(
+            subject=first.subject,
+            body="\n\n".join(
+                [first.body] + [f"**{c.text.subject}**\n\n{c.text.body}" for c in collected[1:]]
+            ),
+            language=getattr(first, "language", "ja"),
+        )
+        versions = {f"part{index}": c.versions for index, c in enumerate(collected)}
+        ids: dict[str, int | None] = {}
+        for collected_part in collected:
+            for name, value in collected_part.ids.items():
+                ids.setdefault(name, value)
+        notices = tuple(dict.fromkeys(n for c in collected for n in c.notices))
+        return self.compose_text(lead, lead_key, text, versions, notices=notices, ids=ids)
 
     @staticmethod
     def track_and_anchor(delivery: Delivery, key: MessageKey) -> tuple[str | None, Any]:
@@ -189,6 +343,9 @@ class Composer:
         ``shared``: the text is one of Kizuna's own (with a ``pk``), rendered once for every
         reader who gets it and filled in per reader.
         """
+        if self._collecting is not None:
+            self._collecting.append(_Part(text, versions, tuple(notices), dict(ids or {})))
+            return cast(Composed, _Collected())
         subscriber: Subscriber = delivery.subscriber
         municipality = delivery.municipality
         track, anchor = self.track_and_anchor(delivery, key)

@@ -21,9 +21,9 @@ from municipalities.models import Municipality
 from . import stats
 from .channels import senders_for
 from .claim import WORKER, claim, incomplete_requests, put_back
-from .compose import Composed, Composer, Skip
+from .compose import Composed, Composer, Folded, Skip
 from .models import Delivery
-from .record import record
+from .record import record, record_folded
 from .senders.base import Outcome, OutgoingMessage, Result, Sender
 
 logger = logging.getLogger(__name__)
@@ -64,17 +64,21 @@ def send_claimed(
     composer.prepare(deliveries)
     composed: dict[int, Composed] = {}
     skipped: list[Skip] = []
+    folded: list[Folded] = []
     by_channel: dict[str, list[OutgoingMessage]] = defaultdict(list)
     for delivery in deliveries:
         result = composer.compose(delivery)
         if isinstance(result, Skip):
             skipped.append(result)
+        elif isinstance(result, Folded):
+            folded.append(result)
         else:
             composed[delivery.pk] = result
             by_channel[delivery.channel].append(result.message)
 
     by_id = {d.pk: d for d in deliveries}
     record([], skipped, composed, by_id)
+    record_folded(folded)
     outcomes = Counter(skipped=len(skipped)) if skipped else Counter()
     tally = Counter(
         (by_id[skip.delivery_id].municipality_id, by_id[skip.delivery_id].channel, "skipped")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from content import selectors
+from content.programme import is_anchor
 
 from .compose import Composed, Composer
 from .kinds import register_kind
@@ -17,6 +18,7 @@ from .models import Delivery
 from .outbox import BIRTHDAY, SPECIAL, STAGE, MessageKey
 
 NO_TEXT = "送る文面がありません（未公開または削除）"
+NOT_IN_LANGUAGE = "読者の言語の毎日の文面がないため送りません（週・月の文面だけ届きます）"
 LOSS = "loss"
 
 
@@ -37,6 +39,10 @@ class StageMessages:
         )
         if text is None:
             return NO_TEXT
+        if text.language != language and not is_anchor(stage):
+            # A language without daily texts gets its weekly and monthly texts on their days and
+            # nothing between them: never a Japanese text in between.
+            return NOT_IN_LANGUAGE
         track, anchor = composer.track_and_anchor(delivery, key)
         assert track is not None  # noqa: S101 (a stage message always has a child)
         notices = selectors.select_notices(

@@ -22,6 +22,14 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from content.models import Audience, BirthdayMessage, StageMessage
+from content.programme import (
+    ALL_PROGRAMME_STAGES,
+    Programme,
+    anchor_wins,
+    is_anchor,
+    programme_from,
+)
+from content.selectors import FALLBACK_LANGUAGE
 from content.stages import Stage, Track, Unit, add_months, anchors_entering, stage_start
 from kizuna import clock
 from municipalities.models import Municipality
@@ -70,8 +78,10 @@ def stages_with_messages() -> list[Stage]:
     return sorted(Stage(Track(t), Unit(u), n) for t, u, n in rows)
 
 
-# The VALUES rows of a statement: (track, unit, number, anchor), one per stage and anchor date.
-AnchorRow = tuple[str, str, int, datetime.date]
+# (track, unit, number, anchor): one per stage and anchor date.
+StageAnchor = tuple[str, str, int, datetime.date]
+# The VALUES rows of a statement: a StageAnchor and the languages that have its text.
+AnchorRow = tuple[str, str, int, datetime.date, str]
 
 
 def _keep_all(stage: Stage, anchor: datetime.date) -> bool:
@@ -82,7 +92,7 @@ def _anchor_rows(
     stages: Iterable[Stage],
     on: datetime.date,
     keep: Callable[[Stage, datetime.date], bool] = _keep_all,
-) -> list[AnchorRow]:
+) -> list[StageAnchor]:
     return [
         (stage.track.value, stage.unit.value, stage.number, anchor)
         for stage in stages
@@ -91,16 +101,65 @@ def _anchor_rows(
     ]
 
 
-def _first_birth_date_still_in_programme(months: int, on: datetime.date) -> datetime.date:
-    """The earliest anchor whose programme (``months`` long) has not ended before ``on``."""
-    anchor = add_months(on, -months) - datetime.timedelta(days=4)
-    while add_months(anchor, months) < on:
+def _first_birth_date_still_in_programme(programme: Programme, on: datetime.date) -> datetime.date:
+    """The earliest anchor whose programme has not ended before ``on``."""
+    anchor = add_months(on, -programme.longest_months - 1) - datetime.timedelta(days=4)
+    while programme.end(anchor) < on:
         anchor += datetime.timedelta(days=1)
     return anchor
 
 
+def _anchors_ending(programme: Programme, on: datetime.date) -> list[datetime.date]:
+    """Birth dates whose programme ends on ``on`` (the day of the graduation message)."""
+    anchor = _first_birth_date_still_in_programme(programme, on)
+    ending = []
+    while programme.end(anchor) == on:
+        ending.append(anchor)
+        anchor += datetime.timedelta(days=1)
+    return ending
+
+
+def one_stage_a_day(rows: list[StageAnchor]) -> list[StageAnchor]:
+    """Of the stages one anchor enters on the day, keep one: the anchor text wins over a step.
+
+    Week and month stages are the original programme's anchors; a daily or 3-day step that
+    falls on the same day as one of them (生後106日 on the day of 生後3か月 for some birth dates)
+    gives way, so a family never gets two stage texts on one day.
+    """
+    best: dict[tuple[str, datetime.date], StageAnchor] = {}
+    for row in rows:
+        track, unit, number, anchor = row
+        kept = best.get((track, anchor))
+        if kept is None or anchor_wins(Stage(Track(track), Unit(unit), number), _stage(kept)) != (
+            _stage(kept)
+        ):
+            best[(track, anchor)] = row
+    return [row for row in rows if best[(row[0], row[3])] is row]
+
+
+def unknown_to_programme(stages: Iterable[Stage]) -> set[Stage]:
+    return set(stages) - ALL_PROGRAMME_STAGES
+
+
+def stage_entered(
+    stages: Iterable[Stage], anchor: datetime.date, on: datetime.date
+) -> Stage | None:
+    """The one stage of ``stages`` a family with this anchor enters on ``on``, if any."""
+    entered = [stage for stage in stages if stage_start(stage, anchor) == on]
+    if not entered:
+        return None
+    winner = entered[0]
+    for stage in entered[1:]:
+        winner = anchor_wins(winner, stage)
+    return winner
+
+
+def _stage(row: StageAnchor) -> Stage:
+    return Stage(Track(row[0]), Unit(row[1]), row[2])
+
+
 class _Statements:
-    """SQL for one day and one group of municipalities sharing a programme length."""
+    """SQL for one day and one group of municipalities sharing a programme."""
 
     def __init__(
         self,
@@ -122,7 +181,7 @@ class _Statements:
         where: str,
         extra: str = "",
     ) -> tuple[str, str, list[outbox.SQLParam]]:
-        values = ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
         in_ids = ", ".join(["%s"] * len(self.ids))
         readers = ""
         if self.subscriber_ids is not None:
@@ -153,13 +212,13 @@ class _Statements:
         params += [*outbox.row_params(self.on, self.now, self.now), *self.ids, _db(next_day)]
         params += self.subscriber_ids or []
         params += [_db(self.on)] * where.count("%s")
-        return f"WITH v(track, unit, number, anchor) AS (VALUES {values})", select, params
+        return f"WITH v(track, unit, number, anchor, langs) AS (VALUES {values})", select, params
 
     def insert(
         self, rows: list[AnchorRow], key_sql: str, child_filter: str, where: str = "true"
     ) -> tuple[str, list[outbox.SQLParam]]:
-        """``rows`` are (track, unit, number, anchor); ``child_filter`` matches ``v.anchor``;
-        ``where`` may compare with the day as ``%s``."""
+        """``rows`` are (track, unit, number, anchor, languages); ``child_filter`` matches
+        ``v.anchor``; ``where`` may compare with the day as ``%s``."""
         # What is already there is left out before the sort: a re-plan sorts nothing.
         queued = outbox.already_queued_sql(subscriber="s.id", key=key_sql)
         unplanned = f"({where}) AND NOT {queued}"
@@ -220,6 +279,40 @@ BORN = "c.status = 'born' AND c.birth_date = v.anchor"
 UNCHECKED = "(c.stages_checked_until IS NULL OR c.stages_checked_until < %s)"
 
 
+ANY_LANGUAGE = "*"
+READER_LANGUAGE = "(v.langs = '*' OR v.langs LIKE '%%,' || s.language || ',%%')"
+
+
+def _languages_of(stages: Iterable[Stage]) -> dict[Stage, str]:
+    """``,en,ja,``: the languages with a published text, for the steps between anchors.
+
+    Japanese is the pack's own language (every step is written in it); others are looked up.
+    """
+    steps = {stage for stage in stages if stage in ALL_PROGRAMME_STAGES and not is_anchor(stage)}
+    if not steps:
+        return {}
+    found: dict[Stage, set[str]] = {}
+    rows = (
+        StageMessage.objects.published()
+        .filter(audience=Audience.EVERYONE)
+        .exclude(language=FALLBACK_LANGUAGE)
+        .order_by()
+        .values_list("track", "unit", "number", "language")
+        .distinct()
+    )
+    for track, unit, number, language in rows:
+        stage = Stage(Track(track), Unit(unit), number)
+        if stage in steps:
+            found.setdefault(stage, set()).add(language)
+    japanese_only = f",{FALLBACK_LANGUAGE},"
+    return {
+        stage: ",".join(["", *sorted(found[stage] | {FALLBACK_LANGUAGE}), ""])
+        if stage in found
+        else japanese_only
+        for stage in steps
+    }
+
+
 def _not_sent_before(key_sql: str) -> str:
     return f"""c.stages_checked_until >= %s AND NOT EXISTS (
         SELECT 1 FROM delivery_sentmessage sm
@@ -238,7 +331,8 @@ def plan_day(
 
     Stage messages (pregnancy by due date; child by birth date, or by the due date once the
     birth grace period has passed without a report), birthdays, the graduation message, and the
-    one-time "has the baby arrived?" question. Municipalities must share a programme length.
+    one-time "has the baby arrived?" question, for the stages of the municipalities' cadence
+    (:mod:`content.programme`). Municipalities must share a programme (cadence and end).
     With ``dry_run`` nothing is written: the counts are what would be inserted.
     ``subscriber_ids`` plans the day again for these readers only (a stop taken back).
     """
@@ -247,50 +341,80 @@ def plan_day(
         return PlanResult(on, [])
     if not dry_run:
         _refuse_rolled_up(on)
-    lengths = {m.programme_months for m in municipalities}
-    if len(lengths) != 1:
-        raise ValueError("plan municipalities with different programme lengths separately")
-    months = lengths.pop()
+    programmes = {programme_from(m) for m in municipalities}
+    if len(programmes) != 1:
+        raise ValueError("plan municipalities with different programmes separately")
+    programme = programmes.pop()
     stages = stages_with_messages() if stages is None else stages
+    # Only the stages of the municipalities' cadence: a coarser cadence is a subset of a finer.
+    # A stage no cadence knows (a municipality's own addition, a benchmark's) is sent as written.
+    stages = sorted(set(stages) & (set(programme.stages()) | unknown_to_programme(stages)))
     grace = datetime.timedelta(days=settings.KIZUNA_BIRTH_GRACE_DAYS)
     child_track_from = on - grace  # expecting families with due dates up to here follow the child
 
     def in_programme(stage: Stage, anchor: datetime.date) -> bool:
-        return stage_start(stage, anchor) <= add_months(anchor, months)
+        return stage_start(stage, anchor) <= programme.end(anchor)
 
     pregnancy = _anchor_rows(
         (s for s in stages if s.track == Track.PREGNANCY),
         on,
         keep=lambda stage, anchor: anchor > child_track_from,
     )
-    child = _anchor_rows((s for s in stages if s.track == Track.CHILD), on, keep=in_programme)
+    child: list[StageAnchor] = _anchor_rows(
+        (s for s in stages if s.track == Track.CHILD), on, keep=in_programme
+    )
     # Expecting families past their due date (and grace) follow the child's stages by due date:
     # the same join on the same index as the pregnancy stages, so one statement serves both.
-    expecting = pregnancy + [row for row in child if row[3] <= child_track_from]
-    birthday_ages = _birthday_ages(municipalities, months)
-    birthdays = [
+    expecting: list[StageAnchor] = one_stage_a_day(
+        pregnancy + [row for row in child if row[3] <= child_track_from]
+    )
+    child = one_stage_a_day(child)
+    birthday_ages = _birthday_ages(municipalities, programme)
+    birthdays: list[StageAnchor] = [
         ("child", "year", age, anchor)
         for age in birthday_ages
         for anchor in anchors_entering(Stage(Track.CHILD, Unit.YEAR, age), on)
+        if in_programme(Stage(Track.CHILD, Unit.YEAR, age), anchor)
     ]
-    graduation = [
-        ("child", "graduation", months, anchor)
-        for anchor in anchors_entering(Stage(Track.CHILD, Unit.MONTH, months), on)
+    graduation: list[StageAnchor] = [
+        ("child", "graduation", programme.longest_months, anchor)
+        for anchor in _anchors_ending(programme, on)
     ]
-    birth_check = [("pregnancy", "birth-check", 0, child_track_from)]
+    birth_check: list[StageAnchor] = [("pregnancy", "birth-check", 0, child_track_from)]
 
+    # A step between anchors goes only to readers whose language has its text (no Japanese text
+    # in between for an English reader); anchors keep the fallback to Japanese.
+    languages = _languages_of(stages)
+
+    def by_language(rows: list[StageAnchor], of_stage: bool = False) -> list[AnchorRow]:
+        return [
+            (*row, languages.get(_stage(row), ANY_LANGUAGE) if of_stage else ANY_LANGUAGE)
+            for row in rows
+        ]
+
+    expecting_rows = by_language(expecting, of_stage=True)
+    child_rows = by_language(child, of_stage=True)
+    birthday_rows, graduation_rows = by_language(birthdays), by_language(graduation)
+    birth_check_rows = by_language(birth_check)
+    stage_where = f"{READER_LANGUAGE} AND "
     statements = _Statements(on, [m.pk for m in municipalities], clock.now(), subscriber_ids)
     # Stages and birthdays come round again when a date moves later; one-off messages keep
     # their rows, which stop a second send on their own.
     batches: list[tuple[str, list[AnchorRow], str, str, str]] = [
-        ("stage", expecting, STAGE_KEY_SQL, EXPECTING, UNCHECKED),
-        ("stage", expecting, STAGE_KEY_SQL, EXPECTING, _not_sent_before(STAGE_KEY_SQL)),
-        ("stage", child, STAGE_KEY_SQL, BORN, UNCHECKED),
-        ("stage", child, STAGE_KEY_SQL, BORN, _not_sent_before(STAGE_KEY_SQL)),
-        ("birthday", birthdays, BIRTHDAY_KEY_SQL, BORN, UNCHECKED),
-        ("birthday", birthdays, BIRTHDAY_KEY_SQL, BORN, _not_sent_before(BIRTHDAY_KEY_SQL)),
-        ("special", graduation, EVENT_KEY_SQL, BORN, "true"),
-        ("special", birth_check, EVENT_KEY_SQL, EXPECTING, "true"),
+        ("stage", expecting_rows, STAGE_KEY_SQL, EXPECTING, stage_where + UNCHECKED),
+        (
+            "stage",
+            expecting_rows,
+            STAGE_KEY_SQL,
+            EXPECTING,
+            stage_where + _not_sent_before(STAGE_KEY_SQL),
+        ),
+        ("stage", child_rows, STAGE_KEY_SQL, BORN, stage_where + UNCHECKED),
+        ("stage", child_rows, STAGE_KEY_SQL, BORN, stage_where + _not_sent_before(STAGE_KEY_SQL)),
+        ("birthday", birthday_rows, BIRTHDAY_KEY_SQL, BORN, UNCHECKED),
+        ("birthday", birthday_rows, BIRTHDAY_KEY_SQL, BORN, _not_sent_before(BIRTHDAY_KEY_SQL)),
+        ("special", graduation_rows, EVENT_KEY_SQL, BORN, "true"),
+        ("special", birth_check_rows, EVENT_KEY_SQL, EXPECTING, "true"),
     ]
     result = PlanResult(on, statements.ids)
     with transaction.atomic():
@@ -314,7 +438,7 @@ def plan_day(
                         inserted = cursor.fetchone()[0]
                     result.planned[kind] += inserted
         if not dry_run and subscriber_ids is None:
-            _graduate(statements.ids, months, on)
+            _graduate(statements.ids, programme, on)
             _remember(municipalities, on, statements.now)
     result.seconds = time.monotonic() - started
     logger.info(
@@ -350,9 +474,9 @@ def _refuse_rolled_up(on: datetime.date) -> None:
         )
 
 
-def _birthday_ages(municipalities: Sequence[Municipality], months: int) -> list[int]:
+def _birthday_ages(municipalities: Sequence[Municipality], programme: Programme) -> list[int]:
     """Ages (1, 2, 3…) within the programme that have a birthday text to send."""
-    ages = range(1, months // 12 + 1)
+    ages = programme.birthday_ages()
     available = set(
         BirthdayMessage.objects.published()
         .filter(age_years__in=ages)
@@ -362,9 +486,9 @@ def _birthday_ages(municipalities: Sequence[Municipality], months: int) -> list[
     return sorted(available)
 
 
-def _graduate(municipality_ids: list[int], months: int, on: datetime.date) -> None:
+def _graduate(municipality_ids: list[int], programme: Programme, on: datetime.date) -> None:
     """Children whose programme ended before ``on`` leave the planner's indexes for good."""
-    cutoff = _first_birth_date_still_in_programme(months, on)
+    cutoff = _first_birth_date_still_in_programme(programme, on)
     Child.objects.filter(
         municipality_id__in=municipality_ids, status=Child.Status.BORN, birth_date__lt=cutoff
     ).update(status=Child.Status.GRADUATED, status_changed_at=clock.now())
@@ -411,7 +535,7 @@ def plan_due(now: datetime.datetime | None = None) -> list[PlanResult]:
             and (day < today or m.delivery_time <= now.time())
             and m.created_at.astimezone(clock.TOKYO).date() <= day
         ]
-        results += [plan_day(day, group) for group in groups_by_programme_length(due)]
+        results += [plan_day(day, group) for group in groups_by_programme(due)]
         day += datetime.timedelta(days=1)
     refresh_statistics(sum(result.total for result in results))
     return results
@@ -444,13 +568,15 @@ def refresh_statistics(planned: int) -> bool:
     return True
 
 
-def groups_by_programme_length(
-    municipalities: Iterable[Municipality],
-) -> list[list[Municipality]]:
-    groups: dict[int, list[Municipality]] = {}
+def groups_by_programme(municipalities: Iterable[Municipality]) -> list[list[Municipality]]:
+    """Municipalities that share a programme (cadence and end), planned by the same statements."""
+    groups: dict[Programme, list[Municipality]] = {}
     for municipality in municipalities:
-        groups.setdefault(municipality.programme_months, []).append(municipality)
+        groups.setdefault(programme_from(municipality), []).append(municipality)
     return list(groups.values())
+
+
+groups_by_programme_length = groups_by_programme  # the name callers knew
 
 
 NICKNAMES, MULTICAST = "nicknames", "multicast"
@@ -505,7 +631,7 @@ def forecast_with_requests(
     result = ForecastResult()
     for offset in range(days):
         day = start + datetime.timedelta(days=offset)
-        for group in groups_by_programme_length(municipalities):
+        for group in groups_by_programme(municipalities):
             planned = plan_day(day, group, stages=stages, dry_run=True)
             for (municipality_id, channel), count in planned.by_channel.items():
                 result.counts[(day, municipality_id, channel)] = count

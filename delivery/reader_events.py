@@ -16,7 +16,7 @@ from subscribers.services import followers
 
 from . import outbox, planner
 from .models import PlanRun
-from .services import check_stages_sent_again, plan_event_message
+from .services import check_stages_sent_again, plan_birth_messages, plan_event_message
 
 
 def welcome(subscription: Subscription, **_: Any) -> None:
@@ -30,7 +30,7 @@ def birth(child: Child, **_: Any) -> None:
     outbox.cancel_queued(
         child_id=child.pk, key_prefix=outbox.stage_prefix(child.pk, Track.PREGNANCY), reason="出生"
     )
-    plan_event_message("birth", followers(child))
+    plan_birth_messages(child, followers(child))
 
 
 def loss(child: Child, **_: Any) -> None:

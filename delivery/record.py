@@ -13,7 +13,7 @@ from django.db.models import Field
 from kizuna import clock
 from subscribers.models import Subscriber
 
-from .compose import Composed, Skip
+from .compose import FOLDED_PREFIX, Composed, Folded, Skip
 from .models import Delivery
 from .outbox import SQLParam
 from .retry import MAX_ATTEMPTS, backoff
@@ -97,6 +97,23 @@ def record(
             Subscriber.objects.filter(pk=delivery.subscriber_id, channel=delivery.channel).update(
                 channel_stopped_at=now, channel_stop_reason=result.error[:200]
             )
+
+
+def record_folded(folded: list[Folded]) -> None:
+    """Rows that went out as a part of their day's one message are sent with it, naming it."""
+    now = clock.now()
+    by_lead: dict[int, list[int]] = defaultdict(list)
+    for part in folded:
+        by_lead[part.lead_id].append(part.delivery_id)
+    for lead_id, ids in by_lead.items():
+        Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING).update(
+            status=Delivery.Status.SENT,
+            sent_at=now,
+            last_error="",
+            provider_message_id=f"{FOLDED_PREFIX}{lead_id}",
+            claimed_until=None,
+            claimed_by="",
+        )
 
 
 # A sent row: its id, then what it gets of its own (SENT_PER_ROW, in that order).

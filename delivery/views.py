@@ -38,13 +38,14 @@ def line_webhook(request: HttpRequest, slug: str) -> HttpResponse:
     # Answers leave the request: a slow reply API must not hold LINE's webhook call open (LINE
     # redelivers what it thinks went unanswered).
     for event, answer in answers:
-        if answer is None or not getattr(event, "reply_token", ""):
+        reply_token: str = getattr(event, "reply_token", "")  # an unfollow has none
+        if answer is None or not reply_token:
             continue
         personal_chat = not getattr(event, "in_group", False)
         try:
             tasks.answer_on_line.delay(
                 slug,
-                event.reply_token,
+                reply_token,
                 event.user_id if personal_chat else "",
                 answer.text,
                 list(answer.quick_replies),

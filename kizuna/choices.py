@@ -12,3 +12,52 @@ class Language(models.TextChoices):
 class Channel(models.TextChoices):
     EMAIL = "email", _("メール")
     LINE = "line", "LINE"
+
+
+class Cadence(models.TextChoices):
+    """How often a band of the programme writes (content.programme.BANDS)."""
+
+    DAILY = "daily", _("毎日")
+    EVERY_3_DAYS = "every_3_days", _("3日ごと")
+    WEEKLY = "weekly", _("週1回")
+    EVERY_14_DAYS = "every_14_days", _("2週ごと")
+    MONTHLY = "monthly", _("月1回")
+    OFF = "off", _("なし")
+
+
+# The three presets staff start from (municipalities' admin), band -> cadence.
+CADENCE_PRESETS: dict[str, tuple[str, dict[str, Cadence]]] = {
+    "daily": (
+        "毎日（きずなメール型）",
+        {
+            "pregnancy": Cadence.DAILY,
+            "newborn": Cadence.DAILY,
+            "infant": Cadence.EVERY_3_DAYS,
+            "age_one": Cadence.WEEKLY,
+            "age_two": Cadence.EVERY_14_DAYS,
+            "preschool": Cadence.MONTHLY,
+        },
+    ),
+    "weekly": (
+        "週1回",
+        {
+            "pregnancy": Cadence.WEEKLY,
+            "newborn": Cadence.WEEKLY,
+            "infant": Cadence.WEEKLY,
+            "age_one": Cadence.WEEKLY,
+            "age_two": Cadence.EVERY_14_DAYS,  # texts are written every 14 days at 2
+            "preschool": Cadence.MONTHLY,
+        },
+    ),
+    "light": (
+        "軽め",
+        {
+            "pregnancy": Cadence.WEEKLY,
+            "newborn": Cadence.WEEKLY,
+            "infant": Cadence.MONTHLY,
+            "age_one": Cadence.MONTHLY,
+            "age_two": Cadence.MONTHLY,
+            "preschool": Cadence.MONTHLY,
+        },
+    ),
+}

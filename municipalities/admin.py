@@ -1,8 +1,11 @@
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from kizuna.choices import CADENCE_PRESETS
 
 from .admin_scoping import (
     ALL,
@@ -28,6 +31,39 @@ class StaffMembershipInline(MunicipalityInlineScopingMixin, admin.TabularInline)
     superuser_only = True
 
 
+BAND_FIELDS = [
+    "cadence_pregnancy",
+    "cadence_newborn",
+    "cadence_infant",
+    "cadence_age_one",
+    "cadence_age_two",
+    "cadence_preschool",
+]
+
+
+class MunicipalityForm(forms.ModelForm):
+    """The programme's cadence: a preset fills every band; 「個別に設定」 keeps the bands as set."""
+
+    cadence_preset = forms.ChoiceField(
+        label=_("配信の頻度（プリセット）"),
+        choices=[("", _("個別に設定（下の各期間の設定のまま）"))]
+        + [(key, label) for key, (label, _bands) in CADENCE_PRESETS.items()],
+        required=False,
+        help_text=_(
+            "選ぶと下の各期間の頻度をまとめて設定します。粗い頻度は細かい頻度の一部なので、"
+            "途中で変えても同じ日に2通届いたり、同じ文面が繰り返されたりしません。"
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        preset = cleaned.get("cadence_preset")
+        if preset:
+            for band, cadence in CADENCE_PRESETS[preset][1].items():
+                cleaned[f"cadence_{band}"] = cadence.value
+        return cleaned
+
+
 @admin.register(Municipality)
 class MunicipalityAdmin(MunicipalityScopedAdminMixin, SimpleHistoryAdmin):
     """Editors change their municipality's settings; only superusers add or remove tenants."""
@@ -50,6 +86,7 @@ class MunicipalityAdmin(MunicipalityScopedAdminMixin, SimpleHistoryAdmin):
     list_filter = ["kind", "prefecture", "paused", "email_enabled", "line_enabled"]
     search_fields = ["name", "code", "service_name", "slug"]
     inlines = [ConsultationContactInline, StaffMembershipInline]
+    form = MunicipalityForm
     fieldsets = [
         (None, {"fields": ["kind", "name", "prefecture", "code", "slug"]}),
         (_("読者に見える設定"), {"fields": ["service_name", "sender_name", "sender_email"]}),
@@ -58,7 +95,6 @@ class MunicipalityAdmin(MunicipalityScopedAdminMixin, SimpleHistoryAdmin):
             {
                 "fields": [
                     "delivery_time",
-                    "programme_months",
                     "email_enabled",
                     "line_enabled",
                     "line_friend_url",
@@ -66,6 +102,21 @@ class MunicipalityAdmin(MunicipalityScopedAdminMixin, SimpleHistoryAdmin):
                     "line_nicknames",
                     "paused",
                 ]
+            },
+        ),
+        (
+            _("配信の頻度と期間"),
+            {
+                "fields": [
+                    "cadence_preset",
+                    *BAND_FIELDS,
+                    "programme_months",
+                    "programme_to_first_grade",
+                ],
+                "description": _(
+                    "期間ごとに頻度を選べます。週ごと・月ごとの文面はどの頻度でも届き、"
+                    "細かい頻度ではその間の日にも届きます。"
+                ),
             },
         ),
     ]

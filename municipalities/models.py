@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from kizuna.choices import Cadence
+
 from .codes import PREFECTURES, code_problem, prefecture_of
 
 
@@ -74,6 +76,57 @@ class Municipality(models.Model):
         default=36,
         validators=[MinValueValidator(1), MaxValueValidator(84)],
         help_text=_("36か月で3歳の誕生日まで。就学前まで延長する場合は72か月など。"),
+    )
+    programme_to_first_grade = models.BooleanField(
+        _("小学1年生の3月まで配信"),
+        default=False,
+        help_text=_(
+            "オンにすると、子どもが小学1年生を終える3月31日まで配信します（上の配信期間より優先）。"
+        ),
+    )
+    # How often each band of the programme writes (content.programme.BANDS); the presets
+    # 「毎日（きずなメール型）」「週1回」「軽め」 fill them in the admin.
+    cadence_pregnancy = models.CharField(
+        _("妊娠中"),
+        max_length=16,
+        choices=[(c.value, c.label) for c in (Cadence.DAILY, Cadence.WEEKLY)],
+        default=Cadence.WEEKLY,
+    )
+    cadence_newborn = models.CharField(
+        _("生後0〜100日"),
+        max_length=16,
+        choices=[(c.value, c.label) for c in (Cadence.DAILY, Cadence.WEEKLY)],
+        default=Cadence.WEEKLY,
+    )
+    cadence_infant = models.CharField(
+        _("生後100日〜1歳"),
+        max_length=16,
+        choices=[
+            (c.value, c.label) for c in (Cadence.EVERY_3_DAYS, Cadence.WEEKLY, Cadence.MONTHLY)
+        ],
+        default=Cadence.MONTHLY,
+    )
+    cadence_age_one = models.CharField(
+        _("1歳"),
+        max_length=16,
+        choices=[
+            (c.value, c.label) for c in (Cadence.WEEKLY, Cadence.EVERY_14_DAYS, Cadence.MONTHLY)
+        ],
+        default=Cadence.MONTHLY,
+    )
+    cadence_age_two = models.CharField(
+        _("2歳"),
+        max_length=16,
+        choices=[
+            (c.value, c.label) for c in (Cadence.EVERY_14_DAYS, Cadence.WEEKLY, Cadence.MONTHLY)
+        ],
+        default=Cadence.MONTHLY,
+    )
+    cadence_preschool = models.CharField(
+        _("3歳から配信の終わりまで"),
+        max_length=16,
+        choices=[(c.value, c.label) for c in (Cadence.MONTHLY, Cadence.WEEKLY, Cadence.OFF)],
+        default=Cadence.MONTHLY,
     )
     email_enabled = models.BooleanField(_("メール配信"), default=True)
     line_enabled = models.BooleanField(_("LINE配信"), default=False)

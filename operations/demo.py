@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from kizuna import clock
+from kizuna.choices import CADENCE_PRESETS
 from municipalities.models import (
     CONTENT_EDITORS_GROUP,
     OPERATORS_GROUP,
@@ -85,6 +86,9 @@ def demo_accounts() -> list[DemoAccount]:
     return [DemoAccount(username, role, saved.get(username, "")) for username, role, _ in _ACCOUNTS]
 
 
+DAILY_PRESET = CADENCE_PRESETS["daily"][1]
+
+
 @transaction.atomic
 def load_demo() -> tuple[Municipality, list[DemoAccount]]:
     municipality, _ = Municipality.objects.get_or_create(
@@ -98,6 +102,15 @@ def load_demo() -> tuple[Municipality, list[DemoAccount]]:
             "sender_email": "kizuna@demo.example.jp",
         },
     )
+    # The demo runs the daily programme to 小学1年生の3月, so tomorrow's text differs from today's.
+    daily = {f"cadence_{band}": cadence.value for band, cadence in DAILY_PRESET.items()}
+    if any(getattr(municipality, name) != value for name, value in daily.items()) or not (
+        municipality.programme_to_first_grade
+    ):
+        Municipality.objects.filter(pk=municipality.pk).update(
+            **daily, programme_to_first_grade=True
+        )
+        municipality.refresh_from_db()
     for order, (name, phone, hours) in enumerate(
         [
             ("デモ市 保健センター（母子保健係）", "03-0000-0000", "平日 8:30〜17:15"),

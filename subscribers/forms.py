@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from content.stages import add_months
+from content.programme import Programme, programme_end_ja, programme_from
 from kizuna import clock, email_addresses, japanese_dates
 from kizuna.choices import Channel, Language
 
@@ -103,7 +103,10 @@ class StageDatesMixin(ParentForm):
         _("生年月日"), _("生まれている場合はお子さまの生年月日を入力してください。")
     )
 
-    programme_months = 36
+    programme = Programme()
+
+    def _programme_end(self, birth: datetime.date) -> datetime.date:
+        return self.programme.end(birth)
 
     def clean(self) -> dict:
         data = super().clean()
@@ -133,11 +136,11 @@ class StageDatesMixin(ParentForm):
                     self.add_error("birth_date", _("生年月日を入力してください。"))
             elif birth > today:
                 self.add_error("birth_date", _("生年月日に未来の日付は入力できません。"))
-            elif add_months(birth, self.programme_months) <= today:
+            elif self._programme_end(birth) <= today:
                 self.add_error(
                     "birth_date",
-                    _("配信の対象は%(months)sか月までのお子さまです。")
-                    % {"months": self.programme_months},
+                    _("配信の対象は%(until)sのお子さまです。")
+                    % {"until": programme_end_ja(self.programme)},
                 )
         return data
 
@@ -192,7 +195,7 @@ class SignupForm(StageDatesMixin):
     def __init__(self, *args, municipality, privacy_url: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.municipality = municipality
-        self.programme_months = municipality.programme_months
+        self.programme = programme_from(municipality)
         self.fields["consent"].label = _consent_label(privacy_url)
 
     def clean(self) -> dict:
@@ -239,7 +242,7 @@ class InvitationForm(ParentForm):
 class AddChildForm(StageDatesMixin):
     def __init__(self, *args, municipality, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.programme_months = municipality.programme_months
+        self.programme = programme_from(municipality)
 
 
 class BirthReportForm(ParentForm):

@@ -9,11 +9,11 @@ from django.conf import settings
 
 from content.models import StageMessage
 from content.pack import stage_label
+from content.programme import ALL_PROGRAMME_STAGES, Programme, programme_from
 from content.stages import (
     Stage,
     Track,
     Unit,
-    add_months,
     child_age,
     gestational_age,
     stage_start,
@@ -53,7 +53,7 @@ def published_stages() -> list[Stage]:
 
 
 def summarize_child(
-    child: Child, today: datetime.date, stages: list[Stage], programme_months: int
+    child: Child, today: datetime.date, stages: list[Stage], programme: Programme
 ) -> ChildSummary:
     active = child.status in (Child.Status.EXPECTING, Child.Status.BORN)
     if child.status in (Child.Status.LOST, Child.Status.CANCELLED):
@@ -68,7 +68,7 @@ def summarize_child(
     heading = card_heading(child, today)
     next_stage, next_on = None, None
     if active:
-        end = add_months(child.anchor, programme_months) if child.track == Track.CHILD else None
+        end = programme.end(child.anchor) if child.track == Track.CHILD else None
         upcoming = [
             (stage_start(stage, child.anchor), stage)
             for stage in stages
@@ -112,9 +112,11 @@ def family_summaries(subscriber: Subscriber, today: datetime.date) -> list[Child
     children = Child.objects.filter(
         subscriptions__subscriber=subscriber, subscriptions__ended_at__isnull=True
     ).order_by("-pk")
-    stages = published_stages()
-    months = subscriber.municipality.programme_months
-    return [summarize_child(child, today, stages, months) for child in children]
+    programme = programme_from(subscriber.municipality)
+    # The next message is the next of the municipality's cadence (a stage no cadence knows, too).
+    cadence = set(programme.stages())
+    stages = [s for s in published_stages() if s in cadence or s not in ALL_PROGRAMME_STAGES]
+    return [summarize_child(child, today, stages, programme) for child in children]
 
 
 def erasure_date(subscriber: Subscriber) -> datetime.date | None:

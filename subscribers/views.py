@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from content.programme import programme_from, promise_ja
 from kizuna import clock
 from kizuna.ratelimit import allow, client_ip
 from municipalities.models import Municipality
@@ -177,7 +178,11 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "subscribers/landing.html",
-        {"municipality": municipality, "form": form},
+        {
+            "municipality": municipality,
+            "form": form,
+            "promise": promise_ja(programme_from(municipality)),
+        },
     )
 
 

@@ -25,6 +25,13 @@ class MunicipalityFactory(factory.django.DjangoModelFactory):
     service_name = factory.LazyAttribute(lambda m: f"{m.name}子育てメール")
     sender_name = factory.LazyAttribute(lambda m: f"{m.name} 子育て支援課")
     sender_email = factory.Sequence(lambda n: f"kosodate{n}@city.example.jp")
+    # Tests plan whatever texts they publish: the finest cadence, 毎日（きずなメール型）.
+    cadence_pregnancy = "daily"
+    cadence_newborn = "daily"
+    cadence_infant = "every_3_days"
+    cadence_age_one = "weekly"
+    cadence_age_two = "every_14_days"
+    cadence_preschool = "monthly"
 
 
 class ChildFactory(factory.django.DjangoModelFactory):

@@ -893,12 +893,14 @@ class Run:
             if reader.other
         }
         for user, text in self.line.received:
-            received[(same_reader.get(user, user), _marker(text))] += 1
+            for marker in _markers(text):  # a day's one message carries every part
+                received[(same_reader.get(user, user), marker)] += 1
         self.report.line_received = len(self.line.received)
         ids_by_message: dict[tuple, set] = {}
         for mail in self.esp.received:
-            key = (same_reader.get(mail["To"], mail["To"]), _marker(mail["Subject"]))
-            ids_by_message.setdefault(key, set()).add(self.esp.headers_of(mail)["Message-ID"])
+            for marker in _markers(mail["Subject"] + "\n" + (mail.get("TextBody") or "")):
+                key = (same_reader.get(mail["To"], mail["To"]), marker)
+                ids_by_message.setdefault(key, set()).add(self.esp.headers_of(mail)["Message-ID"])
             self.report.esp_handed_over += 1
         for key, message_ids in ids_by_message.items():
             received[key] += len(message_ids)  # a mailbox shows one message per Message-ID
@@ -940,9 +942,9 @@ def _story_rows(recipient: str) -> list:
     )
 
 
-def _marker(text: str) -> str:
-    found = MARKER.search(text or "")
-    return found.group(0) if found else f"unknown: {text[:40]!r}"
+def _markers(text: str) -> list[str]:
+    found = list(dict.fromkeys(MARKER.findall(text or "")))
+    return found or [f"unknown: {(text or '')[:40]!r}"]
 
 
 # ---------------------------------------------------------------- the campaign

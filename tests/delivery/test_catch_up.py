@@ -193,8 +193,11 @@ def test_a_birth_or_a_loss_during_the_outage_stops_the_stages_they_passed(
         _tick()
     received = _received(smtp, line)
     # Born on D+1: day 190 of the pregnancy (planned before) is not sent after the report;
-    # the birth message, then the first days of life, in order.
-    assert received["born@example.jp"] == ["special-birth", "生後0日目", "生後1日目", "生後2日目"]
+    # the birth message carrying 生後0日 (one message that day), then the next days, in order.
+    assert received["born@example.jp"] == ["special-birth", "生後1日目", "生後2日目"]
+    assert Delivery.objects.get(
+        subscriber=born.subscriber, message_key=f"c{born.child_id}:stage:child:day:0"
+    ).provider_message_id.startswith("folded-into:")
     assert received["lost@example.jp"] == ["special-loss"]
     assert received[line_user(2)] == ["special-loss"]
     assert received["on@example.jp"] == _days(150, 153)

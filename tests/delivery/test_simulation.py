@@ -9,7 +9,7 @@ is compared with one computed independently from ``content.stages``.
 import datetime
 import os
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import pytest
@@ -130,6 +130,8 @@ def _expected(pregnancies: list[Pregnancy]) -> set[tuple[int, str, datetime.date
                     add(f"{child}:stage:{stage.key}", day)
             if p.reported:  # birthdays and graduation only for a birth someone reported
                 add(f"{child}:special:birth", p.reported)
+                if p.reported > p.birth:  # reported late: the birth message carries 生後0日
+                    add(f"{child}:stage:child:day:0", p.reported)
                 add(f"{child}:birthday:1", add_years(anchor, 1))
                 add(f"{child}:special:graduation", programme_end)
             if p.reported is None or p.reported > presumed_from:
@@ -207,13 +209,38 @@ def test_a_thousand_families_receive_exactly_their_sequences(texts, settings):
 
     keys = dict(Delivery.objects.values_list("pk", "message_key"))
     owners = dict(Delivery.objects.values_list("pk", "subscriber_id"))
-    received = [(owners[pk], keys[pk], on) for pk, on in recorder.received]
+    messages = [(owners[pk], keys[pk], on) for pk, on in recorder.received]
+    received = messages + _parts_carried(recorder)
     assert len(received) == len(set(received)), "a message went out twice"
+    _assert_one_message_a_day(messages)
     expected = _expected(pregnancies)
     missing, extra = expected - set(received), set(received) - expected
     assert not missing and not extra, (sorted(missing)[:10], sorted(extra)[:10])
     assert len(received) > 30 * FAMILIES
     assert not Delivery.objects.filter(status__in=["planned", "sending", "failed"]).exists()
+
+
+def _parts_carried(recorder: Recorder) -> list[tuple[int, str, datetime.date]]:
+    """Messages that went out as parts of another one of the same day, on that one's day."""
+    sent_on = dict(recorder.received)
+    folded = Delivery.objects.filter(provider_message_id__startswith="folded-into:")
+    return [
+        (owner, key, sent_on[int(lead.removeprefix("folded-into:"))])
+        for owner, key, lead in folded.values_list(
+            "subscriber_id", "message_key", "provider_message_id"
+        )
+    ]
+
+
+def _assert_one_message_a_day(messages: list[tuple[int, str, datetime.date]]) -> None:
+    """A reader gets one message a day about a child (the welcome and a loss stand apart)."""
+    per_day = Counter(
+        (reader, key.split(":")[0], on)
+        for reader, key, on in messages
+        if key.startswith("c") and not key.endswith(":special:loss")
+    )
+    doubled = [day for day, count in per_day.items() if count > 1]
+    assert not doubled, doubled[:5]
 
 
 def _apply(kind: str, p: Pregnancy, reader: Reader | None, municipality) -> None:

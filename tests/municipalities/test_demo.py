@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -91,3 +93,25 @@ def test_demo_data_is_idempotent_and_prints_the_login(capsys, tmp_path, settings
     sent = UrgentNotice.objects.get(status="sent")
     assert sent.approved_by.username == "admin" and sent.recipients == Subscriber.objects.count()
     assert Delivery.objects.filter(message_key=f"urgent:{sent.pk}").count() == sent.recipients
+
+
+def test_the_demo_runs_the_daily_programme_so_tomorrow_differs_from_today(tmp_path, settings):
+    from content.programme import FINEST, programme_from
+    from content.services import load_pack
+    from content.timeline import build_timeline
+    from kizuna import clock
+    from tests.content.daily_pack import write_daily_pack
+
+    settings.VAR_DIR = tmp_path
+    write_daily_pack(tmp_path / "pack")
+    load_pack(root=tmp_path / "pack")
+    call_command("load_demo")
+    demo = Municipality.objects.get(slug="demo")
+    assert programme_from(demo) == FINEST
+    expecting = Child.objects.filter(municipality=demo, status="expecting").first()
+    today = clock.today()
+    timeline = build_timeline(demo, due_date=expecting.due_date, signup_on=today)
+    by_day = {entry.on: entry for entry in timeline.entries if entry.kind == "stage"}
+    tomorrow = today + datetime.timedelta(days=1)
+    assert by_day[today].key != by_day[tomorrow].key
+    assert by_day[today].text.body != by_day[tomorrow].text.body

@@ -264,3 +264,30 @@ def test_the_admin_menu_of_municipality_staff_has_no_personal_data(world):
     operator_page = client_for(world.users["operator"]).get("/admin/").content.decode()
     assert "/admin/delivery/delivery/" in operator_page
     assert "/admin/subscribers/" not in operator_page
+
+
+def test_a_preset_sets_every_band_of_the_cadence(world):
+    from django.forms.models import model_to_dict
+
+    from municipalities.models import Municipality
+
+    request = RequestFactory().post("/")
+    request.user = world.users["editor"]
+    model_admin = admin.site._registry[Municipality]
+    form_class = model_admin.get_form(request, world.own, change=True)
+    data = {
+        name: value
+        for name, value in model_to_dict(world.own, fields=form_class.base_fields).items()
+        if value not in (None, False)
+    }
+    form = form_class({**data, "cadence_preset": "light"}, instance=world.own)
+    assert form.is_valid(), form.errors
+    saved = form.save()
+    assert (saved.cadence_pregnancy, saved.cadence_infant, saved.cadence_preschool) == (
+        "weekly",
+        "monthly",
+        "monthly",
+    )
+    form = form_class({**data, "cadence_preset": "", "cadence_infant": "daily"}, instance=saved)
+    assert not form.is_valid()
+    assert "cadence_infant" in form.errors  # 毎日 is not a choice for 生後100日〜1歳

@@ -58,7 +58,15 @@ def _site_url(settings):
 def test_landing_page_says_what_parents_receive(client, municipality):
     page = client.get("/m/koto/").content.decode()
     assert "こんにちは赤ちゃんメール" in page
-    assert "妊娠4週から毎週" in page
+    assert "妊娠4週から毎日" in page  # the factory's municipality has the daily programme
+    assert "生後100日までは毎日、1歳までは3日ごと" in page
+    municipality.cadence_pregnancy = "weekly"
+    municipality.cadence_newborn = "weekly"
+    municipality.programme_to_first_grade = True
+    municipality.save()
+    page = client.get("/m/koto/").content.decode()
+    assert "妊娠4週から毎週" in page and "最初の1週間は毎日、生後100日までは毎週" in page
+    assert "妊娠中から小学1年生の3月まで" in page
     for label in (
         "メールアドレス",
         "出産予定日",
@@ -91,7 +99,7 @@ def test_municipalities_with_line_offer_it_on_the_landing_page(client, municipal
         ({"due_date": "あした"}, "日付を読み取れませんでした"),
         ({"situation": "born", "birth_date": ""}, "生年月日を入力してください"),
         ({"situation": "born", "birth_date": "2026-12-01"}, "未来の日付"),
-        ({"situation": "born", "birth_date": "2023-11-24"}, "36か月までのお子さま"),
+        ({"situation": "born", "birth_date": "2023-11-24"}, "3歳の誕生日までのお子さま"),
         ({"consent": ""}, "同意が必要です"),
         ({"situation": "unknown"}, "選択肢から選んでください"),
     ],
