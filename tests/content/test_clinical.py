@@ -258,7 +258,13 @@ def _same_text_in(language, text):
 
 @pytest.mark.parametrize(
     "text",
-    [t for t in JA if t.audience == "everyone" and _NUMBERS.search(t.body)],
+    # Daily steps have no English text (an English reader gets the weekly and monthly anchors
+    # only); every anchor has one, which the pack's completeness tests check.
+    [
+        t
+        for t in JA
+        if t.audience == "everyone" and _NUMBERS.search(t.body) and _same_text_in("en", t)
+    ],
     ids=lambda t: t.relative_path,
 )
 def test_every_number_to_call_in_a_japanese_text_is_in_its_english_text(text):
