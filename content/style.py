@@ -141,7 +141,8 @@ def child_word_for(stage: Stage | None, special_kind: str = "", age_years: int =
         return "赤ちゃん"
     if stage.unit == Unit.MONTH:
         return "赤ちゃん" if stage.number < 12 else "子ども"
-    return "赤ちゃん" if stage.number < 365 else "子ども"
+    days = stage.number * (7 if stage.unit == Unit.WEEK else 1)
+    return "赤ちゃん" if days < 365 else "子ども"
 
 
 def heading_problems(

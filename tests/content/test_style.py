@@ -78,6 +78,8 @@ def test_proper_names_and_the_preferred_spellings_pass(fine):
         (Stage(Track.CHILD, Unit.MONTH, 11), "赤ちゃん"),
         (Stage(Track.CHILD, Unit.MONTH, 12), "子ども"),
         (Stage(Track.CHILD, Unit.DAY, 1000), "子ども"),
+        (Stage(Track.CHILD, Unit.WEEK, 3), "赤ちゃん"),
+        (Stage(Track.CHILD, Unit.WEEK, 53), "子ども"),  # weeks count in weeks, not days
     ],
 )
 def test_headings_say_baby_in_the_first_year_and_child_after(stage, word):
