@@ -181,8 +181,8 @@ class BirthdayMessage(WrittenText):
     )
     age_years = models.PositiveSmallIntegerField(
         _("年齢"),
-        validators=[MinValueValidator(1), MaxValueValidator(6)],
-        help_text=_("何歳の誕生日に届けるか（1〜6）。"),
+        validators=[MinValueValidator(1), MaxValueValidator(7)],
+        help_text=_("何歳の誕生日に届けるか（1〜7）。"),
     )
     language = models.CharField(_("言語"), max_length=5, choices=Language, default=Language.JA)
     source_path = models.CharField(_("コンテンツパックのファイル"), max_length=200, blank=True)

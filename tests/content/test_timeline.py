@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from content.models import BirthdayMessage, StageMessage
 from content.services import load_pack
 from content.timeline import build_timeline, preview_anchor_for
 from tests.content.factories import BirthdayMessageFactory, LocalNoticeFactory
@@ -19,6 +20,18 @@ def pack():
     load_pack()
 
 
+# The cadence a municipality starts with (the model's defaults): weekly in pregnancy and the
+# first weeks, then monthly; the factory's is the daily programme.
+WEEKLY_THEN_MONTHLY = {
+    "cadence_pregnancy": "weekly",
+    "cadence_newborn": "weekly",
+    "cadence_infant": "monthly",
+    "cadence_age_one": "monthly",
+    "cadence_age_two": "monthly",
+    "cadence_preschool": "monthly",
+}
+
+
 @pytest.fixture
 def koto():
     return MunicipalityFactory(name="江東区", service_name="こんにちは赤ちゃんメール")
@@ -28,15 +41,18 @@ def _by_label(timeline):
     return {entry.label: entry for entry in timeline.entries}
 
 
-def test_timeline_for_a_known_due_date(pack, koto):
+def test_timeline_for_a_known_due_date(pack):
+    koto = MunicipalityFactory(
+        name="江東区", service_name="こんにちは赤ちゃんメール", **WEEKLY_THEN_MONTHLY
+    )
     notice = LocalNoticeFactory(municipality=koto, title="3〜4か月児健診のご案内")
     timeline = build_timeline(koto, due_date=DUE, nickname="はな")
     entries = timeline.entries
     labels = [entry.label for entry in entries]
 
-    # welcome, pregnancy weeks 4–39, birth, child 7 days + 3 weeks + 36 months + 100/1000 days,
-    # three birthdays, graduation.
-    assert len(entries) == 1 + 36 + 1 + 48 + 3 + 1
+    # welcome, pregnancy weeks 4–39, birth, child 7 days + 3 weeks + the weekly steps of the
+    # first 100 days (生後28日 … 98日) + 36 months + 100/1000 days, three birthdays, graduation.
+    assert len(entries) == 1 + 36 + 1 + (7 + 3 + 11 + 36 + 2) + 3 + 1
     assert not timeline.missing
     assert (entries[0].on, entries[0].label) == (date(2026, 8, 22), "登録のお礼")
     assert (entries[1].on, entries[1].label) == (date(2026, 8, 22), "妊娠4週")
@@ -58,7 +74,7 @@ def test_timeline_for_a_known_due_date(pack, koto):
 
     # The notice for child months 3–4 joins exactly the messages sent in that range.
     carrying = [entry.label for entry in entries if notice in entry.notices]
-    assert carrying == ["生後3か月", "生後100日", "生後4か月"]
+    assert carrying == ["生後3か月", "生後98日", "生後100日", "生後4か月"]
 
     month_4 = by_label["生後4か月"].rendered
     assert month_4.subject.startswith("生後4か月：")
@@ -95,8 +111,10 @@ def test_a_birth_date_alone_starts_with_the_child_and_honours_programme_months(p
     assert timeline.entries[-1].on == date(2027, 1, 31)
 
 
-def test_signup_date_skips_earlier_messages_and_programmes_past_the_pack_show_gaps(pack):
-    long = MunicipalityFactory(programme_months=48)
+def test_signup_date_skips_earlier_messages_and_missing_texts_show_as_gaps(pack):
+    long = MunicipalityFactory(programme_months=48, **WEEKLY_THEN_MONTHLY)
+    StageMessage.objects.filter(track="child", unit="month", number=37).delete()
+    BirthdayMessage.objects.filter(municipality=None, age_years=4).delete()
     timeline = build_timeline(long, due_date=DUE, signup_on=date(2027, 1, 1))
     entries = timeline.entries
     assert (entries[0].label, entries[0].on) == ("登録のお礼", date(2027, 1, 1))
@@ -105,8 +123,8 @@ def test_signup_date_skips_earlier_messages_and_programmes_past_the_pack_show_ga
         date(2027, 1, 2),
     )  # first on or after signup
     missing = [entry.label for entry in timeline.missing]
-    assert "3歳1か月" in missing and "4歳" in missing and "4歳の誕生日" in missing
-    assert "3歳" not in missing
+    assert "3歳1か月" in missing and "4歳の誕生日" in missing
+    assert "3歳" not in missing and "4歳" not in missing
 
 
 def test_variants_and_drafts_in_the_preview(pack, koto):
