@@ -124,7 +124,10 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kizuna.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+# Persistent connections: a new PostgreSQL connection costs about as much as a parent page
+# itself. The health check replaces one the server closed before a request uses it.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # `make run`: the web server, the worker and beat write to one file at once. WAL lets
     # readers go on while one writes; IMMEDIATE takes the write lock when a transaction begins,
@@ -277,6 +280,10 @@ KIZUNA_CATCH_UP_DAYS = env.int("KIZUNA_CATCH_UP_DAYS", default=3)
 KIZUNA_DELIVERY_KEEP_DAYS = env.int("KIZUNA_DELIVERY_KEEP_DAYS", default=7)
 KIZUNA_SENT_HISTORY_DAYS = env.int("KIZUNA_SENT_HISTORY_DAYS", default=365)
 KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
+# Signups (and accepted invitations) a client address may make an hour, and signups one
+# address may receive: beyond either the page answers 429 and nothing is sent.
+KIZUNA_SIGNUPS_PER_IP_PER_HOUR = env.int("KIZUNA_SIGNUPS_PER_IP_PER_HOUR", default=20)
+KIZUNA_SIGNUPS_PER_ADDRESS_PER_HOUR = env.int("KIZUNA_SIGNUPS_PER_ADDRESS_PER_HOUR", default=3)
 # A registration never confirmed (the link lasts 3 days) is deleted whole after this many days.
 KIZUNA_UNCONFIRMED_DAYS = env.int("KIZUNA_UNCONFIRMED_DAYS", default=7)
 KIZUNA_CLAIM_LEASE_SECONDS = env.int("KIZUNA_CLAIM_LEASE_SECONDS", default=600)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from content.models import Audience
 from content.stages import Track
+from kizuna import email_addresses
 from kizuna.choices import Channel, Language
 from kizuna.email_addresses import MailboxField
 from municipalities.models import Municipality
@@ -20,6 +21,14 @@ class SubscriberQuerySet(models.QuerySet):
 
     def for_municipality(self, municipality: Municipality) -> "SubscriberQuerySet":
         return self.filter(municipality=municipality)
+
+    def at_address(self, address: str) -> "SubscriberQuerySet":
+        """Readers at ``address`` in its one normalised form, compared as ``lower(email)``: the
+        expression the unique index (municipality, lower(email)) is built on, so the lookup is
+        an index probe at any size (``email__iexact`` compares UPPER() and scans)."""
+        return self.alias(address=Lower("email")).filter(
+            email__isnull=False, address=email_addresses.normalize(address)
+        )
 
 
 class Subscriber(models.Model):

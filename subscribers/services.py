@@ -85,7 +85,8 @@ def sign_up(municipality: Municipality, registration: Registration) -> SignupOut
     email = normalize_email(registration.email)
     existing = (
         Subscriber.objects.select_for_update()
-        .filter(municipality=municipality, email__iexact=email)
+        .filter(municipality=municipality)
+        .at_address(email)
         .first()
     )
     if existing is not None and existing.is_active:
@@ -346,7 +347,8 @@ def accept_invitation(
     email = normalize_email(registration.email)
     subscriber = (
         Subscriber.objects.select_for_update()
-        .filter(municipality=municipality, email__iexact=email)
+        .filter(municipality=municipality)
+        .at_address(email)
         .first()
     )
     if subscriber is not None and subscriber.unsubscribed_at is not None:

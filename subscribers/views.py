@@ -6,6 +6,7 @@ import functools
 import json
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,8 +38,6 @@ from .tokens import Purpose, TokenError, link_lifetime_days, read_token
 
 # The add-child form shares field names with the birth report on the same page.
 ADD_CHILD_PREFIX = "new"
-SIGNUPS_PER_IP_PER_HOUR = 20
-SIGNUPS_PER_ADDRESS_PER_HOUR = 3
 
 
 def _municipality(slug: str) -> Municipality:
@@ -156,12 +155,15 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
         email = form.cleaned_data["email"]
         if not (
             allow(
-                "signup-ip", client_ip(request), limit=SIGNUPS_PER_IP_PER_HOUR, window_seconds=3600
+                "signup-ip",
+                client_ip(request),
+                limit=settings.KIZUNA_SIGNUPS_PER_IP_PER_HOUR,
+                window_seconds=3600,
             )
             and allow(
                 "signup-email",
                 f"{municipality.pk}:{email}",
-                limit=SIGNUPS_PER_ADDRESS_PER_HOUR,
+                limit=settings.KIZUNA_SIGNUPS_PER_ADDRESS_PER_HOUR,
                 window_seconds=3600,
             )
         ):
@@ -240,9 +242,11 @@ def request_manage_link(request: HttpRequest, slug: str) -> HttpResponse:
         email = form.cleaned_data["email"]
         if not allow("manage-link", client_ip(request), limit=10, window_seconds=3600):
             return _too_many(request, municipality)
-        subscriber = Subscriber.objects.filter(
-            municipality=municipality, email__iexact=email, erased_at__isnull=True
-        ).first()
+        subscriber = (
+            Subscriber.objects.filter(municipality=municipality, erased_at__isnull=True)
+            .at_address(email)
+            .first()
+        )
         if subscriber is not None and subscriber.confirmed_at is not None:
             emails.queue(emails.Kind.MANAGE_LINK, subscriber)
         return redirect(reverse("subscribers:sent", args=[municipality.slug]) + "?for=manage")
@@ -542,7 +546,10 @@ def accept_invitation(
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         if not allow(
-            "signup-ip", client_ip(request), limit=SIGNUPS_PER_IP_PER_HOUR, window_seconds=3600
+            "signup-ip",
+            client_ip(request),
+            limit=settings.KIZUNA_SIGNUPS_PER_IP_PER_HOUR,
+            window_seconds=3600,
         ):
             return _too_many(request, municipality)
         services.accept_invitation(

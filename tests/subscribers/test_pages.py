@@ -144,6 +144,15 @@ def test_signups_are_rate_limited_per_ip(client, municipality):
     assert _signup(client, municipality, email="p21@example.jp").status_code == 429
 
 
+def test_the_signup_limits_are_settings(client, municipality, settings):
+    settings.KIZUNA_SIGNUPS_PER_IP_PER_HOUR = 2
+    settings.KIZUNA_SIGNUPS_PER_ADDRESS_PER_HOUR = 50
+    for n in range(2):
+        assert _signup(client, municipality, email=f"p{n}@example.jp").status_code == 302
+    assert _signup(client, municipality, email="p3@example.jp").status_code == 429
+    assert Subscriber.objects.count() == 2
+
+
 def test_forms_need_a_csrf_token(municipality):
     client = Client(enforce_csrf_checks=True)
     assert _signup(client, municipality).status_code == 403
