@@ -12,6 +12,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -245,6 +246,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Beat's planning tick has a queue of its own, served by a worker of its own (Procfile.dev,
+# docker-compose.yml): a sending task runs until nothing is due, so a tick queued behind
+# sending tasks would wait that long to plan a municipality whose delivery time has come.
+# A worker started without -Q serves both queues.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+KIZUNA_PLANNING_QUEUE = "planning"
+CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(KIZUNA_PLANNING_QUEUE)]
+CELERY_TASK_ROUTES = {"delivery.tasks.tick": {"queue": KIZUNA_PLANNING_QUEUE}}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
     "plan-and-send": {"task": "delivery.tasks.tick", "schedule": 60.0},
