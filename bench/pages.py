@@ -249,6 +249,22 @@ def _check(port: int, endpoint: Endpoint) -> None:
         )
 
 
+def _static_headers(port: int, page: str) -> None:
+    """The page's style sheet as a browser gets it: its caching and compression."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", page)
+    found = re.search(r'href="(/static/[^"]+\.css)"', connection.getresponse().read().decode())
+    assert found, f"no style sheet on {page}"
+    connection.request("GET", found.group(1), headers={"Accept-Encoding": "gzip, br"})
+    response = connection.getresponse()
+    response.read()
+    print(
+        f"static {found.group(1)}: {response.status}, Cache-Control"
+        f" {response.getheader('Cache-Control')!r}, Content-Encoding"
+        f" {response.getheader('Content-Encoding')!r}"
+    )
+
+
 def _wrk(port: int, endpoint: Endpoint, clients: int, seconds: float) -> dict:
     script = VAR_DIR / f"wrk-{secrets.token_hex(4)}.lua"
     script.write_text(
@@ -424,6 +440,7 @@ def main() -> None:
         for endpoints in pages.values():
             for endpoint in endpoints:
                 _check(PROJECT_PORT, endpoint)
+        _static_headers(PROJECT_PORT, pages[sizes[0]][0].path)
         print(
             f"\n{arguments.duration:g} s per figure, gunicorn {arguments.workers} sync workers,"
             f" wrk on loopback; ratio = p95 / the bare view's p95 (GET to GET, POST to POST)"

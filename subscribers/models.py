@@ -30,6 +30,15 @@ class SubscriberQuerySet(models.QuerySet):
             email__isnull=False, address=email_addresses.normalize(address)
         )
 
+    def holding(self, address: str) -> "Subscriber | None":
+        """The reader at ``address`` (one at most per municipality), or None.
+
+        Not ``.first()``: PostgreSQL keeps no statistics for a partial expression index and
+        expects hundreds of matches, so ``ORDER BY id LIMIT 1`` is planned as a walk along the
+        primary key through every reader; without the ORDER BY it is one probe of the index.
+        """
+        return next(iter(self.at_address(address).order_by()[:1]), None)
+
 
 class Subscriber(models.Model):
     """A reader: a parent, partner, grandparent or other family member."""

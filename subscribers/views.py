@@ -242,11 +242,9 @@ def request_manage_link(request: HttpRequest, slug: str) -> HttpResponse:
         email = form.cleaned_data["email"]
         if not allow("manage-link", client_ip(request), limit=10, window_seconds=3600):
             return _too_many(request, municipality)
-        subscriber = (
-            Subscriber.objects.filter(municipality=municipality, erased_at__isnull=True)
-            .at_address(email)
-            .first()
-        )
+        subscriber = Subscriber.objects.filter(
+            municipality=municipality, erased_at__isnull=True
+        ).holding(email)
         if subscriber is not None and subscriber.confirmed_at is not None:
             emails.queue(emails.Kind.MANAGE_LINK, subscriber)
         return redirect(reverse("subscribers:sent", args=[municipality.slug]) + "?for=manage")

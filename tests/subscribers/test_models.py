@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from content.models import Audience
 from content.stages import Track
@@ -99,3 +100,10 @@ def test_an_address_is_found_through_the_unique_index_whatever_the_case():
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = readers.explain()
     assert "one_subscriber_per_email" in plan and "Seq Scan" not in plan
+    # One reader at most: no ORDER BY id LIMIT 1 (planned as a walk along the primary key).
+    with CaptureQueriesContext(connection) as queries:
+        assert Subscriber.objects.filter(municipality=municipality).holding("HANA@example.jp") == (
+            reader
+        )
+        assert Subscriber.objects.filter(municipality=municipality).holding("no@example.jp") is None
+    assert all("ORDER BY" not in query["sql"] for query in queries)
