@@ -16,39 +16,11 @@ from delivery import planner
 from delivery.models import Delivery, PlanRun
 from kizuna import clock
 from tests.delivery.conftest import family
-from tests.delivery.test_faults import ROOT, Redis, _environment, _kill
+from tests.delivery.test_faults import ROOT, Redis, _environment, _kill, _worker
 from tests.factories import MunicipalityFactory
 from tests.fakes import FakeLine, SmtpMailbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _worker(environment: dict[str, str], name: str, queue: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "kizuna",
-            "worker",
-            "--pool",
-            "solo",
-            "-Q",
-            queue,
-            "-n",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
 
 
 def _call(environment: dict[str, str], task: str) -> None:
