@@ -12,7 +12,7 @@ PORT ?= 8000
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install install-run run test lint services bench bench-plan bench-send bench-national bench-dashboard bench-import bench-storage bench-storage-sized fault-campaign clean
+.PHONY: install install-run run test lint services bench bench-pages bench-plan bench-send bench-national bench-dashboard bench-import bench-storage bench-storage-sized fault-campaign clean
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna_bench
 
 $(BIN)/python:
@@ -72,6 +72,16 @@ bench-plan: install services
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kizuna_bench'" | grep -q 1 \
 		|| createdb -h 127.0.0.1 -U postgres kizuna_bench
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/plan_day.py
+
+# Parent and staff pages under gunicorn (DEBUG off) beside a bare Django view, driven by wrk on
+# loopback: `make bench-pages BENCH_PAGES_ARGS="--duration 10"`; BENCH_REFUSE_BUSY=1 refuses a
+# busy machine instead of marking its figures.
+bench-pages: install services
+	@command -v wrk > /dev/null || apt-get install -y wrk > /dev/null \
+		|| { echo "wrk is missing: apt-get install wrk (Debian's package)"; exit 1; }
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kizuna_bench'" | grep -q 1 \
+		|| createdb -h 127.0.0.1 -U postgres kizuna_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/pages.py $(BENCH_PAGES_ARGS)
 
 bench-dashboard: install services
 	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kizuna_bench'" | grep -q 1 \

@@ -212,9 +212,8 @@ ADDRESS_TAKEN = (
 
 def _address_taken(reader: Subscriber, address: str) -> bool:
     return (
-        Subscriber.objects.filter(
-            municipality_id=reader.municipality_id, email__iexact=address, erased_at__isnull=True
-        )
+        Subscriber.objects.filter(municipality_id=reader.municipality_id, erased_at__isnull=True)
+        .at_address(address)
         .exclude(pk=reader.pk)
         .exists()
     )

@@ -2,8 +2,9 @@
 
 Thirty days of deliveries over 50 municipalities and both channels (0.5% failed, part of today
 still planned), with the per-minute tallies of the last hour and a stored forecast. Each page is
-fetched through Django's full request stack as an operator; the floor is the staff index page
-(the same login, middleware and admin chrome, no figures), fetched in the same run. Also times
+fetched as an operator from the app served as production serves it (gunicorn, DEBUG off); the
+floor is the staff index page (the same login, middleware and admin chrome, no figures), fetched
+in the same run. Also times
 the periodic recount of the days that can still change. Goal: every page under 300 ms.
 
 Run: ``make bench-dashboard`` (or ``.venv/bin/python bench/dashboard.py --rows 5000000``).
@@ -14,36 +15,35 @@ from __future__ import annotations
 import argparse
 import datetime
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789")
-os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kizuna_bench")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+import served  # noqa: E402
+from machine import Quietness, uptime_line  # noqa: E402
 
-import django
+VAR_DIR = Path(tempfile.mkdtemp(prefix="kizuna-bench-dashboard-"))
+os.environ.update(served.production_environment(VAR_DIR))
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kizuna_bench")
+PORT = 8933
+
+import django  # noqa: E402
 
 django.setup()
 
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from delivery import heartbeats, stats  # noqa: E402
 from kizuna import clock  # noqa: E402
 from municipalities.codes import check_digit  # noqa: E402
-from municipalities.models import OPERATORS_GROUP, Municipality  # noqa: E402
+from municipalities.models import Municipality  # noqa: E402
 
 MUNICIPALITIES = 50
 READERS = 200_000
@@ -144,30 +144,14 @@ def tallies_and_forecast(municipality_ids: list[int], today: datetime.date) -> N
         )
 
 
-def operator_client() -> Client:
-    user, _ = get_user_model().objects.get_or_create(
-        username="bench-operator", defaults={"is_staff": True}
-    )
-    user.groups.add(Group.objects.get(name=OPERATORS_GROUP))
-    client = Client()
-    client.force_login(user)
-    # The operator has passed the second factor, as django_otp.login records it.
-    device, _ = TOTPDevice.objects.get_or_create(user=user, confirmed=True, defaults={"name": "b"})
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return client
-
-
-def page_time(client: Client, url: str, repeat: int) -> tuple[float, int]:
-    client.get(url)  # warm-up: template and query plan caches
+def page_time(cookie: str, url: str, repeat: int) -> tuple[float, int]:
+    """The median time of ``url`` fetched from the served app, one request at a time."""
+    served.get(PORT, url, cookie)  # warm-up: templates, query plans, the worker's connection
     times = []
     status = 0
     for _ in range(repeat):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - started)
-        status = response.status_code
+        status, seconds = served.get(PORT, url, cookie)
+        times.append(seconds)
     return statistics.median(times), status
 
 
@@ -175,7 +159,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5_000_000)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--refuse-busy", action="store_true", help="refuse a busy machine")
     args = parser.parse_args()
+    quiet = Quietness(refuse=args.refuse_busy or None)
+    print(quiet.header(), flush=True)
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off: hashed names
     today = clock.today()
@@ -193,23 +180,36 @@ def main() -> None:
     recount = time.perf_counter() - started
     print(f"periodic recount of {len(days)} open days: {recount * 1000:.0f} ms (every minute)")
 
-    client = operator_client()
-    floor, floor_status = page_time(client, "/staff/", args.repeat)
-    assert floor_status == 200, f"the floor page answered {floor_status}"
-    print(f"\nfloor: staff index page {floor * 1000:.1f} ms (median of {args.repeat})")
-    print(f"{'page':<44}{'median ms':>10}{'× floor':>9}  goal < 300 ms")
-    for label, url in [
-        ("dashboard, all municipalities", "/ops/"),
-        ("dashboard, one municipality", f"/ops/?municipality={ids[7]}"),
-        ("failures list, all", "/ops/failures/"),
-        ("failures list, one error", "/ops/failures/?error=SMTP+%5B550%5D"),
-        ("/healthz", "/healthz"),
-    ]:
-        seconds, status = page_time(client, url, args.repeat)
-        verdict = "ok" if seconds < 0.3 else "OVER"
-        if status != 200:
-            verdict = f"NOT SHOWN ({status})"
-        print(f"{label:<44}{seconds * 1000:>10.1f}{seconds / floor:>9.2f}  {verdict}")
+    cookie = served.operator_cookie("bench-operator")
+    # Served as production serves it: gunicorn, DEBUG off; one request at a time.
+    server = served.serve(ROOT, "kizuna.wsgi:application", PORT, 1, {})
+    try:
+        floor, floor_status = page_time(cookie, "/staff/", args.repeat)
+        assert floor_status == 200, f"the floor page answered {floor_status}"
+        print(
+            f"\nfloor: staff index page {floor * 1000:.1f} ms (median of {args.repeat}, "
+            f"gunicorn, DEBUG off) {quiet.beside()}"
+        )
+        print(f"{'page':<44}{'median ms':>10}{'× floor':>9}  goal < 300 ms")
+        for label, url in [
+            ("dashboard, all municipalities", "/ops/"),
+            ("dashboard, one municipality", f"/ops/?municipality={ids[7]}"),
+            ("failures list, all", "/ops/failures/"),
+            ("failures list, one error", "/ops/failures/?error=SMTP+%5B550%5D"),
+            ("/healthz", "/healthz"),
+        ]:
+            seconds, status = page_time(cookie, url, args.repeat)
+            verdict = "ok" if seconds < 0.3 else "OVER"
+            if status != 200:
+                verdict = f"NOT SHOWN ({status})"
+            print(
+                f"{label:<44}{seconds * 1000:>10.1f}{seconds / floor:>9.2f}  {verdict}"
+                f"  {quiet.beside()}"
+            )
+    finally:
+        served.stop(server)
+        shutil.rmtree(VAR_DIR, ignore_errors=True)
+    print(f"{uptime_line()} at the end; {quiet.header()}")
 
 
 if __name__ == "__main__":

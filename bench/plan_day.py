@@ -30,8 +30,13 @@ from pathlib import Path
 from typing import Any, cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import Quietness, uptime_line
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kizuna.settings")
-os.environ.setdefault("DEBUG", "true")
+# Production settings (DEBUG on keeps every query in memory and times it).
+os.environ.setdefault("DEBUG", "false")
+os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use-0123456789")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kizuna_bench")
 
@@ -309,7 +314,10 @@ def main() -> None:
         default=3,
         help="runs of floor and planner below 1,000,000 families, best kept (default: %(default)s)",
     )
+    parser.add_argument("--refuse-busy", action="store_true", help="refuse a busy machine")
     arguments = parser.parse_args()
+    quiet = Quietness(refuse=arguments.refuse_busy or None)
+    print(quiet.header(), flush=True)
     per = arguments.per_municipality
     for size in arguments.sizes:
         if size % per or size > arguments.families:
@@ -338,13 +346,14 @@ def main() -> None:
             f" {r['floor_s']:>8.2f} {r['plan_s']:>8.2f} {r['ratio']:>6.2f}"
             f" {r['floor_us_per_delivery']:>8.1f} {r['us_per_delivery']:>8.1f}"
             f" {r['replan_s']:>9.2f} {r['replanned']:>4} {r['floor_conflict_s']:>14.2f}"
-            f" {r['replan_ratio']:>6.2f} {r['runs']:>4}",
+            f" {r['replan_ratio']:>6.2f} {r['runs']:>4} {quiet.beside()}",
             flush=True,
         )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS of the planning process: {peak_mb:.0f} MB")
     _storage(results[-1]["deliveries"])
     _goals(results, peak_mb)
+    print(f"{uptime_line()} at the end; {quiet.header()}")
 
 
 def _storage(deliveries_a_day: int) -> float:

@@ -215,13 +215,26 @@ class _Statements:
         return f"WITH v(track, unit, number, anchor, langs) AS (VALUES {values})", select, params
 
     def insert(
-        self, rows: list[AnchorRow], key_sql: str, child_filter: str, where: str = "true"
+        self,
+        rows: list[AnchorRow],
+        key_sql: str,
+        child_filter: str,
+        where: str = "true",
+        *,
+        replan: bool = True,
     ) -> tuple[str, list[outbox.SQLParam]]:
         """``rows`` are (track, unit, number, anchor, languages); ``child_filter`` matches
-        ``v.anchor``; ``where`` may compare with the day as ``%s``."""
-        # What is already there is left out before the sort: a re-plan sorts nothing.
-        queued = outbox.already_queued_sql(subscriber="s.id", key=key_sql)
-        unplanned = f"({where}) AND NOT {queued}"
+        ``v.anchor``; ``where`` may compare with the day as ``%s``.
+
+        ``replan``: the day was planned before for some of the municipalities, so most rows are
+        there already and are left out before the sort (a re-plan sorts nothing). A first plan
+        finds next to none, so it skips that probe per row; ON CONFLICT DO NOTHING (one row
+        per reader and message) still keeps any that are there from a second insert.
+        """
+        unplanned = where
+        if replan:
+            queued = outbox.already_queued_sql(subscriber="s.id", key=key_sql)
+            unplanned = f"({where}) AND NOT {queued}"
         with_values, select, params = self._select(rows, key_sql, child_filter, unplanned)
         # Rows go in by municipality, stage, channel and greeting, so consecutive ids (the order
         # senders claim in) share a text: a batch is a few multicasts and a few renderings.
@@ -417,6 +430,7 @@ def plan_day(
         ("special", birth_check_rows, EVENT_KEY_SQL, EXPECTING, "true"),
     ]
     result = PlanResult(on, statements.ids)
+    replan = PlanRun.objects.filter(municipality_id__in=statements.ids, day=on).exists()
     with transaction.atomic():
         with connection.cursor() as cursor:
             for kind, rows, key_sql, child_filter, where in batches:
@@ -431,7 +445,9 @@ def plan_day(
                             text = (kind, *group)
                             result.line_groups[(municipality_id, text, bool(named))] += count
                 else:
-                    cursor.execute(*statements.insert(rows, key_sql, child_filter, where))
+                    cursor.execute(
+                        *statements.insert(rows, key_sql, child_filter, where, replan=replan)
+                    )
                     inserted = cursor.rowcount
                     if inserted < 0:  # SQLite gives no row count for a statement led by WITH
                         cursor.execute("SELECT changes()")

@@ -12,6 +12,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -124,7 +125,10 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kizuna.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=0)
+# Persistent connections: a new PostgreSQL connection costs about as much as a parent page
+# itself. The health check replaces one the server closed before a request uses it.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=600)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # `make run`: the web server, the worker and beat write to one file at once. WAL lets
     # readers go on while one writes; IMMEDIATE takes the write lock when a transaction begins,
@@ -247,6 +251,14 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Beat's planning tick has a queue of its own, served by a worker of its own (Procfile.dev,
+# docker-compose.yml): a sending task runs until nothing is due, so a tick queued behind
+# sending tasks would wait that long to plan a municipality whose delivery time has come.
+# A worker started without -Q serves both queues.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+KIZUNA_PLANNING_QUEUE = "planning"
+CELERY_TASK_QUEUES = [Queue(CELERY_TASK_DEFAULT_QUEUE), Queue(KIZUNA_PLANNING_QUEUE)]
+CELERY_TASK_ROUTES = {"delivery.tasks.tick": {"queue": KIZUNA_PLANNING_QUEUE}}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE = {
     "plan-and-send": {"task": "delivery.tasks.tick", "schedule": 60.0},
@@ -284,6 +296,10 @@ KIZUNA_SENT_HISTORY_DAYS = env.int("KIZUNA_SENT_HISTORY_DAYS", default=365)
 KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
 # LINE webhook event ids kept to drop redeliveries (LINE retries within a much shorter time).
 KIZUNA_LINE_EVENT_KEEP_DAYS = env.int("KIZUNA_LINE_EVENT_KEEP_DAYS", default=7)
+# Signups (and accepted invitations) a client address may make an hour, and signups one
+# address may receive: beyond either the page answers 429 and nothing is sent.
+KIZUNA_SIGNUPS_PER_IP_PER_HOUR = env.int("KIZUNA_SIGNUPS_PER_IP_PER_HOUR", default=20)
+KIZUNA_SIGNUPS_PER_ADDRESS_PER_HOUR = env.int("KIZUNA_SIGNUPS_PER_ADDRESS_PER_HOUR", default=3)
 # A registration never confirmed (the link lasts 3 days) is deleted whole after this many days.
 KIZUNA_UNCONFIRMED_DAYS = env.int("KIZUNA_UNCONFIRMED_DAYS", default=7)
 KIZUNA_CLAIM_LEASE_SECONDS = env.int("KIZUNA_CLAIM_LEASE_SECONDS", default=600)

@@ -3,8 +3,11 @@
 import datetime
 
 from django import forms
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from content.programme import Programme, programme_end_ja, programme_from
@@ -75,12 +78,36 @@ def refuse_unsendable_address(form: forms.Form, *, line_url: str = "") -> None:
         form.add_error("email", problem + _("お手数ですが、ほかのメールアドレスをご利用ください。"))
 
 
+# The fields' HTML of unbound forms, per process (see ParentForm.fields_html).
+_UNBOUND_HTML: dict[tuple, SafeString] = {}
+_UNBOUND_HTML_MAX = 4096
+
+
 class ParentForm(forms.Form):
     """Japanese labels take no trailing colon."""
+
+    # True where an unbound form's fields look the same for every reader: their HTML then
+    # depends only on the class, ``rendering_key``, prefix, ids and language, and is rendered
+    # once per process. (Rendering the widgets was most of the signup page's time.)
+    same_html_unbound = False
+    rendering_key = ""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+    def fields_html(self) -> SafeString:
+        """The form's fields as subscribers/_fields.html renders them."""
+        if not self.same_html_unbound or self.is_bound or self.initial:
+            return render_to_string("subscribers/_fields.html", {"form": self})
+        key = (type(self), self.rendering_key, self.prefix, self.auto_id, get_language())
+        html = _UNBOUND_HTML.get(key)
+        if html is None:
+            if len(_UNBOUND_HTML) >= _UNBOUND_HTML_MAX:
+                _UNBOUND_HTML.clear()
+            html = render_to_string("subscribers/_fields.html", {"form": self})
+            _UNBOUND_HTML[key] = html
+        return html
 
 
 class StageDatesMixin(ParentForm):
@@ -160,6 +187,8 @@ def _consent_label(privacy_url: str):
 
 
 class SignupForm(StageDatesMixin):
+    same_html_unbound = True
+
     email = EmailAddressField(
         label=_("メールアドレス"),
         error_messages={"required": _("メールアドレスを入力してください。")},
@@ -197,6 +226,7 @@ class SignupForm(StageDatesMixin):
         self.municipality = municipality
         self.programme = programme_from(municipality)
         self.fields["consent"].label = _consent_label(privacy_url)
+        self.rendering_key = privacy_url
 
     def clean(self) -> dict:
         data = super().clean()
@@ -210,6 +240,7 @@ class SignupForm(StageDatesMixin):
 
 
 class InvitationForm(ParentForm):
+    same_html_unbound = True
     email = SignupForm.base_fields["email"]
     relationship = forms.ChoiceField(
         label=_("お子さまとの関係"),
@@ -227,6 +258,7 @@ class InvitationForm(ParentForm):
         super().__init__(*args, **kwargs)
         self.municipality = municipality
         self.fields["consent"].label = _consent_label(privacy_url)
+        self.rendering_key = privacy_url
 
     def clean(self) -> dict:
         data = super().clean()
@@ -240,6 +272,8 @@ class InvitationForm(ParentForm):
 
 
 class AddChildForm(StageDatesMixin):
+    same_html_unbound = True
+
     def __init__(self, *args, municipality, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.programme = programme_from(municipality)

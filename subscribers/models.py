@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from content.models import Audience
 from content.stages import Track
+from kizuna import email_addresses
 from kizuna.choices import Channel, Language
 from kizuna.email_addresses import MailboxField
 from municipalities.models import Municipality
@@ -20,6 +21,23 @@ class SubscriberQuerySet(models.QuerySet["Subscriber"]):
 
     def for_municipality(self, municipality: Municipality) -> "SubscriberQuerySet":
         return self.filter(municipality=municipality)
+
+    def at_address(self, address: str) -> "SubscriberQuerySet":
+        """Readers at ``address`` in its one normalised form, compared as ``lower(email)``: the
+        expression the unique index (municipality, lower(email)) is built on, so the lookup is
+        an index probe at any size (``email__iexact`` compares UPPER() and scans)."""
+        return self.alias(address=Lower("email")).filter(
+            email__isnull=False, address=email_addresses.normalize(address)
+        )
+
+    def holding(self, address: str) -> "Subscriber | None":
+        """The reader at ``address`` (one at most per municipality), or None.
+
+        Not ``.first()``: PostgreSQL keeps no statistics for a partial expression index and
+        expects hundreds of matches, so ``ORDER BY id LIMIT 1`` is planned as a walk along the
+        primary key through every reader; without the ORDER BY it is one probe of the index.
+        """
+        return next(iter(self.at_address(address).order_by()[:1]), None)
 
 
 class Subscriber(models.Model):

@@ -88,9 +88,7 @@ def sign_up(municipality: Municipality, registration: Registration) -> SignupOut
     """
     email = normalize_email(registration.email)
     existing = (
-        Subscriber.objects.select_for_update()
-        .filter(municipality=municipality, email__iexact=email)
-        .first()
+        Subscriber.objects.select_for_update().filter(municipality=municipality).holding(email)
     )
     if existing is not None and existing.is_active:
         tasks.queue_parent_mail(emails.Kind.MANAGE_LINK, existing)
@@ -352,9 +350,7 @@ def accept_invitation(
         raise ServiceError("この招待リンクは使えなくなりました。")
     email = normalize_email(registration.email)
     subscriber = (
-        Subscriber.objects.select_for_update()
-        .filter(municipality=municipality, email__iexact=email)
-        .first()
+        Subscriber.objects.select_for_update().filter(municipality=municipality).holding(email)
     )
     if subscriber is not None and subscriber.unsubscribed_at is not None:
         # As on the signup form: a reader who left comes back only by their own click.

@@ -7,6 +7,7 @@ import json
 import re
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,8 +40,6 @@ from .tokens import Purpose, TokenError, link_lifetime_days, read_token
 
 # The add-child form shares field names with the birth report on the same page.
 ADD_CHILD_PREFIX = "new"
-SIGNUPS_PER_IP_PER_HOUR = 20
-SIGNUPS_PER_ADDRESS_PER_HOUR = 3
 
 
 def _municipality(slug: str) -> Municipality:
@@ -158,12 +157,15 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
         email = form.cleaned_data["email"]
         if not (
             allow(
-                "signup-ip", client_ip(request), limit=SIGNUPS_PER_IP_PER_HOUR, window_seconds=3600
+                "signup-ip",
+                client_ip(request),
+                limit=settings.KIZUNA_SIGNUPS_PER_IP_PER_HOUR,
+                window_seconds=3600,
             )
             and allow(
                 "signup-email",
                 f"{municipality.pk}:{email}",
-                limit=SIGNUPS_PER_ADDRESS_PER_HOUR,
+                limit=settings.KIZUNA_SIGNUPS_PER_ADDRESS_PER_HOUR,
                 window_seconds=3600,
             )
         ):
@@ -247,8 +249,8 @@ def request_manage_link(request: HttpRequest, slug: str) -> HttpResponse:
         if not allow("manage-link", client_ip(request), limit=10, window_seconds=3600):
             return _too_many(request, municipality)
         subscriber = Subscriber.objects.filter(
-            municipality=municipality, email__iexact=email, erased_at__isnull=True
-        ).first()
+            municipality=municipality, erased_at__isnull=True
+        ).holding(email)
         if subscriber is not None and subscriber.confirmed_at is not None:
             tasks.queue_parent_mail(emails.Kind.MANAGE_LINK, subscriber)
         return redirect(reverse("subscribers:sent", args=[municipality.slug]) + "?for=manage")
@@ -549,7 +551,10 @@ def accept_invitation(
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         if not allow(
-            "signup-ip", client_ip(request), limit=SIGNUPS_PER_IP_PER_HOUR, window_seconds=3600
+            "signup-ip",
+            client_ip(request),
+            limit=settings.KIZUNA_SIGNUPS_PER_IP_PER_HOUR,
+            window_seconds=3600,
         ):
             return _too_many(request, municipality)
         services.accept_invitation(

@@ -87,7 +87,8 @@ def _environment(redis: Redis, smtp: SmtpMailbox, line: FakeLine) -> dict[str, s
     }
 
 
-def _worker(environment: dict[str, str], name: str) -> subprocess.Popen:
+def _worker(environment: dict[str, str], name: str, queue: str = "") -> subprocess.Popen:
+    """A worker of one process; ``queue``: only that one (else every queue, as without -Q)."""
     return subprocess.Popen(
         [
             sys.executable,
@@ -98,6 +99,7 @@ def _worker(environment: dict[str, str], name: str) -> subprocess.Popen:
             "worker",
             "--pool",
             "solo",
+            *(["-Q", queue] if queue else []),
             "-n",
             f"{name}@%h",
             "--without-gossip",

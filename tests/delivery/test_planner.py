@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from content.models import BirthdayMessage
 from content.stages import Stage, Track, Unit, stage_start
@@ -68,6 +69,36 @@ def test_planning_twice_adds_nothing(municipality, weekly_content):
     assert first.total == 2
     assert second.total == 0
     assert Delivery.objects.count() == 2
+
+
+def _planning_statements(on, municipality) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        planner.plan_day(on, [municipality])
+    return [q["sql"] for q in queries if "INSERT INTO delivery_delivery" in q["sql"]]
+
+
+def test_only_a_re_plan_probes_for_rows_already_queued_and_neither_duplicates(
+    municipality, weekly_content
+):
+    families = [make_family(municipality, due=due_for(20)) for _ in range(3)]
+    # A row already there on the first plan (queued by hand for one reader): kept as it is.
+    first_key = f"c{families[0].child_id}:stage:pregnancy:week:20"
+    Delivery.objects.create(
+        municipality=municipality,
+        subscriber_id=families[0].subscriber_id,
+        channel="email",
+        message_key=first_key,
+        due_on=ON,
+    )
+    first = _planning_statements(ON, municipality)
+    assert first and not any("EXISTS (SELECT 1 FROM delivery_delivery d" in sql for sql in first)
+    assert Delivery.objects.count() == 3
+    assert Delivery.objects.filter(message_key=first_key).count() == 1
+    make_family(municipality, due=due_for(20))  # confirmed after the first plan
+    again = _planning_statements(ON, municipality)
+    assert all("EXISTS (SELECT 1 FROM delivery_delivery d" in sql for sql in again)
+    assert Delivery.objects.count() == 4
+    assert len(set(Delivery.objects.values_list("subscriber_id", "message_key"))) == 4
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,7 +1,8 @@
 import datetime
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from content.models import Audience
 from content.stages import Track
@@ -86,3 +87,23 @@ def test_querysets_speak_the_domain():
     expecting = ChildFactory(municipality=municipality)
     ChildFactory(municipality=municipality, status="lost", loss="miscarriage")
     assert list(Child.objects.followed().filter(municipality=municipality)) == [expecting]
+
+
+def test_an_address_is_found_through_the_unique_index_whatever_the_case():
+    municipality = MunicipalityFactory()
+    reader = SubscriberFactory(municipality=municipality, email="Hana@Example.jp")
+    SubscriberFactory(municipality=municipality, email="other@example.jp")
+    readers = Subscriber.objects.filter(municipality=municipality).at_address("ＨＡＮＡ@example.JP")
+    assert list(readers) == [reader]
+    # Seq scans priced out: a lookup the index cannot serve (email__iexact) still shows one.
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = readers.explain()
+    assert "one_subscriber_per_email" in plan and "Seq Scan" not in plan
+    # One reader at most: no ORDER BY id LIMIT 1 (planned as a walk along the primary key).
+    with CaptureQueriesContext(connection) as queries:
+        assert Subscriber.objects.filter(municipality=municipality).holding("HANA@example.jp") == (
+            reader
+        )
+        assert Subscriber.objects.filter(municipality=municipality).holding("no@example.jp") is None
+    assert all("ORDER BY" not in query["sql"] for query in queries)

@@ -152,6 +152,15 @@ def test_signups_are_rate_limited_per_ip(client, municipality):
     assert _signup(client, municipality, email="p21@example.jp").status_code == 429
 
 
+def test_the_signup_limits_are_settings(client, municipality, settings):
+    settings.KIZUNA_SIGNUPS_PER_IP_PER_HOUR = 2
+    settings.KIZUNA_SIGNUPS_PER_ADDRESS_PER_HOUR = 50
+    for n in range(2):
+        assert _signup(client, municipality, email=f"p{n}@example.jp").status_code == 302
+    assert _signup(client, municipality, email="p3@example.jp").status_code == 429
+    assert Subscriber.objects.count() == 2
+
+
 def test_forms_need_a_csrf_token(municipality):
     client = Client(enforce_csrf_checks=True)
     assert _signup(client, municipality).status_code == 403
@@ -349,3 +358,32 @@ def test_list_unsubscribe_headers_point_at_the_one_click_endpoint(municipality):
     )
     assert response.status_code == 200
     assert Subscriber.objects.get().unsubscribed_at is not None
+
+
+def test_the_signup_fields_are_rendered_once_and_shown_the_same_each_time(municipality):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from subscribers.forms import SignupForm
+
+    def form(data=None):
+        return SignupForm(data, municipality=municipality, privacy_url="/m/koto/privacy/")
+
+    with translation.override("ja"):
+        fresh = render_to_string("subscribers/_fields.html", {"form": form()})
+        assert form().fields_html() == form().fields_html() == fresh
+        assert "メールアドレス" in fresh and "/m/koto/privacy/" in fresh
+    with translation.override("en"):
+        assert form().fields_html() == render_to_string(
+            "subscribers/_fields.html", {"form": form()}
+        )
+    other = SignupForm(municipality=municipality, privacy_url="/m/other/privacy/").fields_html()
+    assert "/m/other/privacy/" in other and "/m/koto/privacy/" not in other
+    # A form sent back with errors is rendered afresh, with them.
+    assert "メールアドレスを入力してください。" in form({"email": ""}).fields_html()
+
+
+def test_the_landing_page_answers_with_its_fields_after_the_first_render(client, municipality):
+    for _ in range(2):
+        page = client.get("/m/koto/").content.decode()
+        assert 'name="email"' in page and 'name="consent"' in page and "csrfmiddlewaretoken" in page
