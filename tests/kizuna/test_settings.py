@@ -123,9 +123,11 @@ def test_the_embedded_default_plans_and_sends_on_sqlite(tmp_path):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    # The demo's pregnancy at 20w0d (mother and partner) and its baby on day 3, and the demo's
-    # urgent notice (approved and queued by load_demo) to each of its ten readers.
-    assert "計画: 3 件" in result.stdout
+    # The demo runs the daily programme: its pregnancy at 20w0d (mother and partner), the one at
+    # 37w1d, its baby on day 3, the baby on day 120 (an every-3-days step, to the mother and the
+    # grandmother); and the demo's urgent notice (approved and queued by load_demo) to each of its
+    # ten readers.
+    assert "計画: 6 件" in result.stdout
     mails = [
         email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         for path in (tmp_path / "var" / "mailbox").glob("*.eml")

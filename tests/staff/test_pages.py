@@ -9,6 +9,7 @@ from django.test import Client
 
 from content.services import load_pack
 from kizuna.clock import TOKYO
+from municipalities.models import Municipality
 from subscribers.family_overview import families_by_stage, latest_birth_date_aged, signups_per_month
 from subscribers.models import Child, Subscriber
 from tests.content.factories import LocalNoticeFactory
@@ -157,6 +158,15 @@ def test_the_preview_only_offers_the_users_municipalities(world):
 
 def test_the_preview_shows_every_message_with_its_notices(world):
     load_pack(language="ja")
+    # Weekly in pregnancy and the first 100 days, then monthly (the model's starting cadence).
+    Municipality.objects.filter(pk=world.own.pk).update(
+        cadence_pregnancy="weekly",
+        cadence_newborn="weekly",
+        cadence_infant="monthly",
+        cadence_age_one="monthly",
+        cadence_age_two="monthly",
+        cadence_preschool="monthly",
+    )
     notice = world.objects["notice_own"]  # child months 3–4
     client = client_for(world.users["editor"])
     page = client.get(
@@ -172,10 +182,10 @@ def test_the_preview_shows_every_message_with_its_notices(world):
     )
     html = page.content.decode()
     timeline = page.context["timeline"]
-    assert len(timeline.entries) == 90
-    assert html.count('class="kz-entry') == 90
+    assert len(timeline.entries) == 101  # the weekly steps of 生後28日 … 98日 among them
+    assert html.count('class="kz-entry') == 101
     assert "2026年8月22日" in html and "妊娠20週" in html and "卒業" in html
-    assert html.count("<details open>") == 3  # the messages carrying the notice
+    assert html.count("<details open>") == 4  # the messages carrying the notice
     assert 'id="notice-first"' in html
     assert "あおば市の4か月児健診" in html
     # The nickname is escaped on the page and inside the mail shown in the iframe.

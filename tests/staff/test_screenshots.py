@@ -64,6 +64,13 @@ def koto(transactional_db):
             name="江東区",
             service_name="こんにちは赤ちゃんメール",
             sender_name="江東区 保健所 保健予防課",
+            # Weekly in pregnancy and the first 100 days, then monthly.
+            cadence_pregnancy="weekly",
+            cadence_newborn="weekly",
+            cadence_infant="monthly",
+            cadence_age_one="monthly",
+            cadence_age_two="monthly",
+            cadence_preschool="monthly",
         )
         ConsultationContact.objects.create(
             municipality=municipality,
@@ -150,7 +157,7 @@ def test_staff_pages_in_a_browser(koto, live_server, shots):
 
         # The timeline: every message from signup to graduation.
         page.goto(preview)
-        assert page.locator(".kz-entry").count() == 90
+        assert page.locator(".kz-entry").count() == 101
         assert page.locator(".kz-badge-notice").count() >= 4
         page.screenshot(path=shots / "timeline-preview.png")
 

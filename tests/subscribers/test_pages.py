@@ -228,7 +228,7 @@ def test_manage_page_shows_the_stage_and_what_comes_next(client, municipality):
     token = links.manage_token(subscription.subscriber)
     page = client.get(f"/manage/{token}/", follow=True).content.decode()
     assert "妊娠20週0日" in page
-    assert "次のメッセージ" in page and "妊娠21週" in page
+    assert "次のメッセージ" in page and "妊娠20週1日" in page  # the daily programme
     assert "出産を報告する" in page
 
 
