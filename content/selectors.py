@@ -58,15 +58,23 @@ def choose_variant(candidates: Iterable[T], *, audience: str, language: str) -> 
     return None
 
 
-def _texts(queryset: QuerySet, include_drafts: bool) -> QuerySet:
-    return queryset if include_drafts else queryset.published()
+def _texts(queryset: QuerySet, include_drafts: bool, approved_only: bool = False) -> QuerySet:
+    texts = queryset if include_drafts else queryset.published()
+    # Where only reviewed texts may go out, an unreviewed variant is as good as none: the reader
+    # gets the next variant that is approved, or nothing (never the unreviewed text).
+    return texts.approved() if approved_only else texts  # type: ignore[union-attr]
 
 
 def stage_message_for(
-    stage: Stage, *, audience: str, language: str, include_drafts: bool = False
+    stage: Stage,
+    *,
+    audience: str,
+    language: str,
+    include_drafts: bool = False,
+    approved_only: bool = False,
 ) -> StageMessage | None:
     """The published stage message a reader gets for ``stage`` (drafts too in previews)."""
-    candidates = _texts(StageMessage.objects, include_drafts).filter(
+    candidates = _texts(StageMessage.objects, include_drafts, approved_only).filter(
         track=stage.track.value,
         unit=stage.unit.value,
         number=stage.number,
@@ -76,17 +84,27 @@ def stage_message_for(
 
 
 def special_message_for(
-    kind: str, *, audience: str, language: str, include_drafts: bool = False
+    kind: str,
+    *,
+    audience: str,
+    language: str,
+    include_drafts: bool = False,
+    approved_only: bool = False,
 ) -> SpecialMessage | None:
     """The welcome, birth, loss, graduation or birth-check message for a reader."""
-    candidates = _texts(SpecialMessage.objects, include_drafts).filter(
+    candidates = _texts(SpecialMessage.objects, include_drafts, approved_only).filter(
         kind=kind, language__in={language, FALLBACK_LANGUAGE}
     )
     return choose_variant(candidates, audience=audience, language=language)
 
 
 def loss_message_for(
-    loss: str, *, audience: str, language: str, include_drafts: bool = False
+    loss: str,
+    *,
+    audience: str,
+    language: str,
+    include_drafts: bool = False,
+    approved_only: bool = False,
 ) -> SpecialMessage | None:
     """The message after a loss, written for the situation reported, else the general one.
 
@@ -96,7 +114,7 @@ def loss_message_for(
     """
     kinds = [kind for kind in (LOSS_MESSAGE_KINDS.get(loss), SpecialMessage.Kind.LOSS) if kind]
     candidates = list(
-        _texts(SpecialMessage.objects, include_drafts).filter(
+        _texts(SpecialMessage.objects, include_drafts, approved_only).filter(
             kind__in=kinds, language__in={language, FALLBACK_LANGUAGE}
         )
     )
@@ -113,7 +131,12 @@ def loss_message_for(
 
 
 def birthday_message_for(
-    municipality: Municipality, age_years: int, *, language: str, include_drafts: bool = False
+    municipality: Municipality,
+    age_years: int,
+    *,
+    language: str,
+    include_drafts: bool = False,
+    approved_only: bool = False,
 ) -> BirthdayMessage | None:
     """The municipality's own birthday message for this age, else the national default.
 
@@ -122,7 +145,7 @@ def birthday_message_for(
     """
     candidates = {
         (message.municipality_id, message.language): message
-        for message in _texts(BirthdayMessage.objects, include_drafts).filter(
+        for message in _texts(BirthdayMessage.objects, include_drafts, approved_only).filter(
             # SQL's IN never matches NULL: the national defaults need their own condition.
             Q(municipality__isnull=True) | Q(municipality=municipality.pk),
             age_years=age_years,
@@ -140,6 +163,19 @@ def birthday_message_for(
         if key in candidates:
             return candidates[key]
     return None
+
+
+def birthday_message_exists(municipality_id: int, age_years: int, *, language: str) -> bool:
+    """Whether any published birthday text (approved or not) would reach this reader."""
+    return (
+        BirthdayMessage.objects.published()
+        .filter(
+            Q(municipality__isnull=True) | Q(municipality=municipality_id),
+            age_years=age_years,
+            language__in={language, FALLBACK_LANGUAGE},
+        )
+        .exists()
+    )
 
 
 def notices_for(

@@ -8,6 +8,7 @@ messages also carry the municipality's local notices for that stage. Registered 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from content import selectors
 
@@ -17,6 +18,10 @@ from .models import Delivery
 from .outbox import BIRTHDAY, SPECIAL, STAGE, MessageKey
 
 NO_TEXT = "送る文面がありません（未公開または削除）"
+# The municipality sends only reviewed texts and this one (every variant of it) has no approval
+# of its current version: nothing is sent rather than an unreviewed text. The operations
+# dashboard counts today's deliveries skipped for this reason.
+NOT_REVIEWED = "監修済みの本文がありません（未監修の本文は送りません）"
 LOSS = "loss"
 
 
@@ -31,12 +36,15 @@ class StageMessages:
         if stage is None or delivery.child is None:
             return "ステージのわからないメッセージです"
         audience, language = delivery.subscriber.audience, delivery.subscriber.language
+        reviewed = delivery.municipality.send_only_reviewed
         text = composer.once(
-            (STAGE, stage, audience, language),
-            lambda: selectors.stage_message_for(stage, audience=audience, language=language),
+            (STAGE, stage, audience, language, reviewed),
+            lambda: selectors.stage_message_for(
+                stage, audience=audience, language=language, approved_only=reviewed
+            ),
         )
         if text is None:
-            return NO_TEXT
+            return _missing(composer, (STAGE, stage, audience, language), reviewed)
         track, anchor = composer.track_and_anchor(delivery, key)
         assert track is not None  # noqa: S101 (a stage message always has a child)
         notices = selectors.select_notices(
@@ -68,12 +76,15 @@ class BirthdayMessages:
 
     def compose(self, delivery: Delivery, key: MessageKey, composer: Composer) -> Composed | str:
         municipality, language = delivery.municipality, delivery.subscriber.language
+        reviewed = municipality.send_only_reviewed
         text = composer.once(
-            (BIRTHDAY, municipality.pk, key.age, language),
-            lambda: selectors.birthday_message_for(municipality, key.age, language=language),
+            (BIRTHDAY, municipality.pk, key.age, language, reviewed),
+            lambda: selectors.birthday_message_for(
+                municipality, key.age, language=language, approved_only=reviewed
+            ),
         )
         if text is None:
-            return NO_TEXT
+            return _missing(composer, (BIRTHDAY, municipality.pk, key.age, language), reviewed)
         versions = composer.once(
             ("versions", BIRTHDAY, text.pk, ()),
             lambda: selectors.current_versions(birthday_message=text),
@@ -93,24 +104,29 @@ class SpecialMessages:
 
     def compose(self, delivery: Delivery, key: MessageKey, composer: Composer) -> Composed | str:
         audience, language = delivery.subscriber.audience, delivery.subscriber.language
+        reviewed = delivery.municipality.send_only_reviewed
         child = delivery.child
         if key.name == LOSS and child is not None:
             # One key for every loss (rows planned before the split still go out once); the text
             # is the one written for the situation the parent reported.
             loss = child.loss
+            memo: tuple[object, ...] = (SPECIAL, key.name, loss, audience, language)
             text = composer.once(
-                (SPECIAL, key.name, loss, audience, language),
-                lambda: selectors.loss_message_for(loss, audience=audience, language=language),
+                (*memo, reviewed),
+                lambda: selectors.loss_message_for(
+                    loss, audience=audience, language=language, approved_only=reviewed
+                ),
             )
         else:
+            memo = (SPECIAL, key.name, audience, language)
             text = composer.once(
-                (SPECIAL, key.name, audience, language),
+                (*memo, reviewed),
                 lambda: selectors.special_message_for(
-                    key.name, audience=audience, language=language
+                    key.name, audience=audience, language=language, approved_only=reviewed
                 ),
             )
         if text is None:
-            return NO_TEXT
+            return _missing(composer, memo, reviewed)
         versions = composer.once(
             ("versions", SPECIAL, text.pk, ()),
             lambda: selectors.current_versions(special_message=text),
@@ -118,6 +134,29 @@ class SpecialMessages:
         return composer.compose_text(
             delivery, key, text, versions, shared=True, ids={"special_message_id": text.pk}
         )
+
+
+def _missing(composer: Composer, memo: tuple[Any, ...], reviewed: bool) -> str:
+    """Why no text was found: none published, or none approved where approval is required."""
+    if not reviewed:
+        return NO_TEXT
+    unreviewed = composer.once((*memo, False), lambda: _any_published(memo))
+    return NOT_REVIEWED if unreviewed else NO_TEXT
+
+
+def _any_published(memo: tuple[Any, ...]) -> bool:
+    kind = memo[0]
+    if kind == STAGE:
+        _, stage, audience, language = memo
+        return selectors.stage_message_for(stage, audience=audience, language=language) is not None
+    if kind == BIRTHDAY:
+        _, municipality_id, age, language = memo
+        return selectors.birthday_message_exists(municipality_id, age, language=language)
+    if len(memo) == 5:
+        _, _, loss, audience, language = memo
+        return selectors.loss_message_for(loss, audience=audience, language=language) is not None
+    _, name, audience, language = memo
+    return selectors.special_message_for(name, audience=audience, language=language) is not None
 
 
 def register() -> None:

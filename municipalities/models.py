@@ -31,6 +31,11 @@ OPERATORS_GROUP = "オペレーター"
 CONTENT_EDITORS_GROUP = "全国コンテンツ編集者"
 
 
+def send_only_reviewed_default() -> bool:
+    """「監修済みの本文だけを送る」 for a new municipality: on, unless the site runs with DEBUG."""
+    return bool(settings.KIZUNA_SEND_ONLY_REVIEWED_DEFAULT)
+
+
 class Municipality(models.Model):
     """A tenant: a municipality (自治体版) or a maternity hospital (医療機関版)."""
 
@@ -93,6 +98,14 @@ class Municipality(models.Model):
         help_text=_(
             "LINE公式アカウントの料金プランで送れる月間のメッセージ数（例: 200、5000、30000）。"
             "運用画面で今月の送信数と予測を比べます。空欄なら比べません。"
+        ),
+    )
+    send_only_reviewed = models.BooleanField(
+        _("監修済みの本文だけを送る"),
+        default=send_only_reviewed_default,
+        help_text=_(
+            "オンのとき、医療監修で承認された版の本文だけを送ります。承認のない段階の日は何も送らず、"
+            "運用画面とカバレッジに表示します。オフにする（未監修の本文も送る）と監査記録に残ります。"
         ),
     )
     paused = models.BooleanField(

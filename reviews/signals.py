@@ -1,0 +1,57 @@
+"""Every save of a reviewed text records its version: an edit after approval goes back to review."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_save, pre_save
+
+from audit import services as audit
+from municipalities.models import Municipality
+
+from . import services
+
+
+def _text_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    if raw:  # fixtures
+        return
+    services.record_version(instance)
+
+
+def connect() -> None:
+    for model in services.REVIEWED_MODELS:
+        post_save.connect(
+            _text_saved, sender=model, dispatch_uid=f"reviews.version.{model.__name__}"
+        )
+    pre_save.connect(_remember_gate, sender=Municipality, dispatch_uid="reviews.gate.before")
+    post_save.connect(_record_gate, sender=Municipality, dispatch_uid="reviews.gate.after")
+
+
+def _remember_gate(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    instance._send_only_reviewed_before = (
+        None
+        if instance.pk is None or raw
+        else sender.objects.filter(pk=instance.pk)
+        .values_list("send_only_reviewed", flat=True)
+        .first()
+    )
+
+
+def _record_gate(
+    sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any
+) -> None:
+    """Sending unreviewed texts is a choice someone made, and the audit trail says who and when."""
+    before = getattr(instance, "_send_only_reviewed_before", None)
+    if raw or (not created and before == instance.send_only_reviewed):
+        return
+    latest = instance.history.order_by("-history_id").first()
+    audit.record(
+        "change",
+        step="review.send_only_reviewed"
+        if instance.send_only_reviewed
+        else "review.send_unreviewed",
+        user=getattr(latest, "history_user", None),
+        target="municipalities.Municipality",
+        target_id=str(instance.pk),
+        send_only_reviewed=instance.send_only_reviewed,
+    )
