@@ -31,3 +31,12 @@ def midwife(db) -> User:
 @pytest.fixture
 def nurse(db) -> User:
     return make_reviewer("hokenshi", "public_health_nurse")
+
+
+from tests.delivery.conftest import (  # noqa: E402,F401 (the delivery tests' families and fakes)
+    line,
+    morning,
+    municipality,
+    smtp,
+    texts,
+)
