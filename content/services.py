@@ -86,10 +86,12 @@ def _upsert(text: PackText, *, publish: bool) -> str:
             },
         )
     wanted = {"subject": text.subject, "body": text.body, "source_path": text.relative_path}
-    if model is not BirthdayMessage:
-        wanted["needs_medical_review"] = needs_review
     existing = model.objects.filter(**keys).first()
     if existing is None:
+        # Once loaded, the review in the database (the reviews app) says whether a text still
+        # needs review; the file's word is written back from it (manage.py write_reviews).
+        if model is not BirthdayMessage:
+            wanted["needs_medical_review"] = needs_review
         model.objects.create(**keys, **wanted, published=publish)
         return "created"
     if all(getattr(existing, name) == value for name, value in wanted.items()):

@@ -53,7 +53,9 @@ def gated(municipality):
     return municipality
 
 
-def test_an_unapproved_text_is_never_sent_where_approval_is_required(gated, texts, smtp, line, morning):
+def test_an_unapproved_text_is_never_sent_where_approval_is_required(
+    gated, texts, smtp, line, morning
+):
     family(gated, due=due_for(20))
     family(gated, due=due_for(20), channel="line", line_user_id=line_user(1), email=None)
     report = send(gated)
@@ -116,7 +118,9 @@ def test_the_message_after_a_loss_is_gated_like_any_other(gated, texts, smtp, mo
     assert dispatch.dispatch().outcomes == {"sent": 1}
 
 
-def test_a_municipality_that_chose_to_send_unreviewed_texts_sends_them(municipality, texts, smtp, morning):
+def test_a_municipality_that_chose_to_send_unreviewed_texts_sends_them(
+    municipality, texts, smtp, morning
+):
     assert municipality.send_only_reviewed is False  # chosen (DEBUG in tests), and recorded
     family(municipality, due=due_for(20))
     assert send(municipality).outcomes == {"sent": 1}
