@@ -5,9 +5,9 @@ from municipalities.models import CONTENT_EDITORS_GROUP
 from reviews.models import Reviewer
 
 
-def make_reviewer(name: str, field: str, municipality=None) -> User:
+def make_reviewer(name: str, field: str, tenant=None) -> User:
     user = User.objects.create_user(name, password="x", is_staff=True, first_name=name)
-    Reviewer.objects.create(user=user, field=field, municipality=municipality)
+    Reviewer.objects.create(user=user, field=field, municipality=tenant)
     return user
 
 

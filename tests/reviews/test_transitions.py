@@ -152,7 +152,7 @@ def test_only_editors_submit_and_only_drafts(editor, obstetrician):
 
 def test_a_municipalitys_reviewer_reviews_only_its_own_texts(editor):
     koto, other = MunicipalityFactory(), MunicipalityFactory()
-    local = make_reviewer("koto-doctor", "paediatrician", municipality=koto)
+    local = make_reviewer("koto-doctor", "paediatrician", tenant=koto)
     national = in_review(StageMessageFactory(), editor)
     with pytest.raises(services.ReviewError, match="担当の自治体"):
         services.decide(national, user=local, approve=True)
