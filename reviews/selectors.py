@@ -1,0 +1,136 @@
+"""Reading reviews: the queue, a version's diff against the last approved one, scores."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from municipalities.access import roles_of
+
+from .models import FIELD_GROUPS, TextVersion
+from .services import current_decisions, due_for_re_review, requirement, reviewer_of
+
+STATE_FILTERS = {
+    **{state.value: str(state.label) for state in TextVersion.State},
+    "due": "再監修の時期",
+    "flagged": "読者の評価が低い",
+}
+TRACKS = {
+    "pregnancy": "妊娠",
+    "child": "子ども",
+    "birthday": "誕生日",
+    "special": "特別メッセージ",
+}
+
+
+def visible_versions(user: Any) -> QuerySet[TextVersion]:
+    """Current versions this user may see: national texts for every reviewer and national
+    editor; a municipality's own texts for its reviewers and staff."""
+    versions = TextVersion.objects.current().select_related("municipality", "text_type")
+    roles = roles_of(user)
+    if roles.superuser or roles.content_editor:
+        return versions
+    reviewer = reviewer_of(user)
+    if reviewer is not None and reviewer.municipality_id is None:
+        return versions
+    own = set(roles.viewer_of)
+    if reviewer is not None and reviewer.municipality_id is not None:
+        own.add(reviewer.municipality_id)
+    return versions.filter(Q(municipality__isnull=True) | Q(municipality__in=own))
+
+
+def queue(
+    user: Any, *, field: str = "", track: str = "", stage: str = "", state: str = ""
+) -> list[TextVersion]:
+    """The review queue, filtered; in review first, then by stage.
+
+    ``field``: versions that still need a reviewer of this field (a pediatrician sees what
+    still lacks a physician's approval).
+    """
+    versions = visible_versions(user)
+    if track:
+        versions = versions.filter(track=track)
+    if stage:
+        versions = versions.filter(Q(stage_label__icontains=stage) | Q(subject__icontains=stage))
+    if state == "due":
+        versions = versions.filter(pk__in=due_for_re_review().values("pk"))
+    elif state == "flagged":
+        versions = versions.filter(flagged_by_readers=True)
+    elif state:
+        versions = versions.filter(state=state)
+    found = list(
+        versions.prefetch_related("decisions__reviewer__user").order_by(
+            "sort_key", "language", "audience"
+        )
+    )
+    if field:
+        found = [
+            v
+            for v in found
+            if v.state == TextVersion.State.IN_REVIEW and field in fields_still_needed(v)
+        ]
+    order: dict[str, int] = {
+        TextVersion.State.IN_REVIEW.value: 0,
+        TextVersion.State.CHANGES_REQUESTED.value: 1,
+        TextVersion.State.DRAFT.value: 2,
+    }
+    return sorted(found, key=lambda v: order.get(v.state, 3))
+
+
+def fields_still_needed(version: TextVersion) -> set[str]:
+    """Fields whose approval would bring the version closer to approved."""
+    needed = requirement(current_decisions(version))
+    if needed.met:
+        return set()
+    fields: set[str] = set()
+    for group in needed.missing_groups:
+        fields |= FIELD_GROUPS.get(group, frozenset({group}))
+    if not needed.missing_groups:
+        approved = {d.reviewer.field for d in current_decisions(version)}
+        fields = set(FIELD_GROUPS) - {"physician"} - approved
+    return fields
+
+
+def last_approved(version: TextVersion) -> TextVersion | None:
+    """The text's most recent approved version other than this one."""
+    return (
+        TextVersion.objects.filter(
+            text_type=version.text_type_id,
+            text_id=version.text_id,
+            state=TextVersion.State.APPROVED,
+        )
+        .exclude(pk=version.pk)
+        .order_by("-approved_at")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    left: str
+    right: str
+    kind: str  # "same", "changed", "removed", "added"
+
+
+def side_by_side(before: str, after: str) -> list[DiffRow]:
+    """Lines of two texts next to each other, changed ones marked."""
+    old, new = before.splitlines(), after.splitlines()
+    rows: list[DiffRow] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            rows += [DiffRow(line, line, "same") for line in old[i1:i2]]
+            continue
+        left, right = old[i1:i2], new[j1:j2]
+        for index in range(max(len(left), len(right))):
+            a = left[index] if index < len(left) else ""
+            b = right[index] if index < len(right) else ""
+            kind = "changed" if a and b else ("removed" if a else "added")
+            rows.append(DiffRow(a, b, kind))
+    return rows
+
+
+def full_text(version: TextVersion) -> str:
+    return f"件名：{version.subject}\n\n{version.body}"
