@@ -5,7 +5,7 @@ from __future__ import annotations
 from municipalities.models import Municipality
 from subscribers import line_chat
 
-from .webhooks import LineEvent, LineFollow, LineText, LineUnfollow
+from .webhooks import LineEvent, LineFollow, LinePostback, LineText, LineUnfollow
 
 
 def handle(municipality: Municipality, event: LineEvent) -> str | None:
@@ -17,4 +17,6 @@ def handle(municipality: Municipality, event: LineEvent) -> str | None:
         return line_chat.followed(municipality, event.user_id)
     if isinstance(event, LineText):
         return line_chat.wrote(municipality, event.user_id, event.text)
+    if isinstance(event, LinePostback):
+        return line_chat.pressed(municipality, event.user_id, event.data)
     return None

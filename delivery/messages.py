@@ -7,10 +7,14 @@ messages also carry the municipality's local notices for that stage. Registered 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from content import selectors
+from kizuna.choices import Channel
+from subscribers import links
 
 from .compose import Composed, Composer
 from .kinds import register_kind
@@ -57,7 +61,7 @@ class StageMessages:
             ("versions", STAGE, text.pk, tuple(n.pk for n in notices)),
             lambda: selectors.current_versions(stage_message=text, notices=notices),
         )
-        return composer.compose_text(
+        composed = composer.compose_text(
             delivery,
             key,
             text,
@@ -66,6 +70,7 @@ class StageMessages:
             shared=True,
             ids={"stage_message_id": text.pk},
         )
+        return with_feedback(composed, delivery, text.pk)
 
 
 class BirthdayMessages:
@@ -134,6 +139,38 @@ class SpecialMessages:
         return composer.compose_text(
             delivery, key, text, versions, shared=True, ids={"special_message_id": text.pk}
         )
+
+
+# Postback data of the LINE buttons: the same for every reader of a text (the reader is who
+# pressed it), so readers at one stage still share one multicast. The reviews app answers it.
+FEEDBACK_POSTBACK = "kizuna-feedback"
+FEEDBACK_WORDS = {
+    "ja": ("このメッセージは役に立ちましたか？", "役に立った", "いまひとつ"),
+    "en": ("Was this message helpful?", "Helpful", "Not really"),
+}
+
+
+def with_feedback(composed: Composed, delivery: Delivery, stage_message_id: int) -> Composed:
+    """A stage message asks 「役に立った」／「いまひとつ」: LINE buttons, or a signed link in mail."""
+    question, yes, no = FEEDBACK_WORDS.get(delivery.subscriber.language, FEEDBACK_WORDS["ja"])
+    message = composed.message
+    if delivery.channel == Channel.LINE:
+        postbacks = (
+            (yes, f"{FEEDBACK_POSTBACK}:yes:{stage_message_id}"),
+            (no, f"{FEEDBACK_POSTBACK}:no:{stage_message_id}"),
+        )
+        return replace(composed, message=replace(message, line_postbacks=postbacks))
+    url = links.feedback_url(delivery.subscriber, delivery.message_key, stage_message_id)
+    yes_url, no_url = f"{url}?v=yes", f"{url}?v=no"
+    text = f"{message.text.rstrip()}\n\n{question}\n{yes}: {yes_url}\n{no}: {no_url}\n"
+    block = (
+        f'<p class="kizuna-feedback">{html.escape(question)}<br>'
+        f'<a href="{html.escape(yes_url)}">{html.escape(yes)}</a>　'
+        f'<a href="{html.escape(no_url)}">{html.escape(no)}</a></p>'
+    )
+    body, end, rest = message.html.rpartition("</body>")
+    page = f"{body}{block}{end}{rest}" if end else message.html + block
+    return replace(composed, message=replace(message, text=text, html=page))
 
 
 def _missing(composer: Composer, memo: tuple[Any, ...], reviewed: bool) -> str:

@@ -36,9 +36,10 @@ def line_webhook(request: HttpRequest, slug: str) -> HttpResponse:
         logger.exception("LINE webhook for %s could not be recorded", slug)
         return JsonResponse({"error": "try again later"}, status=503)
     for event, answer in answers:
-        if answer and getattr(event, "reply_token", ""):
+        reply_token = getattr(event, "reply_token", "")
+        if answer and reply_token:
             try:
-                line.reply(slug, event.reply_token, answer)
+                line.reply(slug, reply_token, answer)
             except Exception:  # a failed reply must not make LINE resend the event
                 logger.exception("LINE reply failed for %s", slug)
     return JsonResponse({"status": "ok"})

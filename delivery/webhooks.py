@@ -15,7 +15,13 @@ from anymail.signals import AnymailTrackingEvent, tracking
 from django.db import transaction
 from django.dispatch import receiver
 from linebot.v3.webhook import SignatureValidator, WebhookParser
-from linebot.v3.webhooks import FollowEvent, MessageEvent, TextMessageContent, UnfollowEvent
+from linebot.v3.webhooks import (
+    FollowEvent,
+    MessageEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UnfollowEvent,
+)
 
 from kizuna import clock
 from subscribers.models import Subscriber
@@ -92,7 +98,17 @@ class LineText:
     text: str
 
 
-LineEvent = LineFollow | LineUnfollow | LineText
+@dataclass(frozen=True)
+class LinePostback:
+    """A quick-reply button pressed under a message (a reader's vote on a stage message)."""
+
+    user_id: str
+    reply_token: str
+    data: str
+
+
+LineEvent = LineFollow | LineUnfollow | LineText | LinePostback
+LINE_POSTBACK_LIMIT = 300  # LINE's own limit for postback data
 
 
 class BadSignature(Exception):
@@ -147,6 +163,11 @@ def parse_line_events(body: str, signature: str, channel_secret: str) -> list[Li
                 if "\x00" in text or len(text) > LINE_TEXT_LIMIT:
                     raise BadPayload("not a LINE text")
                 ours.append(LineText(user_id, str(event.reply_token or ""), text.strip()))
+            elif isinstance(event, PostbackEvent) and event.postback is not None:
+                data = str(event.postback.data or "")
+                if "\x00" in data or len(data) > LINE_POSTBACK_LIMIT:
+                    raise BadPayload("not a LINE postback")
+                ours.append(LinePostback(user_id, str(event.reply_token or ""), data))
     except BadPayload:
         raise
     except Exception as error:  # JSON or a shape the SDK cannot read: LINE did not send it

@@ -8,6 +8,9 @@ class ReviewsConfig(AppConfig):
     verbose_name = _("医療監修")
 
     def ready(self) -> None:
-        from . import signals
+        from subscribers.line_chat import register_postback_answer
+
+        from . import line_feedback, signals
 
         signals.connect()
+        register_postback_answer(line_feedback.answer)

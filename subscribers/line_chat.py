@@ -27,6 +27,31 @@ TextAnswer = Callable[[Municipality, str, str], str | None]
 TEXT_ANSWERS: list[TextAnswer] = []
 
 
+# (municipality, LINE user id, postback data) -> the reply, or None when the data is not theirs.
+PostbackAnswer = Callable[[Municipality, str, str], str | None]
+POSTBACK_ANSWERS: list[PostbackAnswer] = []
+
+
+def register_postback_answer(answer: PostbackAnswer) -> None:
+    """Let ``answer`` handle buttons pressed under messages (from an AppConfig.ready())."""
+    if answer not in POSTBACK_ANSWERS:
+        POSTBACK_ANSWERS.append(answer)
+
+
+def pressed(municipality: Municipality, user_id: str, data: str) -> str | None:
+    """A quick-reply button: the first registered answer that knows the data replies."""
+    for answer in POSTBACK_ANSWERS:
+        reply = answer(municipality, user_id, data)
+        if reply is not None:
+            return reply
+    return None
+
+
+def reader_on_line(municipality: Municipality, user_id: str) -> Subscriber | None:
+    """The reader this LINE account belongs to at this municipality, if any."""
+    return _reader(municipality, user_id)
+
+
 def register_text_answer(answer: TextAnswer) -> None:
     """Let ``answer`` reply first to what LINE users write (from an AppConfig.ready())."""
     if answer not in TEXT_ANSWERS:

@@ -179,6 +179,7 @@ class FakeLine(FakeHttpService):
         self.accepted_keys: dict[str, str] = {}
         self.received: list[tuple[str, str]] = []  # (user id, text): what users see
         self.replies: list[tuple[str, str]] = []  # (reply token, text)
+        self.buttons: list[tuple[str, list[tuple[str, str]]]] = []  # (user id, [(label, data)])
         self.requests = Counter()
 
     def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict, dict]:
@@ -236,6 +237,10 @@ class FakeLine(FakeHttpService):
             for recipient in recipients:
                 if recipient not in self.blocked:
                     self.received.append((recipient, messages[0]["text"]))
+                    items = (messages[0].get("quickReply") or {}).get("items", [])
+                    if items:
+                        pressed = [(i["action"]["label"], i["action"]["data"]) for i in items]
+                        self.buttons.append((recipient, pressed))
         return (
             200,
             {"sentMessages": [{"id": request_id, "quoteToken": "q"}]},
@@ -251,6 +256,19 @@ class FakeLine(FakeHttpService):
             text = message.get("text") or ""
             if not text or len(text.encode("utf-16-le")) // 2 > self.TEXT_LIMIT:
                 return f"Length must be between 1 and {self.TEXT_LIMIT}"
+            # LINE's limits for quick replies: up to 13 buttons, labels up to 20 characters,
+            # postback data up to 300.
+            items = (message.get("quickReply") or {}).get("items", [])
+            if len(items) > 13:
+                return "Size must be between 0 and 13"
+            for item in items:
+                action = item.get("action") or {}
+                if item.get("type") != "action" or action.get("type") != "postback":
+                    return "Only postback quick replies are expected here"
+                if not 1 <= len(action.get("label", "")) <= 20:
+                    return "Length of label must be between 1 and 20"
+                if not 1 <= len(action.get("data", "")) <= 300:
+                    return "Length of data must be between 1 and 300"
         return ""
 
 
