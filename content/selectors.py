@@ -267,6 +267,9 @@ class CoverageRow:
     audience: str
     promised: int
     gaps: list[StageGap] = field(default_factory=list)
+    # Published, but not the version medical reviewers approved: municipalities that send only
+    # reviewed texts fall back to another approved variant, or send nothing that day.
+    unreviewed: list[StageGap] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -275,6 +278,10 @@ class CoverageRow:
     @property
     def covered(self) -> int:
         return self.promised - len(self.gaps)
+
+    @property
+    def approved(self) -> int:
+        return self.covered - len(self.unreviewed)
 
 
 @dataclass(frozen=True)
@@ -299,14 +306,21 @@ def stage_coverage() -> list[CoverageRow]:
         "track", "unit", "number", "audience", "language", "published"
     ):
         (published if row[5] else drafts).add(row[:5])
+    approved = set(
+        StageMessage.objects.published()
+        .approved()
+        .values_list("track", "unit", "number", "audience", "language")
+    )
     rows = []
     for (language, audience), stages in PROMISED_STAGES.items():
-        gaps = []
+        gaps, unreviewed = [], []
         for stage in stages:
             key = (stage.track.value, stage.unit.value, stage.number, audience, language)
             if key not in published:
                 gaps.append(StageGap(stage, stage_label_ja(stage), draft=key in drafts))
-        rows.append(CoverageRow(language, audience, len(stages), gaps))
+            elif key not in approved:
+                unreviewed.append(StageGap(stage, stage_label_ja(stage), draft=False))
+        rows.append(CoverageRow(language, audience, len(stages), gaps, unreviewed))
     return rows
 
 

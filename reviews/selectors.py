@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
+from content.models import StageMessage
+from content.programme import stage_label_ja
+from content.stages import Stage, Track, Unit, anchors_entering
+from delivery.models import Delivery
+from delivery.outbox import STAGE
 from municipalities.access import roles_of
+from municipalities.models import Municipality
+from subscribers.models import Subscription
 
 from .models import FIELD_GROUPS, TextVersion
 from .services import current_decisions, due_for_re_review, requirement, reviewer_of
@@ -134,3 +143,93 @@ def side_by_side(before: str, after: str) -> list[DiffRow]:
 
 def full_text(version: TextVersion) -> str:
     return f"件名：{version.subject}\n\n{version.body}"
+
+
+# Where review holds a stage back: in advance and today -----------------------------------------
+
+
+def unreviewed_stages() -> list[Stage]:
+    """Stages with a published text for everyone in Japanese, none of them approved.
+
+    Japanese for everyone ends every reader's fallback chain (content.selectors.variant_order):
+    while it is not approved, readers whose own variant is not approved either get nothing
+    where the municipality sends only reviewed texts.
+    """
+    everyone = StageMessage.objects.published().filter(audience="everyone", language="ja")
+    approved = set(everyone.approved().values_list("track", "unit", "number"))
+    return sorted(
+        Stage(Track(track), Unit(unit), number)
+        for track, unit, number in everyone.values_list("track", "unit", "number")
+        if (track, unit, number) not in approved
+    )
+
+
+@dataclass(frozen=True)
+class HeldBackDay:
+    day: datetime.date
+    readers: int
+    stages: list[tuple[str, int]]  # (stage label, readers)
+
+
+def held_back_forecast(
+    municipality_ids: Iterable[int] | None, start: datetime.date, days: int = 30
+) -> list[HeldBackDay]:
+    """Days of the coming ``days`` on which readers of municipalities that send only reviewed
+    texts enter a stage whose text is not approved, from today's families: nothing will be sent
+    to them that day unless the text is approved first."""
+    stages = unreviewed_stages()
+    municipalities = Municipality.objects.filter(send_only_reviewed=True)
+    if municipality_ids is not None:
+        municipalities = municipalities.filter(pk__in=list(municipality_ids))
+    if not stages or not municipalities.exists():
+        return []
+    readers = Subscription.objects.filter(
+        subscriber__confirmed_at__isnull=False,
+        subscriber__unsubscribed_at__isnull=True,
+        child__municipality__in=municipalities,
+    )
+    result = []
+    for offset in range(days):
+        day = start + datetime.timedelta(days=offset)
+        conditions = {}
+        for stage in stages:
+            anchors = anchors_entering(stage, day)
+            if stage.track == Track.PREGNANCY:
+                condition = Q(child__status="expecting", child__due_date__in=anchors)
+            else:
+                condition = Q(child__status="born", child__birth_date__in=anchors)
+            conditions[stage] = condition
+        counts = readers.aggregate(
+            **{f"s{index}": Count("pk", filter=q) for index, q in enumerate(conditions.values())}
+        )
+        held = [
+            (stage_label_ja(stage), counts[f"s{index}"])
+            for index, stage in enumerate(conditions)
+            if counts[f"s{index}"]
+        ]
+        if held:
+            result.append(HeldBackDay(day, sum(n for _, n in held), held))
+    return result
+
+
+@dataclass(frozen=True)
+class MissingToday:
+    reason: str
+    readers: int
+
+
+def missing_stage_texts(
+    municipality_ids: Iterable[int] | None, day: datetime.date
+) -> list[MissingToday]:
+    """Readers who got no stage text on ``day``, by the reason the composer gave."""
+    skipped = Delivery.objects.filter(
+        due_on=day, status=Delivery.Status.SKIPPED, message_key__contains=f":{STAGE}:"
+    )
+    if municipality_ids is not None:
+        skipped = skipped.filter(municipality__in=list(municipality_ids))
+    rows = (
+        skipped.values("last_error")
+        .annotate(readers=Count("subscriber", distinct=True))
+        .order_by("-readers")
+    )
+    return [MissingToday(row["last_error"], row["readers"]) for row in rows]
