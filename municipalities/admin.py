@@ -63,6 +63,7 @@ class MunicipalityAdmin(MunicipalityScopedAdminMixin, SimpleHistoryAdmin):
                     "line_enabled",
                     "line_friend_url",
                     "line_monthly_quota",
+                    "send_only_reviewed",
                     "paused",
                 ]
             },
