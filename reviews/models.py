@@ -7,6 +7,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from content.models import Audience
+from kizuna.choices import Language
+
 
 class Field(models.TextChoices):
     OBSTETRICIAN = "obstetrician", _("産婦人科医")
@@ -57,8 +60,13 @@ class Reviewer(models.Model):
         ordering = ["field", "user__username"]
 
     def __str__(self) -> str:
-        name = self.user.get_full_name() or self.user.get_username()
-        return f"{name}（{self.get_field_display()}）"
+        return f"{self.name}（{self.get_field_display()}）"
+
+    @property
+    def name(self) -> str:
+        """Family name first, as Japanese names are written."""
+        full = f"{self.user.last_name} {self.user.first_name}".strip()
+        return full or self.user.get_username()
 
 
 class TextVersionQuerySet(models.QuerySet):
@@ -140,6 +148,13 @@ class TextVersion(models.Model):
     @property
     def short_hash(self) -> str:
         return self.content_hash[:12]
+
+    @property
+    def variant_label(self) -> str:
+        """「全員・日本語」, 「パートナー・英語」: whom the text is for."""
+        audience = dict(Audience.choices).get(self.audience, self.audience)
+        language = dict(Language.choices).get(self.language, self.language)
+        return f"{audience}・{language}"
 
 
 class Decision(models.Model):

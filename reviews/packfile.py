@@ -47,8 +47,7 @@ def review_lines(version: TextVersion | None) -> list[str]:
     if version is None or version.state != TextVersion.State.APPROVED:
         return ["medical_review: pending"]
     reviewers = [
-        f"{decision.reviewer.user.get_full_name() or decision.reviewer.user.get_username()}"
-        f"（{decision.reviewer.get_field_display()}）"
+        f"{decision.reviewer.name}（{decision.reviewer.get_field_display()}）"
         for decision in sorted(
             approvals(version), key=lambda d: (d.at, d.reviewer.user.get_username())
         )
