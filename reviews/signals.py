@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save, pre_save
+from django.contrib.contenttypes.models import ContentType
+from django.db.models.signals import post_delete, post_save, pre_save
 
 from audit import services as audit
 from municipalities.models import Municipality
+from subscribers import events
 
 from . import services
+from .models import TextVersion, Vote
 
 
 def _text_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
@@ -18,11 +21,28 @@ def _text_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) ->
     services.record_version(instance)
 
 
+def _text_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # Its versions stay as the record of what was reviewed; none is a text's current one.
+    TextVersion.objects.filter(
+        text_type=ContentType.objects.get_for_model(sender), text_id=instance.pk
+    ).update(current=False)
+
+
+def _forget_comments(sender: Any, ids: list[int], **kwargs: Any) -> None:
+    """An erased reader's votes still count; what they wrote goes with their data."""
+    Vote.objects.filter(subscriber_id__in=ids).exclude(comment="").update(comment="")
+
+
 def connect() -> None:
     for model in services.REVIEWED_MODELS:
         post_save.connect(
             _text_saved, sender=model, dispatch_uid=f"reviews.version.{model.__name__}"
         )
+    for model in services.REVIEWED_MODELS:
+        post_delete.connect(
+            _text_deleted, sender=model, dispatch_uid=f"reviews.deleted.{model.__name__}"
+        )
+    events.readers_erased.connect(_forget_comments, dispatch_uid="reviews.forget_comments")
     pre_save.connect(_remember_gate, sender=Municipality, dispatch_uid="reviews.gate.before")
     post_save.connect(_record_gate, sender=Municipality, dispatch_uid="reviews.gate.after")
 

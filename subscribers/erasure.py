@@ -25,6 +25,7 @@ from delivery.retention import forget_readers
 from kizuna import clock
 from surveys.models import Answer
 
+from . import events
 from .forms import UnsubscribeForm
 from .models import Child, Subscriber, Subscription
 
@@ -107,6 +108,7 @@ def _forget_what_they_left(ids: list[int]) -> None:
     ImportRow.objects.filter(subscriber_id__in=ids).update(
         data={}, contact_hint="", subscriber=None
     )
+    events.readers_erased.send(sender=Subscriber, ids=ids)
 
 
 def _reason_without_comment() -> Case:

@@ -23,3 +23,5 @@ channel_changed = Signal()
 channel_stopped = Signal()
 # The reader unsubscribed: ``subscriber``.
 reader_unsubscribed = Signal()
+# The readers' personal data is being erased (ids=[…]): apps forget what those readers wrote.
+readers_erased = Signal()

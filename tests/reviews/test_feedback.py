@@ -193,3 +193,22 @@ def test_small_counts_are_hidden_from_editors(client, municipality, texts, edito
         text_type__model="stagemessage", text_id=text.pk, current=True
     )
     assert "よかった" not in client.get(f"/staff/reviews/{version.pk}/").content.decode()
+
+
+def test_erasing_a_reader_forgets_their_comments_and_keeps_the_count(municipality, texts):
+    from reviews import services
+    from subscribers import erasure
+
+    text = StageMessage.objects.get(track="pregnancy", number=20, audience="everyone")
+    reader = family(municipality, due=due_for(20)).subscriber
+    services.vote(
+        reader,
+        message_key="c1:stage:x",
+        stage_message_id=text.pk,
+        helpful=False,
+        comment="私は江東区の…",
+    )
+    subscriber_services.unsubscribe(reader.pk)
+    erasure.erase_departed(clock.now() + datetime.timedelta(days=400))
+    vote = Vote.objects.get()
+    assert (vote.helpful, vote.comment) == (False, "")

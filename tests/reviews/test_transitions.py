@@ -214,3 +214,12 @@ def test_turning_the_gate_off_is_recorded_in_the_audit_trail():
     municipality.save()
     event = AuditEvent.objects.filter(detail__step="review.send_unreviewed").get()
     assert event.target_id == str(municipality.pk)
+
+
+def test_a_deleted_text_leaves_its_versions_as_a_record_none_of_them_current(editor):
+    text = StageMessageFactory()
+    version = in_review(text, editor)
+    text.delete()
+    version.refresh_from_db()
+    assert not version.current and version.state == State.IN_REVIEW
+    assert not TextVersion.objects.current().exists()
