@@ -118,6 +118,12 @@ class TextVersion(models.Model):
     state_changed_at = models.DateTimeField(_("状態の変更日時"), auto_now_add=True)
     review_started_at = models.DateTimeField(_("監修の開始日時"), null=True, blank=True)
     approved_at = models.DateTimeField(_("承認日時"), null=True, blank=True)
+    approved_by_names = models.JSONField(
+        _("コンテンツパックに記録された監修者"),
+        default=list,
+        blank=True,
+        help_text=_("別の環境で承認され、パックの front matter に書き戻された版を読み込んだとき。"),
+    )
     flagged_by_readers = models.BooleanField(
         _("読者の評価が低い"),
         default=False,

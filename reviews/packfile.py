@@ -51,7 +51,7 @@ def review_lines(version: TextVersion | None) -> list[str]:
         for decision in sorted(
             approvals(version), key=lambda d: (d.at, d.reviewer.user.get_username())
         )
-    ]
+    ] or list(version.approved_by_names)  # approved elsewhere and read from the pack
     assert version.approved_at is not None  # noqa: S101 (an approved version has its date)
     on = version.approved_at.astimezone(clock.TOKYO).date()
     return [

@@ -13,12 +13,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import frontmatter
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Model
 
 from audit import services as audit
+from content import pack as content_pack
 from content.models import BirthdayMessage, SpecialMessage, StageMessage
 from content.programme import stage_label_ja
 from kizuna import clock
@@ -70,13 +72,39 @@ def _describe(text: Any) -> dict[str, Any]:
     return fields
 
 
-def _facts(text: Any) -> list[str]:
-    from content.pack import PACKS_DIR, read_text
-
+def _front_matter(text: Any) -> dict[str, Any]:
+    """The front matter of the pack file the text was loaded from (empty if none)."""
     if not text.source_path.startswith("content/packs/"):
-        return []
-    path = PACKS_DIR / text.source_path.removeprefix("content/packs/")
-    return list(read_text(path).facts) if path.exists() else []
+        return {}
+    path = content_pack.PACKS_DIR / text.source_path.removeprefix("content/packs/")
+    if not path.exists():
+        return {}
+    try:
+        return dict(frontmatter.load(path).metadata)
+    except Exception:  # a broken file never reached the database: the loader refuses it
+        return {}
+
+
+def _reviewed_on(metadata: dict[str, Any]) -> datetime.datetime | None:
+    day = metadata.get("reviewed_on")
+    if isinstance(day, str):
+        try:
+            day = datetime.date.fromisoformat(day)
+        except ValueError:
+            return None
+    if not isinstance(day, datetime.date):
+        return None
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=clock.TOKYO)
+
+
+def _approved_in_pack(metadata: dict[str, Any], content_hash: str) -> bool:
+    """The file says this exact content was reviewed (written back by ``write_reviews``
+    elsewhere, e.g. before a fresh database was loaded): git and the database agree."""
+    return (
+        metadata.get("medical_review") == "done"
+        and str(metadata.get("review_version", "")) == content_hash[:12]
+        and bool(metadata.get("reviewed_by"))
+    )
 
 
 def _last_editor(text: Any) -> Any:
@@ -107,17 +135,28 @@ def record_version(text: Any, *, edited_by: Any = None) -> TextVersion:
             (v for v in versions if v.content_hash == content_hash), None
         )
         if version is None:
+            metadata = _front_matter(text)
+            facts = metadata.get("facts") if isinstance(metadata.get("facts"), list) else []
+            state = State.IN_REVIEW if reviewed_before else State.DRAFT
+            approved: dict[str, Any] = {}
+            if _approved_in_pack(metadata, content_hash):
+                state = State.APPROVED
+                approved = {
+                    "approved_at": _reviewed_on(metadata) or clock.now(),
+                    "approved_by_names": [str(name) for name in metadata["reviewed_by"]],
+                }
             version = TextVersion.objects.create(
                 text_type=text_type,
                 text_id=text.pk,
                 subject=text.subject,
                 body=text.body,
                 content_hash=content_hash,
-                facts=_facts(text),
-                state=State.IN_REVIEW if reviewed_before else State.DRAFT,
+                facts=[str(fact) for fact in facts],
+                state=state,
                 review_started_at=clock.now(),
                 edited_by=edited_by or _last_editor(text),
                 current=True,
+                **approved,
                 **_describe(text),
             )
             audit.record(
@@ -130,6 +169,7 @@ def record_version(text: Any, *, edited_by: Any = None) -> TextVersion:
                 version=version.short_hash,
                 text=version.stage_label,
                 previous=current.short_hash if current else "",
+                approved_in_pack=version.approved_by_names,
             )
         else:
             # Back to a content that was reviewed before: its own review stands.

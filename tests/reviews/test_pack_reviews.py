@@ -108,3 +108,39 @@ def test_services_are_unchanged_by_a_reload_of_the_whole_pack():
         + TextVersion.objects.current().exclude(text_type__model="stagemessage").count()
     )
     assert services.record_all_versions() == 0
+
+
+def test_a_fresh_database_takes_the_approvals_written_back_to_the_pack(pack, monkeypatch):
+    monkeypatch.setattr("content.pack.PACKS_DIR", pack)  # the pack loaded as the repository's
+    load_pack(root=pack)
+    approve(week(20))
+    write_back(root=pack)
+    written = (pack / "ja" / "pregnancy" / "week-20.md").read_text()
+    # Another installation: the same files, a database without reviews.
+    StageMessage.objects.all().delete()
+    TextVersion.objects.all().delete()
+    load_pack(root=pack)
+    version = version_of(week(20))
+    assert version.state == TextVersion.State.APPROVED
+    assert version.approved_by_names == [
+        "gate-midwife（助産師）",
+        "gate-obstetrician（産婦人科医）",
+    ]
+    assert week(20).is_approved and not week(21).is_approved
+    # Written back again, the file says the same.
+    write_back(root=pack)
+    assert (pack / "ja" / "pregnancy" / "week-20.md").read_text() == written
+
+
+def test_a_file_whose_text_changed_after_the_write_back_is_not_taken_as_approved(pack, monkeypatch):
+    monkeypatch.setattr("content.pack.PACKS_DIR", pack)
+    load_pack(root=pack)
+    approve(week(20))
+    write_back(root=pack)
+    path = pack / "ja" / "pregnancy" / "week-20.md"
+    path.write_text(path.read_text().replace("## 赤ちゃんのようす", "## 赤ちゃんのようす（改）"))
+    StageMessage.objects.all().delete()
+    TextVersion.objects.all().delete()
+    load_pack(root=pack)
+    assert version_of(week(20)).state == TextVersion.State.DRAFT
+    assert not week(20).is_approved
