@@ -136,7 +136,8 @@ def record_version(text: Any, *, edited_by: Any = None) -> TextVersion:
         )
         if version is None:
             metadata = _front_matter(text)
-            facts = metadata.get("facts") if isinstance(metadata.get("facts"), list) else []
+            listed = metadata.get("facts")
+            facts: list[Any] = listed if isinstance(listed, list) else []
             state = State.IN_REVIEW if reviewed_before else State.DRAFT
             approved: dict[str, Any] = {}
             if _approved_in_pack(metadata, content_hash):
