@@ -160,24 +160,31 @@ def record_version(text: Any, *, edited_by: Any = None) -> TextVersion:
                 **approved,
                 **_describe(text),
             )
-            audit.record(
-                "change",
-                step="review.version",
-                user=version.edited_by,
-                target="reviews.TextVersion",
-                target_id=str(version.pk),
-                state=version.state,
-                version=version.short_hash,
-                text=version.stage_label,
-                previous=current.short_hash if current else "",
-                approved_in_pack=version.approved_by_names,
-            )
+            # A first draft is the text's own save (in its history); a version that goes
+            # straight back to review, or arrives approved from the pack, is a review event.
+            if version.state != State.DRAFT:
+                _record_new_version(version, current)
         else:
             # Back to a content that was reviewed before: its own review stands.
             TextVersion.objects.filter(pk=version.pk).update(current=True, **_describe(text))
             version.refresh_from_db()
         _write_approval(version)
         return version
+
+
+def _record_new_version(version: TextVersion, previous: TextVersion | None) -> None:
+    audit.record(
+        "change",
+        step="review.version",
+        user=version.edited_by,
+        target="reviews.TextVersion",
+        target_id=str(version.pk),
+        state=version.state,
+        version=version.short_hash,
+        text=version.stage_label,
+        previous=previous.short_hash if previous else "",
+        approved_in_pack=version.approved_by_names,
+    )
 
 
 def record_all_versions() -> int:

@@ -8,7 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from audit import services as audit
-from municipalities.models import Municipality
+from municipalities.models import Municipality, send_only_reviewed_default
 from subscribers import events
 
 from . import services
@@ -62,7 +62,10 @@ def _record_gate(
 ) -> None:
     """Sending unreviewed texts is a choice someone made, and the audit trail says who and when."""
     before = getattr(instance, "_send_only_reviewed_before", None)
-    if raw or (not created and before == instance.send_only_reviewed):
+    if created:
+        # A new municipality on the site's default chose nothing; one set up otherwise did.
+        before = send_only_reviewed_default()
+    if raw or before == instance.send_only_reviewed:
         return
     latest = instance.history.order_by("-history_id").first()
     audit.record(

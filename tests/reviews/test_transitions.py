@@ -62,7 +62,6 @@ def test_two_approvals_one_from_a_physician_approve_the_exact_version(
         .values_list("detail__step", "detail__state")
     )
     assert steps == [
-        ("review.version", "draft"),
         ("review.submit", "in_review"),
         ("review.approve", None),
         ("review.comment", None),
@@ -208,12 +207,29 @@ def test_comments_stay_with_their_version(editor, obstetrician):
     assert not current(text).comments.exists()
 
 
-def test_turning_the_gate_off_is_recorded_in_the_audit_trail():
-    municipality = MunicipalityFactory(send_only_reviewed=True)
+def test_turning_the_gate_off_is_recorded_in_the_audit_trail(settings):
+    settings.KIZUNA_SEND_ONLY_REVIEWED_DEFAULT = True
+    municipality = MunicipalityFactory()
+    assert municipality.send_only_reviewed is True
+    assert not AuditEvent.objects.filter(detail__step__startswith="review.send").exists()
     municipality.send_only_reviewed = False
     municipality.save()
     event = AuditEvent.objects.filter(detail__step="review.send_unreviewed").get()
     assert event.target_id == str(municipality.pk)
+    # Set up to send unreviewed texts from the start: recorded too.
+    MunicipalityFactory(send_only_reviewed=False)
+    assert AuditEvent.objects.filter(detail__step="review.send_unreviewed").count() == 2
+
+
+def test_an_edit_after_approval_is_in_the_audit_trail(editor, obstetrician, midwife):
+    text = StageMessageFactory()
+    version = in_review(text, editor)
+    services.decide(version, user=midwife, approve=True)
+    services.decide(version, user=obstetrician, approve=True)
+    text.body += "\n追記"
+    text.save()
+    event = AuditEvent.objects.get(detail__step="review.version")
+    assert event.detail["state"] == "in_review" and event.detail["previous"] == version.short_hash
 
 
 def test_a_deleted_text_leaves_its_versions_as_a_record_none_of_them_current(editor):
