@@ -14,6 +14,18 @@ def _code(n: int) -> str:
     return first_five + str(check_digit(first_five))
 
 
+# The cadence a municipality starts with (the model's defaults): weekly in pregnancy and the
+# first 100 days, then monthly. The factory's own is the daily programme.
+WEEKLY_THEN_MONTHLY = {
+    "cadence_pregnancy": "weekly",
+    "cadence_newborn": "weekly",
+    "cadence_infant": "monthly",
+    "cadence_age_one": "monthly",
+    "cadence_age_two": "monthly",
+    "cadence_preschool": "monthly",
+}
+
+
 class MunicipalityFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Municipality

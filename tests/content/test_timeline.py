@@ -8,7 +8,7 @@ from content.models import BirthdayMessage, StageMessage
 from content.services import load_pack
 from content.timeline import build_timeline, preview_anchor_for
 from tests.content.factories import BirthdayMessageFactory, LocalNoticeFactory
-from tests.factories import MunicipalityFactory
+from tests.factories import WEEKLY_THEN_MONTHLY, MunicipalityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -18,18 +18,6 @@ DUE = date(2027, 5, 1)
 @pytest.fixture
 def pack():
     load_pack()
-
-
-# The cadence a municipality starts with (the model's defaults): weekly in pregnancy and the
-# first weeks, then monthly; the factory's is the daily programme.
-WEEKLY_THEN_MONTHLY = {
-    "cadence_pregnancy": "weekly",
-    "cadence_newborn": "weekly",
-    "cadence_infant": "monthly",
-    "cadence_age_one": "monthly",
-    "cadence_age_two": "monthly",
-    "cadence_preschool": "monthly",
-}
 
 
 @pytest.fixture

@@ -13,7 +13,12 @@ from municipalities.models import Municipality
 from subscribers.family_overview import families_by_stage, latest_birth_date_aged, signups_per_month
 from subscribers.models import Child, Subscriber
 from tests.content.factories import LocalNoticeFactory
-from tests.factories import ChildFactory, MunicipalityFactory, SubscriberFactory
+from tests.factories import (
+    WEEKLY_THEN_MONTHLY,
+    ChildFactory,
+    MunicipalityFactory,
+    SubscriberFactory,
+)
 
 TODAY = date(2026, 11, 2)
 PAGES = ["/staff/", "/staff/preview/", "/staff/coverage/"]
@@ -158,15 +163,7 @@ def test_the_preview_only_offers_the_users_municipalities(world):
 
 def test_the_preview_shows_every_message_with_its_notices(world):
     load_pack(language="ja")
-    # Weekly in pregnancy and the first 100 days, then monthly (the model's starting cadence).
-    Municipality.objects.filter(pk=world.own.pk).update(
-        cadence_pregnancy="weekly",
-        cadence_newborn="weekly",
-        cadence_infant="monthly",
-        cadence_age_one="monthly",
-        cadence_age_two="monthly",
-        cadence_preschool="monthly",
-    )
+    Municipality.objects.filter(pk=world.own.pk).update(**WEEKLY_THEN_MONTHLY)
     notice = world.objects["notice_own"]  # child months 3–4
     client = client_for(world.users["editor"])
     page = client.get(

@@ -27,7 +27,12 @@ from kizuna.clock import TOKYO
 from municipalities.models import ConsultationContact, StaffMembership
 from subscribers.models import Child
 from tests.content.factories import LocalNoticeFactory
-from tests.factories import ChildFactory, MunicipalityFactory, SubscriberFactory
+from tests.factories import (
+    WEEKLY_THEN_MONTHLY,
+    ChildFactory,
+    MunicipalityFactory,
+    SubscriberFactory,
+)
 from tests.staff.conftest import make_user
 
 CHROMIUM = "/usr/bin/chromium"
@@ -64,13 +69,7 @@ def koto(transactional_db):
             name="江東区",
             service_name="こんにちは赤ちゃんメール",
             sender_name="江東区 保健所 保健予防課",
-            # Weekly in pregnancy and the first 100 days, then monthly.
-            cadence_pregnancy="weekly",
-            cadence_newborn="weekly",
-            cadence_infant="monthly",
-            cadence_age_one="monthly",
-            cadence_age_two="monthly",
-            cadence_preschool="monthly",
+            **WEEKLY_THEN_MONTHLY,
         )
         ConsultationContact.objects.create(
             municipality=municipality,
