@@ -27,7 +27,7 @@ from municipalities.models import Municipality
 from subscribers import links
 from subscribers.models import Child, Subscriber
 
-from .kinds import KINDS, MessageKind
+from .kinds import KINDS, PART_KINDS, MessageKind
 from .models import Delivery
 from .outbox import BIRTHDAY, SPECIAL, STAGE, MessageKey
 from .senders.base import OutgoingMessage
@@ -54,7 +54,8 @@ FOLDED_PREFIX = "folded-into:"  # a folded row's provider_message_id: the lead t
 # One message a day: what falls due for one reader and one child on one day goes out as one
 # message, its parts in this order (the first part's subject is the message's). The welcome
 # (the reader's, not the child's), the loss messages and other apps' kinds (urgent notices,
-# surveys) stay messages of their own.
+# surveys) stay messages of their own, unless registered as a part of the day
+# (delivery.kinds.register_kind's ``part_of_day``, ranked after these).
 PART_ORDER = {"birth": 0, "birth-check": 1, "birthday": 2, STAGE: 3, "graduation": 4}
 
 
@@ -66,6 +67,8 @@ def part_rank(key: MessageKey) -> tuple[int, tuple[int, int]] | None:
         return PART_ORDER[BIRTHDAY], (0, key.age)
     if key.kind == SPECIAL and key.child_id is not None and key.name in PART_ORDER:
         return PART_ORDER[key.name], (0, 0)
+    if key.kind in PART_KINDS and key.child_id is not None:
+        return PART_KINDS[key.kind], (0, key.record_id or 0)
     return None
 
 

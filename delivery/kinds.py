@@ -62,8 +62,26 @@ class TextKind:
 
 KINDS: dict[str, Callable[[], MessageKind]] = {}
 
+# Plug-in kinds that go out as a part of a child's one message of the day (after the stage
+# text, in rank order) instead of as a message of their own: a vaccination reminder, a
+# health-check invitation. Ranks below 10 are the engine's own (delivery.compose.PART_ORDER).
+PART_KINDS: dict[str, int] = {}
 
-def register_kind(kind: str, factory: Callable[[], MessageKind]) -> None:
-    """Compose the deliveries whose key is of ``kind`` with kinds made by ``factory``."""
+
+def register_kind(
+    kind: str, factory: Callable[[], MessageKind], *, part_of_day: int | None = None
+) -> None:
+    """Compose the deliveries whose key is of ``kind`` with kinds made by ``factory``.
+
+    ``part_of_day`` (10 or more): a child's message of this kind due the same day as other
+    parts (a stage text, a birthday) is folded into that one message, in this rank; alone, it
+    is a message of its own.
+    """
     check_kind_name(kind)
+    if part_of_day is not None:
+        if part_of_day < 10:
+            raise ValueError("ranks below 10 are the engine's own parts of the day")
+        PART_KINDS[kind] = part_of_day
+    else:
+        PART_KINDS.pop(kind, None)
     KINDS[kind] = factory

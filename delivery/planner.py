@@ -14,8 +14,9 @@ import datetime
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -64,6 +65,38 @@ class PlanResult:
     @property
     def total(self) -> int:
         return sum(self.planned.values())
+
+
+@dataclass(frozen=True)
+class PlanStepContext:
+    """What a plan step gets: the day, the municipalities of one programme, and the open cursor.
+
+    A step runs inside the day's transaction, after the stage messages are written, so it can
+    join the day's deliveries (to fold into them) and is undone with them. With ``dry_run`` it
+    writes nothing and returns what it would add. ``replan``: the day was planned before for
+    some of these municipalities. ``subscriber_ids``: plan these readers only.
+    """
+
+    on: datetime.date
+    municipality_ids: list[int]
+    programme: Programme
+    now: datetime.datetime
+    cursor: Any
+    dry_run: bool
+    replan: bool
+    subscriber_ids: list[int] | None
+
+
+# A step adds another app's day-planned messages (vaccination reminders, health-check
+# invitations) set-based with the stage messages; it returns rows added (or, dry, to add) per
+# kind. Registered from the owning app's AppConfig.ready(), run in registration order.
+PlanStep = Callable[[PlanStepContext], Mapping[str, int]]
+PLAN_STEPS: dict[str, PlanStep] = {}
+
+
+def register_plan_step(name: str, step: PlanStep) -> None:
+    """Run ``step`` in every day's plan, after the engine's own statements."""
+    PLAN_STEPS[name] = step
 
 
 def stages_with_messages() -> list[Stage]:
@@ -453,6 +486,18 @@ def plan_day(
                         cursor.execute("SELECT changes()")
                         inserted = cursor.fetchone()[0]
                     result.planned[kind] += inserted
+            context = PlanStepContext(
+                on=on,
+                municipality_ids=statements.ids,
+                programme=programme,
+                now=statements.now,
+                cursor=cursor,
+                dry_run=dry_run,
+                replan=replan,
+                subscriber_ids=statements.subscriber_ids,
+            )
+            for step in PLAN_STEPS.values():
+                result.planned.update(step(context))
         if not dry_run and subscriber_ids is None:
             _graduate(statements.ids, programme, on)
             _remember(municipalities, on, statements.now)
