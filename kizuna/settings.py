@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "surveys",
     "urgent_notices",
     "adoption",
+    "reports",
     "accounts",
     "audit",
 ]
@@ -343,6 +344,9 @@ KIZUNA_IMPORT_MAX_ROWS = env.int("KIZUNA_IMPORT_MAX_ROWS", default=200_000)
 KIZUNA_IMPORT_MAX_CELLS = env.int("KIZUNA_IMPORT_MAX_CELLS", default=3_000_000)
 KIZUNA_IMPORT_MAX_XLSX_BYTES = env.int("KIZUNA_IMPORT_MAX_XLSX_BYTES", default=200 * 1024 * 1024)
 KIZUNA_IMPORT_TIME_LIMIT_SECONDS = env.int("KIZUNA_IMPORT_TIME_LIMIT_SECONDS", default=900)
+# Reports (/staff/reports/): how the deployment backs up its database, as the procurement
+# papers' security controls list states it (e.g. 「毎日暗号化して別の地域に保存、30日保持」).
+KIZUNA_BACKUP_POLICY = env.str("KIZUNA_BACKUP_POLICY", default="")
 # A second editor of the municipality approves each urgent notice before it goes.
 KIZUNA_URGENT_APPROVAL_REQUIRED = env.bool("KIZUNA_URGENT_APPROVAL_REQUIRED", default=True)
 
