@@ -59,6 +59,7 @@ def _paragraph(pdf: FPDF, text: str, size: float = 10.5) -> None:
 
 def _table(pdf: FPDF, columns: list[str], rows: list[list[str]], widths=None) -> None:
     pdf.set_font("jp", "", 8.5)
+    pdf.set_fill_color(255, 255, 255)
     headings = FontFace(emphasis="BOLD", fill_color=SOFT)
     with pdf.table(
         col_widths=widths,
