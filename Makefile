@@ -11,6 +11,9 @@ PORT ?= 8000
 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# axe-core (npm) for the accessibility test (tests/reports/test_accessibility.py), kept in a cache.
+KIZUNA_AXE_DIR ?= $(HOME)/.cache/kizuna/axe
+AXE := $(KIZUNA_AXE_DIR)/node_modules/axe-core/axe.min.js
 
 .PHONY: install install-run run test lint services bench bench-pages bench-plan bench-send bench-national bench-dashboard bench-import bench-storage bench-storage-sized fault-campaign clean
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna_bench
@@ -46,8 +49,12 @@ run: install-run
 services:
 	@bash scripts/ensure-services.sh
 
-test: install services
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=true $(BIN)/pytest
+$(AXE):
+	@command -v npm > /dev/null || { echo "npm is missing: apt-get install npm (or run make services as root)"; exit 1; }
+	npm install --no-audit --no-fund --silent --prefix $(KIZUNA_AXE_DIR) axe-core@4
+
+test: install services $(AXE)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=true KIZUNA_AXE_PATH=$(AXE) $(BIN)/pytest
 
 lint: install
 	$(BIN)/ruff check .

@@ -49,4 +49,11 @@ if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] && [ "$(id -u
 fi
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] \
   || fail "The Japanese font for the flyer is missing. Install it: sudo apt-get install -y fonts-noto-cjk"
-echo "PostgreSQL, Redis, Chromium and the Japanese font are ready."
+# npm, to install axe-core for the accessibility test (the Makefile keeps it in a cache).
+if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing Debian's npm for the accessibility test (axe-core)…"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+fi
+command -v npm >/dev/null \
+  || fail "npm is missing (the accessibility test installs axe-core with it). Install it: sudo apt-get install -y npm"
+echo "PostgreSQL, Redis, Chromium, the Japanese font and npm are ready."

@@ -117,7 +117,7 @@ def test_another_municipalitys_staff_get_404_operators_see_every_municipality(se
 
 
 def test_the_list_shows_staff_their_own_municipality_only(setup):
-    town, other, users = setup
+    town, _other, users = setup
     own = client_for(users["viewer"]).get(reverse("reports:index"))
     assert own.status_code == 302 and own["Location"].endswith(f"/staff/reports/{town.pk}/")
     every = client_for(users["operator"]).get(reverse("reports:index")).content.decode()
