@@ -60,35 +60,38 @@ def retention_of(model: type[models.Model]) -> str:
     )
 
 
+def _is_item(f: models.Field) -> bool:
+    """A field that records something about the person (not a key or the engine's bookkeeping)."""
+    name = str(f.verbose_name)
+    return not (f.is_relation or f.name in _SKIPPED or name.isascii())
+
+
 def items_table() -> Table:
-    """Each item of personal data held: one row per field of the models about a reader."""
+    """Each record about a reader and the items it holds, as a 個人情報ファイル簿 lists them."""
     download = set(personal_data.labels().values())
     rows = []
     for model in personal_models():
-        for f in model._meta.concrete_fields:
-            if f.name in _SKIPPED or (
-                f.is_relation
-                and f.related_model is not None
-                and f.related_model._meta.app_label == "auth"
-            ):
-                continue
-            name = str(f.verbose_name)
-            rows.append(
-                Row(
-                    name,
-                    [
-                        _text(model._meta.verbose_name),
-                        _text("含む" if name in download else "—"),
-                        _text(retention_of(model)),
-                    ],
-                )
+        names = list(
+            dict.fromkeys(str(f.verbose_name) for f in model._meta.concrete_fields if _is_item(f))
+        )
+        if not names:
+            continue
+        shown = [name for name in names if name in download]
+        rows.append(
+            Row(
+                str(model._meta.verbose_name),
+                [
+                    _text("、".join(names)),
+                    _text("、".join(shown) if shown else "—"),
+                    _text(retention_of(model)),
+                ],
             )
+        )
     return Table(
         "記録項目",
-        ["項目", "記録（データの種類）", "本人のデータダウンロード", "保存期間"],
+        ["記録（データの種類）", "記録項目", "うち本人がダウンロードできる項目", "保存期間"],
         rows,
-        note="モデル（データベースの表）の定義から作っています。"
-        "「本人のデータダウンロード」は、本人が自分のデータとしてダウンロードできる項目です。",
+        note="データベースの定義（各アプリのモデル）から作っています。アプリを加えると、この表に加わります。",
     )
 
 

@@ -143,7 +143,8 @@ def papers_pdf(title: str, author: str, sections: list[tuple[str, str, Table]]) 
         _heading(pdf, heading)
         if intro:
             _paragraph(pdf, intro, 9.5)
-        widths = None
+        rest = (pdf.epw - 35) / max(len(table.columns) - 1, 1)
+        widths = (35, *([rest] * (len(table.columns) - 1)))
         _table(pdf, table.columns, [[row.label, *_cells(row.cells)] for row in table.rows], widths)
         if table.note:
             _paragraph(pdf, "※" + table.note, 8)

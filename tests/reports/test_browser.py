@@ -114,6 +114,7 @@ def test_staff_read_the_report_at_1366_px_and_its_pdf_renders(koto, live_server,
         assert _png_size(shots / "reports28-report.png")[0] == 1366
         page.goto(live_server.url + reverse("reports:papers", args=[town.pk]))
         assert page.get_by_role("heading", name="セキュリティ対策の一覧").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
         page.screenshot(path=shots / "reports28-papers.png", full_page=True)
         with page.expect_download() as download:
             page.goto(live_server.url + reverse("reports:year", args=[town.pk, 2026]))
