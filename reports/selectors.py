@@ -28,7 +28,7 @@ from surveys.fiscal import fiscal_year_bounds
 from surveys.models import Survey
 from surveys.selectors import published_years
 
-from .models import BirthCount
+from .models import BirthCount, ErasedFamilies, ErasedLeavers
 
 # Pregnancy week at registration (how early families join), in the order shown.
 WEEK_BUCKETS = [
@@ -105,33 +105,71 @@ class YearFigures:
         )
 
 
-_FAMILIES = """
-    WITH family AS (
-        SELECT DISTINCT ON (c.id)
-            c.id, c.due_date, c.birth_date,
-            (c.created_at AT TIME ZONE 'Asia/Tokyo')::date AS registered_on,
-            s.channel, s.signup_tag, s.source
-        FROM subscribers_child c
-        JOIN subscribers_subscription f ON f.child_id = c.id
-        JOIN subscribers_subscriber s ON s.id = f.subscriber_id
-        WHERE c.municipality_id = %(municipality)s AND c.status <> 'cancelled'
-          AND c.created_at >= %(start)s AND c.created_at < %(end)s
-          AND s.confirmed_at IS NOT NULL
-        ORDER BY c.id, s.confirmed_at, s.id
-    ), bucketed AS (
-        SELECT channel,
-            CASE WHEN signup_tag <> '' THEN signup_tag
-                 WHEN source <> 'signup' THEN source ELSE '' END AS origin,
-            CASE
-                WHEN birth_date IS NOT NULL AND registered_on >= birth_date THEN 'after_birth'
-                WHEN 280 - (due_date - registered_on) < 84 THEN 'to11'
-                WHEN 280 - (due_date - registered_on) < 140 THEN '12to19'
-                WHEN 280 - (due_date - registered_on) < 196 THEN '20to27'
-                ELSE 'from28'
-            END AS bucket
-        FROM family
-    )
-    SELECT bucket, channel, origin, count(*) FROM bucketed GROUP BY bucket, channel, origin
+# SQL shared with reports.erasure, which counts families and leavers just before erasure.
+FISCAL_YEAR_SQL = "EXTRACT(YEAR FROM ({day}) - interval '3 months')::int"
+BUCKET_SQL = """
+    CASE
+        WHEN birth_date IS NOT NULL AND registered_on >= birth_date THEN 'after_birth'
+        WHEN 280 - (due_date - registered_on) < 84 THEN 'to11'
+        WHEN 280 - (due_date - registered_on) < 140 THEN '12to19'
+        WHEN 280 - (due_date - registered_on) < 196 THEN '20to27'
+        ELSE 'from28'
+    END"""
+ORIGIN_SQL = """
+    CASE WHEN signup_tag <> '' THEN signup_tag WHEN source <> 'signup' THEN source ELSE '' END"""
+STAGE_SQL = """
+    CASE
+        WHEN NOT has_child THEN 'unknown'
+        WHEN birth_date IS NULL OR left_on < birth_date THEN 'pregnancy'
+        WHEN left_on < birth_date + interval '1 year' THEN 'age0'
+        WHEN left_on < birth_date + interval '2 years' THEN 'age1'
+        ELSE 'age2plus'
+    END"""
+# A family is its child's row and its first confirmed reader (channel, source).
+FAMILY_SQL = """
+    SELECT DISTINCT ON (c.id)
+        c.id, c.municipality_id, c.due_date, c.birth_date, c.status, c.loss, c.status_changed_at,
+        (c.created_at AT TIME ZONE 'Asia/Tokyo')::date AS registered_on,
+        s.channel, s.signup_tag, s.source
+    FROM subscribers_child c
+    JOIN subscribers_subscription f ON f.child_id = c.id
+    JOIN subscribers_subscriber s ON s.id = f.subscriber_id
+    WHERE c.status <> 'cancelled' AND s.confirmed_at IS NOT NULL AND {where}
+    ORDER BY c.id, s.confirmed_at, s.id"""
+# A leaver is a reader who stopped, with the birth date of the first child they followed.
+LEAVER_SQL = """
+    SELECT s.id, s.municipality_id, s.unsubscribe_reason AS reason,
+        (s.unsubscribed_at AT TIME ZONE 'Asia/Tokyo')::date AS left_on,
+        (SELECT c.birth_date FROM subscribers_subscription f
+            JOIN subscribers_child c ON c.id = f.child_id
+            WHERE f.subscriber_id = s.id ORDER BY f.id LIMIT 1) AS birth_date,
+        EXISTS (SELECT 1 FROM subscribers_subscription f WHERE f.subscriber_id = s.id)
+            AS has_child
+    FROM subscribers_subscriber s
+    WHERE s.unsubscribed_at IS NOT NULL AND {where}"""
+
+
+def reason_sql(params: dict[str, object]) -> str:
+    """The reason chosen from the list (a comment after it dropped), or 理由の選択なし."""
+    whens = []
+    for index, label in enumerate(UNSUBSCRIBE_REASONS):
+        params[f"r{index}"] = label
+        params[f"p{index}"] = f"{label} / %"
+        whens.append(f"WHEN reason = %(r{index})s OR reason LIKE %(p{index})s THEN %(r{index})s")
+    params["no_reason"] = NO_REASON
+    return f"CASE {' '.join(whens)} ELSE %(no_reason)s END"
+
+
+_FAMILY_IN_YEAR = FAMILY_SQL.format(
+    where="c.municipality_id = %(municipality)s"
+    " AND c.created_at >= %(start)s AND c.created_at < %(end)s"
+)
+_FAMILIES = f"""
+    WITH family AS ({_FAMILY_IN_YEAR})
+    SELECT {BUCKET_SQL}, channel, {ORIGIN_SQL}, count(*) FROM family GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT bucket, channel, origin, count FROM reports_erasedfamilies
+    WHERE municipality_id = %(municipality)s AND registered_fiscal_year = %(fiscal_year)s
 """
 
 _COHORTS = """
@@ -150,29 +188,8 @@ _COHORT_COLUMNS = ", ".join(
 )
 
 _UNSUBSCRIBES = """
-    WITH leaver AS (
-        SELECT s.id, s.unsubscribe_reason AS reason,
-            (s.unsubscribed_at AT TIME ZONE 'Asia/Tokyo')::date AS left_on,
-            (SELECT c.birth_date FROM subscribers_subscription f
-                JOIN subscribers_child c ON c.id = f.child_id
-                WHERE f.subscriber_id = s.id ORDER BY f.id LIMIT 1) AS birth_date,
-            EXISTS (SELECT 1 FROM subscribers_subscription f WHERE f.subscriber_id = s.id)
-                AS has_child
-        FROM subscribers_subscriber s
-        WHERE s.municipality_id = %(municipality)s
-          AND s.unsubscribed_at >= %(start)s AND s.unsubscribed_at < %(end)s
-    )
-    SELECT
-        CASE {reasons} ELSE %(no_reason)s END,
-        CASE
-            WHEN NOT has_child THEN 'unknown'
-            WHEN birth_date IS NULL OR left_on < birth_date THEN 'pregnancy'
-            WHEN left_on < birth_date + interval '1 year' THEN 'age0'
-            WHEN left_on < birth_date + interval '2 years' THEN 'age1'
-            ELSE 'age2plus'
-        END,
-        count(*)
-    FROM leaver GROUP BY 1, 2
+    WITH leaver AS ({leavers})
+    SELECT {reason}, {stage}, count(*) FROM leaver GROUP BY 1, 2
 """
 
 
@@ -185,9 +202,8 @@ def _rows(sql: str, params: dict[str, object]) -> list[tuple]:
 def registrations(municipality: Municipality, fiscal_year: int) -> Registrations:
     start, end = year_span(fiscal_year)
     result = Registrations()
-    for bucket, channel, origin, n in _rows(
-        _FAMILIES, {"municipality": municipality.pk, "start": start, "end": end}
-    ):
+    params = {"municipality": municipality.pk, "start": start, "end": end}
+    for bucket, channel, origin, n in _rows(_FAMILIES, {**params, "fiscal_year": fiscal_year}):
         result.families += n
         if bucket != "after_birth":
             result.in_pregnancy += n
@@ -201,7 +217,7 @@ def registrations(municipality: Municipality, fiscal_year: int) -> Registrations
 def born_and_registered(municipality: Municipality, fiscal_year: int) -> int:
     """Children born in the year whose family registered (before or after the birth)."""
     first, last = fiscal_year_bounds(fiscal_year)
-    return (
+    live = (
         Child.objects.filter(
             municipality=municipality,
             birth_date__range=(first, last),
@@ -212,6 +228,10 @@ def born_and_registered(municipality: Municipality, fiscal_year: int) -> int:
         .distinct()
         .count()
     )
+    erased = ErasedFamilies.objects.filter(
+        municipality=municipality, born_fiscal_year=fiscal_year
+    ).aggregate(n=Sum("count"))["n"]
+    return live + (erased or 0)
 
 
 def cohorts(
@@ -232,21 +252,25 @@ def cohorts(
 
 
 def unsubscribes(municipality: Municipality, fiscal_year: int) -> Counter[tuple[str, str]]:
-    """Readers who stopped in the year, by the reason they chose and their family's stage."""
+    """Readers who stopped in the year, by the reason they chose and their family's stage.
+
+    An erased reader's family is gone, so the live query puts them under 「不明」; those erased
+    since reports.erasure kept their stage move from there to it.
+    """
     start, end = year_span(fiscal_year)
-    params: dict[str, object] = {
-        "municipality": municipality.pk,
-        "start": start,
-        "end": end,
-        "no_reason": NO_REASON,
-    }
-    whens = []
-    for index, label in enumerate(UNSUBSCRIBE_REASONS):
-        params[f"r{index}"] = label
-        params[f"p{index}"] = f"{label} / %"
-        whens.append(f"WHEN reason = %(r{index})s OR reason LIKE %(p{index})s THEN %(r{index})s")
-    sql = _UNSUBSCRIBES.format(reasons=" ".join(whens))
-    return Counter({(reason, stage): n for reason, stage, n in _rows(sql, params)})
+    params: dict[str, object] = {"municipality": municipality.pk, "start": start, "end": end}
+    leavers = LEAVER_SQL.format(
+        where="s.municipality_id = %(municipality)s"
+        " AND s.unsubscribed_at >= %(start)s AND s.unsubscribed_at < %(end)s"
+    )
+    sql = _UNSUBSCRIBES.format(leavers=leavers, reason=reason_sql(params), stage=STAGE_SQL)
+    counts = Counter({(reason, stage): n for reason, stage, n in _rows(sql, params)})
+    kept = ErasedLeavers.objects.filter(municipality=municipality, left_fiscal_year=fiscal_year)
+    for reason, stage, n in kept.values_list("reason", "stage", "count"):
+        moved = min(n, counts[(reason, "unknown")])
+        counts[(reason, "unknown")] -= moved
+        counts[(reason, stage)] += moved
+    return +counts
 
 
 def losses(municipality: Municipality, fiscal_year: int) -> Counter[str]:
@@ -262,7 +286,16 @@ def losses(municipality: Municipality, fiscal_year: int) -> Counter[str]:
         .annotate(n=Count("id"))
         .order_by()
     )
-    return Counter(dict(rows))
+    erased = (
+        ErasedFamilies.objects.filter(municipality=municipality, lost_fiscal_year=fiscal_year)
+        .exclude(loss="")
+        .values_list("loss")
+        .annotate(n=Sum("count"))
+        .order_by()
+    )
+    counts: Counter[str] = Counter(dict(rows))
+    counts.update(dict(erased))
+    return counts
 
 
 def sent(municipality: Municipality, fiscal_year: int) -> Counter[str]:
