@@ -130,6 +130,9 @@ def load_demo() -> tuple[Municipality, list[DemoAccount]]:
     from surveys.demo import ensure_demo_surveys
 
     ensure_demo_surveys(municipality)
+    from reports.demo import ensure_demo_births
+
+    ensure_demo_births(municipality)
     _ensure_adoption(municipality, get_user_model().objects.get(username=DEMO_ADMIN))
     return municipality, accounts
 

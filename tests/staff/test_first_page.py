@@ -14,7 +14,9 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from playwright.sync_api import sync_playwright
 
 from content.services import load_pack
+from kizuna import clock
 from operations.demo import DEMO_EDITOR, load_demo
+from surveys.fiscal import fiscal_year_of
 from tests.staff.layout import BAD_WRAPS_JS, OVERFLOWING_JS, RECORD_CSP_VIOLATIONS_JS
 
 CHROMIUM = "/usr/bin/chromium"
@@ -150,6 +152,8 @@ def _staff_pages(demo) -> list[str]:
         reverse("surveys:staff_list"),
         reverse("urgent_notices:list"),
         reverse("adoption:index"),
+        reverse("reports:year", args=[municipality.pk, fiscal_year_of(clock.today())]),
+        reverse("reports:papers", args=[municipality.pk]),
         "/ops/",
         "/ops/failures/",
         "/ops/actions/",
