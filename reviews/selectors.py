@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from content.models import StageMessage
-from content.programme import stage_label_ja
+from content.programme import Programme, programme_from, stage_label_ja, stage_order
 from content.stages import Stage, Track, Unit, anchors_entering
 from delivery.models import Delivery
 from delivery.outbox import STAGE
@@ -175,37 +176,55 @@ def held_back_forecast(
     municipality_ids: Iterable[int] | None, start: datetime.date, days: int = 30
 ) -> list[HeldBackDay]:
     """Days of the coming ``days`` on which readers of municipalities that send only reviewed
-    texts enter a stage whose text is not approved, from today's families: nothing will be sent
-    to them that day unless the text is approved first."""
-    stages = unreviewed_stages()
+    texts enter a stage of their programme whose text is not approved, from today's families:
+    nothing will be sent to them that day unless the text is approved first.
+
+    One query (readers counted by municipality and anchor date); the stage calendar does the
+    rest, per cadence: a weekly municipality's families never enter the daily steps.
+    """
+    unreviewed = set(unreviewed_stages())
     municipalities = Municipality.objects.filter(send_only_reviewed=True)
     if municipality_ids is not None:
         municipalities = municipalities.filter(pk__in=list(municipality_ids))
-    if not stages or not municipalities.exists():
+    by_programme: dict[Programme, list[int]] = defaultdict(list)
+    for municipality in municipalities:
+        by_programme[programme_from(municipality)].append(municipality.pk)
+    if not unreviewed or not by_programme:
         return []
-    readers = Subscription.objects.filter(
-        subscriber__confirmed_at__isnull=False,
-        subscriber__unsubscribed_at__isnull=True,
-        child__municipality__in=municipalities,
-    )
+    counts: Counter[tuple[int, str, datetime.date]] = Counter()
+    for row in (
+        Subscription.objects.filter(
+            subscriber__confirmed_at__isnull=False,
+            subscriber__unsubscribed_at__isnull=True,
+            child__municipality__in=[pk for pks in by_programme.values() for pk in pks],
+            child__status__in=["expecting", "born"],
+        )
+        .values("child__municipality_id", "child__status", "child__due_date", "child__birth_date")
+        .annotate(readers=Count("pk"))
+    ):
+        born = row["child__status"] == "born"
+        anchor = row["child__birth_date"] if born else row["child__due_date"]
+        if anchor is not None:
+            track = Track.CHILD.value if born else Track.PREGNANCY.value
+            counts[(row["child__municipality_id"], track, anchor)] += row["readers"]
+    held_stages = {
+        programme: [stage for stage in programme.stages() if stage in unreviewed]
+        for programme in by_programme
+    }
     result = []
     for offset in range(days):
         day = start + datetime.timedelta(days=offset)
-        conditions = {}
-        for stage in stages:
-            anchors = anchors_entering(stage, day)
-            if stage.track == Track.PREGNANCY:
-                condition = Q(child__status="expecting", child__due_date__in=anchors)
-            else:
-                condition = Q(child__status="born", child__birth_date__in=anchors)
-            conditions[stage] = condition
-        counts = readers.aggregate(
-            **{f"s{index}": Count("pk", filter=q) for index, q in enumerate(conditions.values())}
-        )
+        readers_by_stage: Counter[Stage] = Counter()
+        for programme, ids in by_programme.items():
+            for stage in held_stages[programme]:
+                for anchor in anchors_entering(stage, day):
+                    readers_by_stage[stage] += sum(
+                        counts[(pk, stage.track.value, anchor)] for pk in ids
+                    )
         held = [
-            (stage_label_ja(stage), counts[f"s{index}"])
-            for index, stage in enumerate(conditions)
-            if counts[f"s{index}"]
+            (stage_label_ja(stage), readers)
+            for stage, readers in sorted(readers_by_stage.items(), key=lambda i: stage_order(i[0]))
+            if readers
         ]
         if held:
             result.append(HeldBackDay(day, sum(n for _, n in held), held))

@@ -144,3 +144,35 @@ def test_a_file_whose_text_changed_after_the_write_back_is_not_taken_as_approved
     load_pack(root=pack)
     assert version_of(week(20)).state == TextVersion.State.DRAFT
     assert not week(20).is_approved
+
+
+def test_the_whole_pack_loaded_in_bulk_records_a_version_of_every_text_in_a_few_statements(
+    tmp_path, django_assert_max_num_queries
+):
+    from content.models import BirthdayMessage, SpecialMessage
+    from content.pack import PACKS_DIR
+
+    root = tmp_path / "packs"
+    shutil.copytree(PACKS_DIR, root)
+    # The loader writes in bulk (no post_save); content.signals.texts_written carries the rows.
+    with django_assert_max_num_queries(60):
+        result = load_pack(root=root)
+    texts = StageMessage.objects.count() + SpecialMessage.objects.count()
+    texts += BirthdayMessage.objects.count()
+    assert result.created == texts > 700
+    assert TextVersion.objects.current().count() == texts
+    assert set(TextVersion.objects.values_list("state", flat=True)) == {"draft"}
+    day = StageMessage.objects.get(track="pregnancy", unit="day", number=143, language="ja")
+    assert version_of(day).content_hash == day.content_hash
+    assert version_of(day).stage_label == "妊娠20週3日"
+
+    # An approved text edited in the pack goes back to review through the same bulk path.
+    approve(day)
+    path = root / "ja" / "pregnancy" / "day-143.md"
+    path.write_text(path.read_text().replace("## 赤ちゃんのようす", "## 赤ちゃんのようす（改訂）"))
+    with django_assert_max_num_queries(60):
+        assert load_pack(root=root).updated == 1
+    day.refresh_from_db()
+    assert not day.is_approved and not StageMessage.objects.filter(pk=day.pk).approved().exists()
+    assert version_of(day).state == TextVersion.State.IN_REVIEW
+    assert TextVersion.objects.filter(text_id=day.pk, text_type__model="stagemessage").count() == 2

@@ -1,6 +1,9 @@
 """The send gate: where a municipality sends only reviewed texts, an unapproved text never goes out."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.contrib.auth.models import Group, User
 
 from content.models import SpecialMessage, StageMessage
@@ -124,3 +127,64 @@ def test_a_municipality_that_chose_to_send_unreviewed_texts_sends_them(
     assert municipality.send_only_reviewed is False  # chosen (DEBUG in tests), and recorded
     family(municipality, due=due_for(20))
     assert send(municipality).outcomes == {"sent": 1}
+
+
+def test_a_daily_municipality_sends_the_approved_weekly_anchor_and_nothing_on_an_unapproved_day(
+    gated, texts, smtp, morning
+):
+    # The daily programme (the factory's cadence): between the weekly anchors, a text a day.
+    from content.programme import programme_from
+    from content.stages import Stage, Track, Unit
+    from tests.delivery.conftest import stage_text
+
+    assert Stage(Track.PREGNANCY, Unit.DAY, 143) in programme_from(gated).stages()
+    for day in range(141, 147):  # 妊娠20週1日 … 20週6日
+        stage_text("pregnancy", "day", day)
+    approve(week(20))
+    approve(StageMessage.objects.get(track="pregnancy", unit="day", number=141))
+    on_anchor = family(gated, due=due_for(20))  # enters 20週0日 today
+    on_approved_step = family(gated, due=due_for(20) - datetime.timedelta(days=1))  # 20週1日
+    on_unapproved_step = family(gated, due=due_for(20) - datetime.timedelta(days=3))  # 20週3日
+
+    assert send(gated).outcomes == {"sent": 2, "skipped": 1}
+    by_reader = {d.subscriber_id: d for d in Delivery.objects.all()}
+    assert by_reader[on_anchor.subscriber_id].message_key.endswith(":pregnancy:week:20")
+    assert by_reader[on_approved_step.subscriber_id].status == "sent"
+    skipped = by_reader[on_unapproved_step.subscriber_id]
+    assert skipped.message_key.endswith(":pregnancy:day:143")
+    assert (skipped.status, skipped.last_error) == ("skipped", NOT_REVIEWED)
+    # The unapproved day's reader got neither that text nor another day's: nothing, with a reason
+    # the dashboard counts; the week's text they already had on 20週0日.
+    assert {m["To"] for m in smtp.messages} == {
+        on_anchor.subscriber.email,
+        on_approved_step.subscriber.email,
+    }
+
+    # Four days on, the unapproved family enters 21週0日: the approved anchor goes out.
+    approve(week(21))
+    with time_machine.travel(clock.now() + datetime.timedelta(days=4), tick=True):
+        send(gated)
+        latest = Delivery.objects.filter(subscriber_id=on_unapproved_step.subscriber_id).latest(
+            "due_on"
+        )
+        assert latest.message_key.endswith(":pregnancy:week:21")
+        assert latest.status == "sent"
+
+
+def test_the_outlook_follows_the_cadence_a_weekly_municipality_never_enters_the_daily_steps(
+    gated, texts, morning
+):
+    from reviews import selectors
+    from tests.delivery.conftest import stage_text
+    from tests.factories import WEEKLY_THEN_MONTHLY, MunicipalityFactory
+
+    for day in range(141, 147):
+        stage_text("pregnancy", "day", day)
+    for number in range(4, 43):
+        approve(week(number))
+    weekly = MunicipalityFactory(send_only_reviewed=True, **WEEKLY_THEN_MONTHLY)
+    family(gated, due=due_for(20) - datetime.timedelta(days=3))  # 20週3日 today: unapproved
+    family(weekly, due=due_for(20) - datetime.timedelta(days=3))
+    [today] = selectors.held_back_forecast(None, clock.today(), days=1)
+    assert today.stages == [("妊娠20週3日", 1)]
+    assert selectors.held_back_forecast([weekly.pk], clock.today()) == []
