@@ -212,3 +212,37 @@ def test_erasing_a_reader_forgets_their_comments_and_keeps_the_count(municipalit
     erasure.erase_departed(clock.now() + datetime.timedelta(days=400))
     vote = Vote.objects.get()
     assert (vote.helpful, vote.comment) == (False, "")
+
+
+def test_a_redelivered_button_press_changes_nothing_and_a_press_in_a_group_records_nothing(
+    municipality, texts, line, morning, client
+):
+    from tests import line_webhooks
+
+    reader = family(
+        municipality, due=due_for(20), channel="line", line_user_id=line_user(1), email=None
+    ).subscriber
+    planner.plan_day(clock.today(), [municipality])
+    assert dispatch.dispatch().outcomes == {"sent": 1}
+    text = StageMessage.objects.get(track="pregnancy", number=20, audience="everyone")
+    first = line_webhooks.postback(reader.line_user_id, f"kizuna-feedback:no:{text.pk}")
+    second = line_webhooks.postback(reader.line_user_id, f"kizuna-feedback:yes:{text.pk}")
+    _line_post(client, [first])
+    _line_post(client, [second])
+    replies = len(line.replies)
+    # LINE sends the first press again (same webhookEventId): the later choice stands, no reply.
+    assert _line_post(client, [line_webhooks.redelivered(first)]).status_code == 200
+    assert Vote.objects.get().helpful is True
+    assert len(line.replies) == replies
+
+    # In a group or a room, whoever pressed is not whom the message was for: a neutral answer.
+    Vote.objects.all().delete()
+    in_group = line_webhooks.postback(
+        reader.line_user_id, f"kizuna-feedback:no:{text.pk}", where="group"
+    )
+    assert _line_post(client, [in_group]).status_code == 200
+    assert not Vote.objects.exists()
+    assert line.replies[-1][1].startswith("このトークでは評価などのボタンは受け付けていません")
+    # Someone else's buttons (an unknown prefix) get no answer at all.
+    _line_post(client, [line_webhooks.postback(reader.line_user_id, "other-app:1")])
+    assert len(line.replies) == replies + 1
