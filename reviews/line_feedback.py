@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from delivery.messages import FEEDBACK_POSTBACK
 from delivery.models import Delivery
 from municipalities.models import Municipality
 from subscribers.line_chat import reader_on_line

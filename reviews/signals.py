@@ -12,8 +12,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_delete, post_save, pre_save
 
 from audit import services as audit
-from municipalities.models import Municipality, send_only_reviewed_default
 from content import signals as content_signals
+from municipalities.models import Municipality, send_only_reviewed_default
 
 from . import services
 from .models import TextVersion

@@ -287,7 +287,10 @@ class FakeLine(FakeHttpService):
                 return "Size must be between 0 and 13"
             for item in items:
                 action = item.get("action") or {}
-                if item.get("type") != "action" or action.get("type") not in ("postback", "message"):
+                if item.get("type") != "action" or action.get("type") not in (
+                    "postback",
+                    "message",
+                ):
                     return "Only postback and message quick replies are expected here"
                 if not 1 <= len(action.get("label", "")) <= 20:
                     return "Length of label must be between 1 and 20"

@@ -65,7 +65,8 @@ def test_a_reviewer_walks_from_the_queue_to_an_approval(edited_after_approval, l
     client = Client()
     client.force_login(reviewer)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
-    with sync_playwright() as playwright:
+    # The same morning as the edit: the pages' dates read as a reviewer's day would.
+    with time_machine.travel(NOW.replace(hour=10), tick=True), sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="ja-JP", viewport={"width": 1366, "height": 900})
         context.add_cookies(
@@ -82,7 +83,7 @@ def test_a_reviewer_walks_from_the_queue_to_an_approval(edited_after_approval, l
         expect(rows).to_have_count(1)
         assert "妊娠20週" in rows.first.inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= 1366
-        page.screenshot(path=str(shots / "reviews-queue.png"), full_page=True)
+        page.screenshot(path=str(shots / "review23-queue.png"), full_page=True)
 
         rows.first.get_by_role("link").click()
         expect(page.locator(".rv-diff .rv-changed")).to_have_count(1)
@@ -91,14 +92,14 @@ def test_a_reviewer_walks_from_the_queue_to_an_approval(edited_after_approval, l
         assert "個人差" in changed.nth(1).inner_text()
         assert "産婦人科医" in page.locator(".rv-facts").inner_text() or "医師" in page.content()
         page.locator(".rv-diff .rv-changed").scroll_into_view_if_needed()
-        page.screenshot(path=str(shots / "reviews-diff.png"), full_page=False)
+        page.screenshot(path=str(shots / "review23-diff.png"), full_page=False)
 
         page.fill("#id_comment", "個人差の一文で、胎動を感じない方の不安に配慮できています。")
         page.get_by_role("button", name="この版を承認する").click()
         expect(page.locator(".messagelist")).to_contain_text("承認を記録しました")
         expect(page.locator(".rv-facts")).to_contain_text("承認済み")
         assert page.evaluate("document.documentElement.scrollWidth") <= 1366
-        page.screenshot(path=str(shots / "reviews-approved.png"), full_page=True)
+        page.screenshot(path=str(shots / "review23-approved.png"), full_page=True)
         browser.close()
 
     version.refresh_from_db()
