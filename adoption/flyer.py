@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pypdfium2
 import segno
-from django.conf import settings
 from django.urls import reverse
 from fpdf import FPDF
 
+from kizuna.fonts import FontUnavailable, add_japanese_fonts
 from municipalities.models import Municipality
 from subscribers.links import absolute
 
@@ -20,8 +19,8 @@ ACCENT = (214, 92, 122)
 SOFT = (253, 239, 243)
 
 
-class FlyerUnavailable(Exception):
-    """The flyer cannot be made on this machine; the message says what to install."""
+# The flyer cannot be made on this machine; the message says what to install.
+FlyerUnavailable = FontUnavailable
 
 
 def signup_url(municipality: Municipality, source_tag: str = "") -> str:
@@ -40,27 +39,13 @@ def _programme_end(months: int) -> str:
     return "3歳の誕生日まで" if months == 36 else f"お子さんが生後{months}か月になるまで"
 
 
-def _font_files() -> tuple[Path, Path]:
-    regular = Path(settings.KIZUNA_FLYER_FONT)
-    bold = Path(settings.KIZUNA_FLYER_BOLD_FONT)
-    if not regular.exists():
-        raise FlyerUnavailable(
-            f"チラシ用の日本語フォント {regular} がありません。"
-            "apt-get install fonts-noto-cjk でインストールするか、KIZUNA_FLYER_FONT を設定してください。"
-        )
-    return regular, bold if bold.exists() else regular
-
-
 def flyer_pdf(municipality: Municipality, source_tag: str = "") -> bytes:
-    regular, bold = _font_files()
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_title(f"{municipality.service_name} 登録のご案内")
     pdf.set_author(municipality.sender_name)
     pdf.set_auto_page_break(False)
     pdf.add_page()
-    index = {"collection_font_number": 0} if regular.suffix == ".ttc" else {}
-    pdf.add_font("jp", "", str(regular), **index)
-    pdf.add_font("jp", "B", str(bold), **index)
+    add_japanese_fonts(pdf)
     width = pdf.w - 30
 
     # Heading band

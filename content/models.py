@@ -1,9 +1,12 @@
 import datetime
+import hashlib
 from typing import Self, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -29,12 +32,35 @@ UNIT_CHOICES = [
 ]
 
 
+def content_hash(subject: str, body: str) -> str:
+    """The hash a medical review signs: the subject and body exactly as they are sent."""
+    return hashlib.sha256(f"{subject}\n{body}".encode()).hexdigest()
+
+
+class ContentHash(models.Func):
+    """:func:`content_hash` in SQL (PostgreSQL's own sha256, no extension needed)."""
+
+    template = "encode(sha256(convert_to(%(expressions)s, 'UTF8')), 'hex')"
+    output_field = models.CharField()
+
+    def __init__(self) -> None:
+        super().__init__(Concat("subject", Value("\n"), "body", output_field=models.TextField()))
+
+
 _Text = TypeVar("_Text", bound=models.Model)
 
 
 class PublishedQuerySet(models.QuerySet[_Text]):
     def published(self) -> Self:
         return self.filter(published=True)
+
+    def approved(self) -> Self:
+        """Texts whose current subject and body are the version medical reviewers approved.
+
+        Compared in SQL at the moment of asking: an edit after the approval (from the admin,
+        the pack loader or a bulk update) is not approved, whoever forgot to say so.
+        """
+        return self.exclude(approved_hash="").filter(approved_hash=ContentHash())
 
 
 class LocalNoticeQuerySet(PublishedQuerySet["LocalNotice"]):
@@ -78,6 +104,10 @@ class WrittenText(models.Model):
         ),
     )
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    # Written by the reviews app when a version is approved; see PublishedQuerySet.approved.
+    approved_hash = models.CharField(
+        _("監修済みの版"), max_length=64, blank=True, default="", editable=False
+    )
 
     objects = PublishedQuerySet.as_manager()
 
@@ -86,6 +116,14 @@ class WrittenText(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def content_hash(self) -> str:
+        return content_hash(self.subject, self.body)
+
+    @property
+    def is_approved(self) -> bool:
+        return bool(self.approved_hash) and self.approved_hash == self.content_hash
 
 
 class StageMessage(WrittenText):

@@ -47,8 +47,9 @@ def is_loss_kind(kind: str | None) -> bool:
 
 
 FRONT_MATTER_KEYS = {"subject", "medical_review"}
-# Optional: the public sources the text's facts rest on, for the medical reviewer.
-OPTIONAL_FRONT_MATTER_KEYS = {"facts"}
+# Optional: the public sources the text's facts rest on, for the medical reviewer; and, written
+# back by `manage.py write_reviews`, who approved which version (reviews.packfile) and when.
+OPTIONAL_FRONT_MATTER_KEYS = {"facts", "reviewed_by", "reviewed_on", "review_version"}
 
 _STAGE_FILE = re.compile(r"^(day|week|month)-(\d+)$")
 _BIRTHDAY_FILE = re.compile(r"^age-(\d+)$")

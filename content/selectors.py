@@ -67,15 +67,23 @@ def choose_variant(candidates: Iterable[T], *, audience: str, language: str) -> 
     return None
 
 
-def _texts(queryset: QuerySet, include_drafts: bool) -> QuerySet:
-    return queryset if include_drafts else queryset.published()
+def _texts(queryset: QuerySet, include_drafts: bool, approved_only: bool = False) -> QuerySet:
+    texts = queryset if include_drafts else queryset.published()
+    # Where only reviewed texts may go out, an unreviewed variant is as good as none: the reader
+    # gets the next variant that is approved, or nothing (never the unreviewed text).
+    return texts.approved() if approved_only else texts  # type: ignore[union-attr]
 
 
 def stage_message_for(
-    stage: Stage, *, audience: str, language: str, include_drafts: bool = False
+    stage: Stage,
+    *,
+    audience: str,
+    language: str,
+    include_drafts: bool = False,
+    approved_only: bool = False,
 ) -> StageMessage | None:
     """The published stage message a reader gets for ``stage`` (drafts too in previews)."""
-    candidates = _texts(StageMessage.objects, include_drafts).filter(
+    candidates = _texts(StageMessage.objects, include_drafts, approved_only).filter(
         track=stage.track.value,
         unit=stage.unit.value,
         number=stage.number,
@@ -85,17 +93,27 @@ def stage_message_for(
 
 
 def special_message_for(
-    kind: str, *, audience: str, language: str, include_drafts: bool = False
+    kind: str,
+    *,
+    audience: str,
+    language: str,
+    include_drafts: bool = False,
+    approved_only: bool = False,
 ) -> SpecialMessage | None:
     """The welcome, birth, loss, graduation or birth-check message for a reader."""
-    candidates = _texts(SpecialMessage.objects, include_drafts).filter(
+    candidates = _texts(SpecialMessage.objects, include_drafts, approved_only).filter(
         kind=kind, language__in={language, FALLBACK_LANGUAGE}
     )
     return choose_variant(candidates, audience=audience, language=language)
 
 
 def loss_message_for(
-    loss: str, *, audience: str, language: str, include_drafts: bool = False
+    loss: str,
+    *,
+    audience: str,
+    language: str,
+    include_drafts: bool = False,
+    approved_only: bool = False,
 ) -> SpecialMessage | None:
     """The message after a loss, written for the situation reported, else the general one.
 
@@ -105,7 +123,7 @@ def loss_message_for(
     """
     kinds = [kind for kind in (LOSS_MESSAGE_KINDS.get(loss), SpecialMessage.Kind.LOSS) if kind]
     candidates = list(
-        _texts(SpecialMessage.objects, include_drafts).filter(
+        _texts(SpecialMessage.objects, include_drafts, approved_only).filter(
             kind__in=kinds, language__in={language, FALLBACK_LANGUAGE}
         )
     )
@@ -122,7 +140,12 @@ def loss_message_for(
 
 
 def birthday_message_for(
-    municipality: Municipality, age_years: int, *, language: str, include_drafts: bool = False
+    municipality: Municipality,
+    age_years: int,
+    *,
+    language: str,
+    include_drafts: bool = False,
+    approved_only: bool = False,
 ) -> BirthdayMessage | None:
     """The municipality's own birthday message for this age, else the national default.
 
@@ -131,7 +154,7 @@ def birthday_message_for(
     """
     candidates = {
         (message.municipality_id, message.language): message
-        for message in _texts(BirthdayMessage.objects, include_drafts).filter(
+        for message in _texts(BirthdayMessage.objects, include_drafts, approved_only).filter(
             # SQL's IN never matches NULL: the national defaults need their own condition.
             Q(municipality__isnull=True) | Q(municipality=municipality.pk),
             age_years=age_years,
@@ -149,6 +172,19 @@ def birthday_message_for(
         if key in candidates:
             return candidates[key]
     return None
+
+
+def birthday_message_exists(municipality_id: int, age_years: int, *, language: str) -> bool:
+    """Whether any published birthday text (approved or not) would reach this reader."""
+    return (
+        BirthdayMessage.objects.published()
+        .filter(
+            Q(municipality__isnull=True) | Q(municipality=municipality_id),
+            age_years=age_years,
+            language__in={language, FALLBACK_LANGUAGE},
+        )
+        .exists()
+    )
 
 
 def notices_for(
@@ -264,6 +300,9 @@ class CoverageRow:
     promised: int
     gaps: list[StageGap] = field(default_factory=list)
     bands: list[BandCoverage] = field(default_factory=list)
+    # Published, but not the version medical reviewers approved: municipalities that send only
+    # reviewed texts fall back to another approved variant, or send nothing that day.
+    unreviewed: list[StageGap] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -272,6 +311,10 @@ class CoverageRow:
     @property
     def covered(self) -> int:
         return self.promised - len(self.gaps)
+
+    @property
+    def approved(self) -> int:
+        return self.covered - len(self.unreviewed)
 
 
 @dataclass(frozen=True)
@@ -298,16 +341,23 @@ def stage_coverage() -> list[CoverageRow]:
         "track", "unit", "number", "audience", "language", "published"
     ):
         (published if row[5] else drafts).add(row[:5])
+    approved = set(
+        StageMessage.objects.published()
+        .approved()
+        .values_list("track", "unit", "number", "audience", "language")
+    )
     rows = []
     for (language, audience), stages in PROMISED_STAGES.items():
-        gaps = []
+        gaps, unreviewed = [], []
         for stage in stages:
             key = (stage.track.value, stage.unit.value, stage.number, audience, language)
             if key not in published:
                 gaps.append(StageGap(stage, stage_label_ja(stage), draft=key in drafts))
+            elif key not in approved:
+                unreviewed.append(StageGap(stage, stage_label_ja(stage), draft=False))
         missing = {gap.stage for gap in gaps}
         bands = _bands(stages, [stage for stage in stages if stage not in missing])
-        rows.append(CoverageRow(language, audience, len(stages), gaps, bands))
+        rows.append(CoverageRow(language, audience, len(stages), gaps, bands, unreviewed))
     return rows
 
 

@@ -10,6 +10,7 @@ from typing import Any, cast
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from . import signals
 from .models import BirthdayMessage, SpecialMessage, StageMessage
 from .pack import PACKS_DIR, PackText, iter_pack_files, read_text
 
@@ -58,11 +59,13 @@ def load_pack(
         }
         created: dict[type[Any], list[Any]] = {}
         updated: dict[type[Any], list[tuple[Any, list[str]]]] = {}
-        for text, (model, keys, wanted) in zip(texts, wanted_rows, strict=True):
+        for text, (model, keys, wanted, initial) in zip(texts, wanted_rows, strict=True):
             by_group[_group(text)] += 1
             found = existing[model].get(tuple(keys.values()))
             if found is None:
-                created.setdefault(model, []).append(model(**keys, **wanted, published=publish))
+                created.setdefault(model, []).append(
+                    model(**keys, **wanted, **initial, published=publish)
+                )
                 outcome["created"] += 1
             elif all(getattr(found, name) == value for name, value in wanted.items()):
                 outcome["unchanged"] += 1
@@ -71,11 +74,18 @@ def load_pack(
                     setattr(found, name, value)
                 updated.setdefault(model, []).append((found, sorted(wanted)))
                 outcome["updated"] += 1
+        written: dict[type[Any], list[Any]] = {}
         for model, rows in created.items():
-            bulk_create_with_history(rows, model, batch_size=500)
+            written.setdefault(model, []).extend(
+                bulk_create_with_history(rows, model, batch_size=500)
+            )
         for model, pairs in updated.items():
             fields = sorted({name for _row_, names in pairs for name in names})
-            bulk_update_with_history([row for row, _names in pairs], model, fields, batch_size=500)
+            rows = [row for row, _names in pairs]
+            bulk_update_with_history(rows, model, fields, batch_size=500)
+            written.setdefault(model, []).extend(rows)
+        for model, rows in written.items():
+            signals.texts_written.send(sender=model, rows=rows)
     return LoadResult(outcome["created"], outcome["updated"], outcome["unchanged"], by_group)
 
 
@@ -92,9 +102,11 @@ def _group(text: PackText) -> tuple[str, str, str]:
     return (text.language, track, text.audience)
 
 
-def _row(text: PackText, *, publish: bool) -> tuple[type[Any], dict[str, Any], dict[str, Any]]:
-    """The model a pack text is stored in, its identifying fields (in :func:`_key`'s order) and
-    the fields the pack sets."""
+def _row(
+    text: PackText, *, publish: bool
+) -> tuple[type[Any], dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """The model a pack text is stored in, its identifying fields (in :func:`_key`'s order), the
+    fields the pack sets and those it sets on a new row only."""
     needs_review = text.medical_review != "done"
     model: type[Any]
     keys: dict[str, Any]
@@ -125,6 +137,10 @@ def _row(text: PackText, *, publish: bool) -> tuple[type[Any], dict[str, Any], d
         "body": text.body,
         "source_path": text.relative_path,
     }
+    # Once loaded, the review in the database (the reviews app) says whether a text still needs
+    # review; the file's word is written back from it (manage.py write_reviews). So the file's
+    # medical_review sets a new row's flag only.
+    initial: dict[str, Any] = {}
     if model is not BirthdayMessage:
-        wanted["needs_medical_review"] = needs_review
-    return model, keys, wanted
+        initial["needs_medical_review"] = needs_review
+    return model, keys, wanted, initial

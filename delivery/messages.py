@@ -7,10 +7,15 @@ messages also carry the municipality's local notices for that stage. Registered 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 from content import selectors
 from content.programme import is_anchor
+from kizuna.choices import Channel
+from subscribers import links
 
 from .compose import Composed, Composer
 from .kinds import register_kind
@@ -19,6 +24,10 @@ from .outbox import BIRTHDAY, SPECIAL, STAGE, MessageKey
 
 NO_TEXT = "送る文面がありません（未公開または削除）"
 NOT_IN_LANGUAGE = "読者の言語の毎日の文面がないため送りません（週・月の文面だけ届きます）"
+# The municipality sends only reviewed texts and this one (every variant of it) has no approval
+# of its current version: nothing is sent rather than an unreviewed text. The operations
+# dashboard counts today's deliveries skipped for this reason.
+NOT_REVIEWED = "監修済みの本文がありません（未監修の本文は送りません）"
 LOSS = "loss"
 
 
@@ -33,12 +42,15 @@ class StageMessages:
         if stage is None or delivery.child is None:
             return "ステージのわからないメッセージです"
         audience, language = delivery.subscriber.audience, delivery.subscriber.language
+        reviewed = delivery.municipality.send_only_reviewed
         text = composer.once(
-            (STAGE, stage, audience, language),
-            lambda: selectors.stage_message_for(stage, audience=audience, language=language),
+            (STAGE, stage, audience, language, reviewed),
+            lambda: selectors.stage_message_for(
+                stage, audience=audience, language=language, approved_only=reviewed
+            ),
         )
         if text is None:
-            return NO_TEXT
+            return _missing(composer, (STAGE, stage, audience, language), reviewed)
         if text.language != language and not is_anchor(stage):
             # A language without daily texts gets its weekly and monthly texts on their days and
             # nothing between them: never a Japanese text in between.
@@ -55,7 +67,7 @@ class StageMessages:
             ("versions", STAGE, text.pk, tuple(n.pk for n in notices)),
             lambda: selectors.current_versions(stage_message=text, notices=notices),
         )
-        return composer.compose_text(
+        composed = composer.compose_text(
             delivery,
             key,
             text,
@@ -64,6 +76,7 @@ class StageMessages:
             shared=True,
             ids={"stage_message_id": text.pk},
         )
+        return with_feedback(composed, delivery, text.pk)
 
 
 class BirthdayMessages:
@@ -74,12 +87,15 @@ class BirthdayMessages:
 
     def compose(self, delivery: Delivery, key: MessageKey, composer: Composer) -> Composed | str:
         municipality, language = delivery.municipality, delivery.subscriber.language
+        reviewed = municipality.send_only_reviewed
         text = composer.once(
-            (BIRTHDAY, municipality.pk, key.age, language),
-            lambda: selectors.birthday_message_for(municipality, key.age, language=language),
+            (BIRTHDAY, municipality.pk, key.age, language, reviewed),
+            lambda: selectors.birthday_message_for(
+                municipality, key.age, language=language, approved_only=reviewed
+            ),
         )
         if text is None:
-            return NO_TEXT
+            return _missing(composer, (BIRTHDAY, municipality.pk, key.age, language), reviewed)
         versions = composer.once(
             ("versions", BIRTHDAY, text.pk, ()),
             lambda: selectors.current_versions(birthday_message=text),
@@ -99,24 +115,29 @@ class SpecialMessages:
 
     def compose(self, delivery: Delivery, key: MessageKey, composer: Composer) -> Composed | str:
         audience, language = delivery.subscriber.audience, delivery.subscriber.language
+        reviewed = delivery.municipality.send_only_reviewed
         child = delivery.child
         if key.name == LOSS and child is not None:
             # One key for every loss (rows planned before the split still go out once); the text
             # is the one written for the situation the parent reported.
             loss = child.loss
+            memo: tuple[object, ...] = (SPECIAL, key.name, loss, audience, language)
             text = composer.once(
-                (SPECIAL, key.name, loss, audience, language),
-                lambda: selectors.loss_message_for(loss, audience=audience, language=language),
+                (*memo, reviewed),
+                lambda: selectors.loss_message_for(
+                    loss, audience=audience, language=language, approved_only=reviewed
+                ),
             )
         else:
+            memo = (SPECIAL, key.name, audience, language)
             text = composer.once(
-                (SPECIAL, key.name, audience, language),
+                (*memo, reviewed),
                 lambda: selectors.special_message_for(
-                    key.name, audience=audience, language=language
+                    key.name, audience=audience, language=language, approved_only=reviewed
                 ),
             )
         if text is None:
-            return NO_TEXT
+            return _missing(composer, memo, reviewed)
         versions = composer.once(
             ("versions", SPECIAL, text.pk, ()),
             lambda: selectors.current_versions(special_message=text),
@@ -124,6 +145,65 @@ class SpecialMessages:
         return composer.compose_text(
             delivery, key, text, versions, shared=True, ids={"special_message_id": text.pk}
         )
+
+
+# Postback data of the LINE buttons: the same for every reader of a text (the reader is who
+# pressed it), so readers at one stage still share one multicast. The reviews app answers it.
+FEEDBACK_POSTBACK = "kizuna-feedback"
+FEEDBACK_WORDS = {
+    "ja": ("このメッセージは役に立ちましたか？", "役に立った", "いまひとつ"),
+    "en": ("Was this message helpful?", "Helpful", "Not really"),
+}
+
+
+def with_feedback(composed: Composed, delivery: Delivery, stage_message_id: int) -> Composed:
+    """A stage message asks 「役に立った」／「いまひとつ」: LINE buttons, or a signed link in mail."""
+    if not isinstance(composed, Composed):
+        # A part of the day's one message being collected (compose.Composer._compose_day): the
+        # day's message goes out under its lead's kind, without the buttons.
+        return composed
+    question, yes, no = FEEDBACK_WORDS.get(delivery.subscriber.language, FEEDBACK_WORDS["ja"])
+    message = composed.message
+    if delivery.channel == Channel.LINE:
+        postbacks = (
+            (yes, f"{FEEDBACK_POSTBACK}:yes:{stage_message_id}"),
+            (no, f"{FEEDBACK_POSTBACK}:no:{stage_message_id}"),
+        )
+        return replace(composed, message=replace(message, line_postbacks=postbacks))
+    url = links.feedback_url(delivery.subscriber, delivery.message_key, stage_message_id)
+    yes_url, no_url = f"{url}?v=yes", f"{url}?v=no"
+    text = f"{message.text.rstrip()}\n\n{question}\n{yes}: {yes_url}\n{no}: {no_url}\n"
+    block = (
+        f'<p class="kizuna-feedback">{html.escape(question)}<br>'
+        f'<a href="{html.escape(yes_url)}">{html.escape(yes)}</a>　'
+        f'<a href="{html.escape(no_url)}">{html.escape(no)}</a></p>'
+    )
+    body, end, rest = message.html.rpartition("</body>")
+    page = f"{body}{block}{end}{rest}" if end else message.html + block
+    return replace(composed, message=replace(message, text=text, html=page))
+
+
+def _missing(composer: Composer, memo: tuple[Any, ...], reviewed: bool) -> str:
+    """Why no text was found: none published, or none approved where approval is required."""
+    if not reviewed:
+        return NO_TEXT
+    unreviewed = composer.once((*memo, False), lambda: _any_published(memo))
+    return NOT_REVIEWED if unreviewed else NO_TEXT
+
+
+def _any_published(memo: tuple[Any, ...]) -> bool:
+    kind = memo[0]
+    if kind == STAGE:
+        _, stage, audience, language = memo
+        return selectors.stage_message_for(stage, audience=audience, language=language) is not None
+    if kind == BIRTHDAY:
+        _, municipality_id, age, language = memo
+        return selectors.birthday_message_exists(municipality_id, age, language=language)
+    if len(memo) == 5:
+        _, _, loss, audience, language = memo
+        return selectors.loss_message_for(loss, audience=audience, language=language) is not None
+    _, name, audience, language = memo
+    return selectors.special_message_for(name, audience=audience, language=language) is not None
 
 
 def register() -> None:

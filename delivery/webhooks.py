@@ -16,7 +16,13 @@ from anymail.signals import AnymailTrackingEvent, tracking
 from django.db import transaction
 from django.dispatch import receiver
 from linebot.v3.webhook import SignatureValidator, WebhookParser
-from linebot.v3.webhooks import FollowEvent, MessageEvent, TextMessageContent, UnfollowEvent
+from linebot.v3.webhooks import (
+    FollowEvent,
+    MessageEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UnfollowEvent,
+)
 
 from kizuna import clock
 from subscribers.models import Subscriber
@@ -103,7 +109,21 @@ class LineText:
     in_group: bool = False
 
 
-LineEvent = LineFollow | LineUnfollow | LineText
+@dataclass(frozen=True)
+class LinePostback:
+    """A quick-reply button pressed under a message (a reader's vote on a stage message)."""
+
+    user_id: str
+    reply_token: str
+    data: str
+    event_id: str = ""
+    occurred_at: datetime.datetime | None = None
+    # Pressed in a group or a room: the vote is not recorded (who pressed is not who was sent it).
+    in_group: bool = False
+
+
+LineEvent = LineFollow | LineUnfollow | LineText | LinePostback
+LINE_POSTBACK_LIMIT = 300  # LINE's own limit for postback data
 
 
 class BadSignature(Exception):
@@ -175,6 +195,14 @@ def parse_line_events(body: str, signature: str, channel_secret: str) -> list[Li
                 reply_token = str(event.reply_token or "")
                 ours.append(
                     LineText(user_id, reply_token, text.strip(), event_id, occurred_at, in_group)
+                )
+            elif isinstance(event, PostbackEvent) and event.postback is not None:
+                data = str(event.postback.data or "")
+                if "\x00" in data or len(data) > LINE_POSTBACK_LIMIT:
+                    raise BadPayload("not a LINE postback")
+                reply_token = str(event.reply_token or "")
+                ours.append(
+                    LinePostback(user_id, reply_token, data, event_id, occurred_at, in_group)
                 )
     except BadPayload:
         raise

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 # Sections in the order staff meet them: what parents receive, who receives it, then operations.
 APP_ORDER = [
     "content",
+    "reviews",
     "municipalities",
     "subscribers",
     "surveys",

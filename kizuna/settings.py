@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "adoption",
     "reports",
     "accounts",
+    "reviews",
     "audit",
 ]
 
@@ -289,6 +290,17 @@ CELERY_BEAT_SCHEDULE = {
 # Domain settings.
 KIZUNA_BIRTH_GRACE_DAYS = env.int("KIZUNA_BIRTH_GRACE_DAYS", default=15)
 KIZUNA_CATCH_UP_DAYS = env.int("KIZUNA_CATCH_UP_DAYS", default=3)
+# Medical review (reviews app): a new municipality sends only reviewed texts unless DEBUG is on;
+# a text needs this many approvals, at least one from each group of fields listed
+# ("physician" = 産婦人科医 or 小児科医), and is due for re-review after this many months.
+KIZUNA_SEND_ONLY_REVIEWED_DEFAULT = env.bool("KIZUNA_SEND_ONLY_REVIEWED_DEFAULT", default=not DEBUG)
+KIZUNA_REVIEW_APPROVALS = env.int("KIZUNA_REVIEW_APPROVALS", default=2)
+KIZUNA_REVIEW_REQUIRED_FIELDS = env.list("KIZUNA_REVIEW_REQUIRED_FIELDS", default=["physician"])
+KIZUNA_REVIEW_MAX_AGE_MONTHS = env.int("KIZUNA_REVIEW_MAX_AGE_MONTHS", default=12)
+# Reader votes: a text's score shows from this many votes on; below the share of 「役に立った」
+# (with at least that many votes) it goes back to the review queue.
+KIZUNA_FEEDBACK_MIN_VOTES = env.int("KIZUNA_FEEDBACK_MIN_VOTES", default=5)
+KIZUNA_FEEDBACK_THRESHOLD = env.float("KIZUNA_FEEDBACK_THRESHOLD", default=0.6)
 # Days of delivery rows kept whole; older stage and birthday rows are rolled into the day counts
 # (delivery.retention), so the table stays about this many days of sending. A sent row leaves a
 # slim SentMessage record, kept for KIZUNA_SENT_HISTORY_DAYS.

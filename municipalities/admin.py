@@ -100,6 +100,7 @@ class MunicipalityAdmin(MunicipalityScopedAdminMixin, SimpleHistoryAdmin):
                     "line_friend_url",
                     "line_monthly_quota",
                     "line_nicknames",
+                    "send_only_reviewed",
                     "paused",
                 ]
             },

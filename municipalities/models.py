@@ -33,6 +33,11 @@ OPERATORS_GROUP = "オペレーター"
 CONTENT_EDITORS_GROUP = "全国コンテンツ編集者"
 
 
+def send_only_reviewed_default() -> bool:
+    """「監修済みの本文だけを送る」 for a new municipality: on, unless the site runs with DEBUG."""
+    return bool(settings.KIZUNA_SEND_ONLY_REVIEWED_DEFAULT)
+
+
 class Municipality(models.Model):
     """A tenant: a municipality (自治体版) or a maternity hospital (医療機関版)."""
 
@@ -156,6 +161,14 @@ class Municipality(models.Model):
             "（リクエスト数が増え、送信に時間がかかります。月間メッセージ数は変わりません）。"
             "オフにすると、同じ時期の読者にはニックネームなしの同じ文面を一斉送信（マルチキャスト）"
             "でまとめて送ります。メールはどちらでもニックネームで呼びかけます。"
+        ),
+    )
+    send_only_reviewed = models.BooleanField(
+        _("監修済みの本文だけを送る"),
+        default=send_only_reviewed_default,
+        help_text=_(
+            "オンのとき、医療監修で承認された版の本文だけを送ります。承認のない段階の日は何も送らず、"
+            "運用画面とカバレッジに表示します。オフにする（未監修の本文も送る）と監査記録に残ります。"
         ),
     )
     paused = models.BooleanField(

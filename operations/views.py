@@ -29,6 +29,7 @@ from kizuna import clock, spreadsheets
 from municipalities.access import readable_municipalities, roles_for_request
 from municipalities.charts import COLUMN_CHART, Bar, columns
 from municipalities.staff_pages import signed_in_user, staff_context, staff_page
+from reviews import selectors as review_selectors
 
 from . import heartbeat, selectors, services, system
 from .forms import AuditSearchForm, BatchForm, FailureFilterForm, RetryForm
@@ -118,6 +119,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             [Bar(f"{day.month}/{day.day}", email + line) for day, email, line in forecast.by_day]
         ),
         "quotas": selectors.line_quotas(ids, today),
+        "missing_stage_texts": review_selectors.missing_stage_texts(ids, today),
+        "held_back": review_selectors.held_back_forecast(ids, today + datetime.timedelta(days=1)),
+        "gated": municipalities.filter(send_only_reviewed=True).count(),
         "chart": COLUMN_CHART,
         "recent_days": RECENT_DAYS,
         "chart_days": CHART_DAYS,

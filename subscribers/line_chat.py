@@ -52,6 +52,38 @@ TextAnswer = Callable[[Municipality, str, str], str | None]
 TEXT_ANSWERS: list[TextAnswer] = []
 
 
+# (municipality, LINE user id, postback data) -> the reply. Registered per prefix: the part of
+# the data before its first ":" names the app that made the button.
+PostbackAnswer = Callable[[Municipality, str, str], str]
+POSTBACK_ANSWERS: dict[str, PostbackAnswer] = {}
+# A button pressed in a group or a room: whoever pressed it is not who the message was for.
+BUTTON_IN_GROUP = (
+    "このトークでは評価などのボタンは受け付けていません。"
+    "公式アカウントとの1対1のトークで押してください。"
+)
+
+
+def register_postback_answer(prefix: str, answer: PostbackAnswer) -> None:
+    """Let ``answer`` handle the buttons whose data starts with ``prefix:`` (from ready())."""
+    POSTBACK_ANSWERS[prefix] = answer
+
+
+def pressed(municipality: Municipality, user_id: str, data: str) -> Reply | None:
+    """A quick-reply button in the one-to-one chat: the answer registered for its prefix."""
+    answer = POSTBACK_ANSWERS.get(data.partition(":")[0])
+    return Reply(answer(municipality, user_id, data)) if answer else None
+
+
+def pressed_in_group(municipality: Municipality, data: str) -> Reply | None:
+    """A known button pressed in a group or room: a neutral answer, nothing recorded."""
+    return Reply(BUTTON_IN_GROUP) if data.partition(":")[0] in POSTBACK_ANSWERS else None
+
+
+def reader_on_line(municipality: Municipality, user_id: str) -> Subscriber | None:
+    """The reader this LINE account belongs to at this municipality, if any."""
+    return _reader(municipality, user_id)
+
+
 def register_text_answer(answer: TextAnswer) -> None:
     """Let ``answer`` reply first to what LINE users write (from an AppConfig.ready())."""
     if answer not in TEXT_ANSWERS:

@@ -118,3 +118,9 @@ LINE_SHARE = "https://line.me/R/share?text="  # LINE URL scheme: "send a text me
 def line_share_url(text: str, url: str) -> str:
     """A link that opens LINE with ``text`` and ``url`` ready to send to a friend."""
     return LINE_SHARE + quote(f"{text}\n{url}", safe="")
+
+
+def feedback_url(subscriber: Subscriber, message_key: str, stage_message_id: int) -> str:
+    """The reader's page to say whether a stage message helped (served by the reviews app)."""
+    token = make_token(Purpose.FEEDBACK, s=subscriber.pk, k=message_key, m=stage_message_id)
+    return _link("reviews:feedback", token)

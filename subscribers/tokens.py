@@ -18,6 +18,7 @@ class Purpose(StrEnum):
     SURVEY = "survey"
     CHANNEL_MOVE = "channel-move"
     EMAIL_MOVE = "email-move"  # confirms the address a LINE reader gave to move to email
+    FEEDBACK = "feedback"  # 「役に立った」／「いまひとつ」 on one stage message
 
 
 # A confirmation link is short-lived; an unsubscribe link must keep working in old messages.
@@ -32,6 +33,8 @@ MAX_AGE = {
     Purpose.SURVEY: timedelta(days=367),
     Purpose.CHANNEL_MOVE: timedelta(days=30),
     Purpose.EMAIL_MOVE: timedelta(days=3),
+    # A reader may answer a message weeks later; after that the vote says little about the text.
+    Purpose.FEEDBACK: timedelta(days=60),
 }
 
 

@@ -183,6 +183,7 @@ class FakeLine(FakeHttpService):
         self.reply_messages: list[dict] = []  # the whole message object (quick replies…)
         self.used_reply_tokens: set[str] = set()
         self.expired_tokens: set[str] = set()
+        self.buttons: list[tuple[str, list[tuple[str, str]]]] = []  # (user id, [(label, data)])
         self.requests = Counter()
         self.refuse_plan = False  # answer sends 403, as for a plan without this API
 
@@ -258,6 +259,12 @@ class FakeLine(FakeHttpService):
             for recipient in recipients:
                 if recipient not in self.blocked:
                     self.received.append((recipient, messages[0]["text"]))
+                    items = (messages[0].get("quickReply") or {}).get("items", [])
+                    if items:
+                        pressed = [
+                            (i["action"]["label"], i["action"].get("data", "")) for i in items
+                        ]
+                        self.buttons.append((recipient, pressed))
         return (
             200,
             {"sentMessages": [{"id": request_id, "quoteToken": "q"}]},
@@ -273,6 +280,22 @@ class FakeLine(FakeHttpService):
             text = message.get("text") or ""
             if not text or len(text.encode("utf-16-le")) // 2 > self.TEXT_LIMIT:
                 return f"Length must be between 1 and {self.TEXT_LIMIT}"
+            # LINE's limits for quick replies: up to 13 buttons, labels up to 20 characters,
+            # postback data up to 300.
+            items = (message.get("quickReply") or {}).get("items", [])
+            if len(items) > 13:
+                return "Size must be between 0 and 13"
+            for item in items:
+                action = item.get("action") or {}
+                if item.get("type") != "action" or action.get("type") not in (
+                    "postback",
+                    "message",
+                ):
+                    return "Only postback and message quick replies are expected here"
+                if not 1 <= len(action.get("label", "")) <= 20:
+                    return "Length of label must be between 1 and 20"
+                if action["type"] == "postback" and not 1 <= len(action.get("data", "")) <= 300:
+                    return "Length of data must be between 1 and 300"
         return ""
 
 

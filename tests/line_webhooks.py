@@ -18,6 +18,8 @@ from linebot.v3.webhooks import (
     FollowEvent,
     GroupSource,
     MessageEvent,
+    PostbackContent,
+    PostbackEvent,
     RoomSource,
     TextMessageContent,
     UnfollowEvent,
@@ -64,6 +66,17 @@ def text(
         **_common(user_id, where, at, event_id, redelivery),
         reply_token=uuid.uuid4().hex,
         message=TextMessageContent(id="1", text=words, quote_token="q"),
+    ).to_dict()
+
+
+def postback(
+    user_id: str, data: str, *, where="user", at=EPOCH_MS, event_id=None, redelivery=False
+) -> dict:
+    """A quick-reply button pressed (its ``data``), in the one-to-one chat or a group or room."""
+    return PostbackEvent(
+        **_common(user_id, where, at, event_id, redelivery),
+        reply_token=uuid.uuid4().hex,
+        postback=PostbackContent(data=data),
     ).to_dict()
 
 

@@ -37,6 +37,9 @@ class OutgoingMessage:
     # The retry key of an earlier request that carried this message and may have been accepted
     # (LINE): the message must go again in a request with this key, which LINE drops if so.
     retry_key: str = ""
+    # LINE quick-reply buttons under the text: (label, postback data), the same for every reader
+    # of the text (the reader is the postback's sender), so a multicast still carries them all.
+    line_postbacks: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

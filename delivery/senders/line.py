@@ -31,6 +31,7 @@ from linebot.v3.messaging import (
     MessageAction,
     MessagingApi,
     MulticastRequest,
+    PostbackAction,
     PushMessageRequest,
     QuickReply,
     QuickReplyItem,
@@ -146,13 +147,14 @@ class LineSender:
         self, api: MessagingApi, text: str, chunk: list[OutgoingMessage], key: str, slug: str
     ) -> list[Result]:
         ids = [m.delivery_id for m in chunk]
+        message = _text_message(text, chunk[0].line_postbacks)
         endpoint = "push" if len(chunk) == 1 else "multicast"
         account = pacing.line_account(slug, endpoint)
         pacing.wait_for_slot(account, pacing.line_rate(endpoint))
         try:
             if len(chunk) == 1:
                 response = api.push_message(
-                    PushMessageRequest(to=chunk[0].to, messages=[TextMessage(text=text)]),
+                    PushMessageRequest(to=chunk[0].to, messages=[message]),
                     x_line_retry_key=key,
                     _request_timeout=settings.LINE_TIMEOUT_SECONDS,
                 )
@@ -160,7 +162,7 @@ class LineSender:
                 provider_id = sent[0].id if sent else key
             else:
                 api.multicast(
-                    MulticastRequest(to=[m.to for m in chunk], messages=[TextMessage(text=text)]),
+                    MulticastRequest(to=[m.to for m in chunk], messages=[message]),
                     x_line_retry_key=key,
                     _request_timeout=settings.LINE_TIMEOUT_SECONDS,
                 )
@@ -191,12 +193,24 @@ def _by_text_in_order(
     rounds: their first message is in a group sent before the group of their second.
     """
     seen: dict[str, int] = defaultdict(int)
-    groups: dict[tuple[int, str], list[OutgoingMessage]] = defaultdict(list)
+    groups: dict[tuple[int, str, tuple[tuple[str, str], ...]], list[OutgoingMessage]] = defaultdict(
+        list
+    )
     for message in messages:
-        groups[(seen[message.to], message.line_text)].append(message)
+        groups[(seen[message.to], message.line_text, message.line_postbacks)].append(message)
         seen[message.to] += 1
     ordered = sorted(groups.items(), key=lambda item: item[0][0])  # stable: first come first
-    return [(text, same) for (_, text), same in ordered]
+    return [(text, same) for (_, text, _), same in ordered]
+
+
+def _text_message(text: str, postbacks: tuple[tuple[str, str], ...]) -> TextMessage:
+    if not postbacks:
+        return TextMessage(text=text)
+    items = [
+        QuickReplyItem(action=PostbackAction(label=label, data=data, displayText=label))
+        for label, data in postbacks
+    ]
+    return TextMessage(text=text, quickReply=QuickReply(items=items))
 
 
 def _body(error: ApiException) -> str:

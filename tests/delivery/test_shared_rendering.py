@@ -7,7 +7,8 @@ from content import selectors
 from content.models import LocalNotice, StageMessage
 from content.rendering import placeholder_values, render_message
 from delivery import planner
-from delivery.compose import Composer, MessageKey
+from delivery.compose import Composed, Composer, MessageKey, outgoing
+from delivery.messages import with_feedback
 from delivery.models import Delivery
 from kizuna import clock
 from municipalities.models import ConsultationContact
@@ -103,6 +104,12 @@ def test_each_reader_gets_the_full_rendering_with_their_own_name_and_links(munic
         full = _full_rendering(delivery)
         message = result.message
         if delivery.channel == "email":
+            # The reader's own feedback link joins both the same way (delivery.messages).
+            full = with_feedback(
+                Composed(outgoing(delivery, delivery.subscriber, full), {}),
+                delivery,
+                result.stage_message_id,
+            ).message
             assert (message.subject, message.html, message.text, message.line_text) == (
                 full.subject,
                 full.html,
