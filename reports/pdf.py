@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.conf import settings
 from fpdf import FPDF
 from fpdf.fonts import FontFace
+
+from kizuna.fonts import FontUnavailable, add_japanese_fonts
 
 from .cells import Cell
 from .yearly import SMALL_COUNT_NOTE, Report, Table
@@ -17,26 +16,16 @@ SOFT = (253, 239, 243)
 BAR = (214, 92, 122)
 
 
-class FontMissing(Exception):
-    """The Japanese font is not installed; the message says how to get it."""
+FontMissing = FontUnavailable  # the views answer it with the message saying what to install
 
 
 def _document(title: str, author: str) -> FPDF:
-    regular = Path(settings.KIZUNA_FLYER_FONT)
-    bold = Path(settings.KIZUNA_FLYER_BOLD_FONT)
-    if not regular.exists():
-        raise FontMissing(
-            f"PDF用の日本語フォント {regular} がありません。"
-            "apt-get install fonts-noto-cjk でインストールするか、KIZUNA_FLYER_FONT を設定してください。"
-        )
     pdf = FPDF(format="A4", unit="mm")
     pdf.set_title(title)
     pdf.set_author(author)
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=15)
-    index = {"collection_font_number": 0} if regular.suffix == ".ttc" else {}
-    pdf.add_font("jp", "", str(regular), **index)
-    pdf.add_font("jp", "B", str(bold if bold.exists() else regular), **index)
+    add_japanese_fonts(pdf)
     pdf.set_text_color(*INK)
     pdf.add_page()
     return pdf
