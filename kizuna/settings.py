@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "adoption",
     "accounts",
     "audit",
+    "checkups",
 ]
 
 MIDDLEWARE = [

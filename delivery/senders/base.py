@@ -37,6 +37,9 @@ class OutgoingMessage:
     # The retry key of an earlier request that carried this message and may have been accepted
     # (LINE): the message must go again in a request with this key, which LINE drops if so.
     retry_key: str = ""
+    # Files sent with an email (name, content, MIME type): a health check's .ics. LINE carries
+    # a link instead, written into the text by the kind.
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
 
 
 @dataclass(frozen=True)
