@@ -10,7 +10,7 @@ class CheckupsConfig(AppConfig):
         from delivery.kinds import register_kind
         from delivery.planner import register_plan_step
 
-        from . import messages, planning
+        from . import messages, personal_data, planning
         from .models import CORRECTION_KIND, EVE_KIND, INVITATION_KIND, REMINDER_KIND
 
         register_kind(REMINDER_KIND, messages.CheckReminders, part_of_day=11)
@@ -18,3 +18,4 @@ class CheckupsConfig(AppConfig):
         register_kind(EVE_KIND, messages.SessionEveReminders)
         register_kind(CORRECTION_KIND, messages.SessionCorrections)
         register_plan_step("checkups", planning.plan_checkups)
+        personal_data.register()
