@@ -92,7 +92,11 @@ def parse(raw: bytes, name: str) -> Parsed:
     for line, row in enumerate(table[1:], start=2):
         cells = {h: (row[i] if i < len(row) else None) for h, i in index.items()}
         problems = []
-        check = _CHECK_BY_LABEL.get(str(cells["健診"] or "").strip())
+        # Shift_JIS files decode 〜 as ～ (cp932), and people type ~ or -.
+        label = str(cells["健診"] or "").strip()
+        for dash in ("～", "~", "-", "－"):
+            label = label.replace(dash, "〜")
+        check = _CHECK_BY_LABEL.get(label)
         if check is None:
             problems.append(f"健診「{cells['健診'] or ''}」がわかりません（例: 3〜4か月児健診）")
         held_on, starts_at = _date(cells["日付"]), _time(cells["開始時刻"])
