@@ -209,9 +209,24 @@ def session_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_page
-@require_POST
+@require_http_methods(["GET", "POST"])
 def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """A page that says who will be told, then the cancellation itself."""
     session = _session(request, pk, edit=True)
+    if request.method == "GET":
+        return render(
+            request,
+            "checkups/cancel.html",
+            staff_context(
+                request,
+                "集団健診を中止",
+                session=session,
+                label=BY_NUMBER[session.check_number].label,
+                invited=selectors.shown(
+                    selectors.invitation_counts([session])[session.pk].sent
+                ),
+            ),
+        )
     if services.cancel_session(session=session, by=signed_in_user(request)):
         messages.success(request, "中止にしました。案内済みの方に中止のお知らせを送ります。")
     return redirect("checkups:sessions")
