@@ -31,7 +31,10 @@ class SessionForm(forms.ModelForm):
         data = super().clean() or {}
         born_from, born_until = data.get("born_from"), data.get("born_until")
         if born_from and born_until and born_from > born_until:
-            self.add_error("born_until", "生年月日の範囲は「から」が「まで」より前になるように入力してください。")
+            self.add_error(
+                "born_until",
+                "生年月日の範囲は「から」が「まで」より前になるように入力してください。",
+            )
         held_on = data.get("held_on")
         if held_on and born_until and born_until >= held_on:
             self.add_error("born_until", "健診の日より後に生まれたお子さんは対象にできません。")

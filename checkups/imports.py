@@ -125,16 +125,21 @@ def parse(raw: bytes, name: str) -> Parsed:
             errors.append(f"{line}行目: " + "、".join(problems))
             continue
         assert check and held_on and starts_at and born_from and born_until  # noqa: S101
-        rows.append(
-            SessionData(check, held_on, starts_at, venue, born_from, born_until, capacity)
-        )
+        rows.append(SessionData(check, held_on, starts_at, venue, born_from, born_until, capacity))
     return Parsed(rows if not errors else [], errors)
 
 
 def to_payload(rows: list[SessionData]) -> list[list[Any]]:
     return [
-        [r.check_number, r.held_on.isoformat(), r.starts_at.isoformat("minutes"), r.venue,
-         r.born_from.isoformat(), r.born_until.isoformat(), r.capacity]
+        [
+            r.check_number,
+            r.held_on.isoformat(),
+            r.starts_at.isoformat("minutes"),
+            r.venue,
+            r.born_from.isoformat(),
+            r.born_until.isoformat(),
+            r.capacity,
+        ]
         for r in rows
     ]
 

@@ -94,7 +94,9 @@ def invitation_text(session: Session, nickname: str, note: str) -> CheckText:
     ]
     if note.strip():
         parts.append(note.strip())
-    return CheckText(subject=f"{label}のご案内（{day_text(session.held_on)}）", body="\n\n".join(parts))
+    return CheckText(
+        subject=f"{label}のご案内（{day_text(session.held_on)}）", body="\n\n".join(parts)
+    )
 
 
 def eve_text(session: Session, nickname: str) -> CheckText:
@@ -201,9 +203,7 @@ class _SessionKind:
     ) -> Composed:
         if delivery.channel == Channel.LINE:
             url = links.calendar_url(delivery.subscriber_id, session.pk, delivery.child_id or 0)
-            text = dataclasses.replace(
-                text, body=text.body + f"\n\n[カレンダーに登録する]({url})"
-            )
+            text = dataclasses.replace(text, body=text.body + f"\n\n[カレンダーに登録する]({url})")
         composed = composer.compose_text(
             delivery, key, text, {"session": session.pk, "review": MEDICAL_REVIEW}
         )

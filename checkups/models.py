@@ -38,9 +38,7 @@ class CheckupSettings(models.Model):
     )
     reminders_on = models.BooleanField(_("健診の時期のお知らせを送る"), default=False)
     checks = models.JSONField(_("お知らせする健診"), default=default_checks)
-    lead_days = models.PositiveSmallIntegerField(
-        _("健診の時期の何日前にお知らせするか"), default=7
-    )
+    lead_days = models.PositiveSmallIntegerField(_("健診の時期の何日前にお知らせするか"), default=7)
     invitation_lead_days = models.PositiveSmallIntegerField(
         _("集団健診の何日前にご案内するか"), default=14
     )

@@ -69,9 +69,7 @@ def is_held(session: Session) -> bool:
     return session.confirmed_at is None and flags_of(session).any
 
 
-def sessions_inviting_on(
-    municipality_ids: Iterable[int], on: datetime.date
-) -> list[Session]:
+def sessions_inviting_on(municipality_ids: Iterable[int], on: datetime.date) -> list[Session]:
     """Scheduled sessions whose invitations go out on ``on`` (from N days before, until the eve),
     less those held for staff."""
     ids = list(municipality_ids)

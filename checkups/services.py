@@ -26,9 +26,7 @@ class SessionData:
     capacity: int
 
 
-def create_session(
-    *, municipality_id: int, data: SessionData, by: User | None
-) -> Session:
+def create_session(*, municipality_id: int, data: SessionData, by: User | None) -> Session:
     with transaction.atomic():
         session = Session.objects.create(municipality_id=municipality_id, **data.__dict__)
         SessionChange.objects.create(

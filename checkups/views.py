@@ -170,7 +170,7 @@ def session_create(request: HttpRequest, municipality_pk: int) -> HttpResponse:
     municipality = _municipality(request, municipality_pk, edit=True)
     form = SessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        session = services.create_session(
+        services.create_session(
             municipality_id=municipality.pk, data=_data(form), by=signed_in_user(request)
         )
         messages.success(request, "集団健診を登録しました。")
@@ -222,9 +222,7 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
                 "集団健診を中止",
                 session=session,
                 label=BY_NUMBER[session.check_number].label,
-                invited=selectors.shown(
-                    selectors.invitation_counts([session])[session.pk].sent
-                ),
+                invited=selectors.shown(selectors.invitation_counts([session])[session.pk].sent),
             ),
         )
     if services.cancel_session(session=session, by=signed_in_user(request)):

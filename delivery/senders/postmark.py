@@ -13,7 +13,6 @@ again later with the same ``Message-ID`` headers, so a mailbox that got it shows
 from __future__ import annotations
 
 import base64
-
 import json
 from collections.abc import Iterator
 from email.utils import formataddr

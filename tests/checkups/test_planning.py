@@ -19,9 +19,7 @@ LOSS = Child.Loss.values[-1]
 
 
 def _settings(municipality, **fields):
-    return CheckupSettings.objects.create(
-        municipality=municipality, reminders_on=True, **fields
-    )
+    return CheckupSettings.objects.create(municipality=municipality, reminders_on=True, **fields)
 
 
 def _text(message):

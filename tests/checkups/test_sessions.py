@@ -73,7 +73,10 @@ def test_each_child_in_range_is_invited_with_an_ics(municipality, smtp, morning)
     text, [ics] = _parts(message)
     assert "はなさん、お子さんの3〜4か月児健診は12月8日（火）13:30から、保健センターです。" in text
     calendar, event = _event(ics)
-    assert event["UID"] == f"checkup-session-{session.pk}-child-{invited.child_id}@city.koto.example.jp"
+    assert (
+        event["UID"]
+        == f"checkup-session-{session.pk}-child-{invited.child_id}@city.koto.example.jp"
+    )
     assert event.decoded("DTSTART") == datetime.datetime(
         2026, 12, 8, 13, 30, tzinfo=event.decoded("DTSTART").tzinfo
     )
@@ -126,6 +129,7 @@ def test_a_reminder_goes_out_the_day_before(municipality, smtp, morning):
     subject = smtp.messages[-1]["Subject"].strip()
     assert subject == "明日は3〜4か月児健診です"
     text, [ics] = _parts(smtp.messages[-1])
+    assert _event(ics)[1]["UID"].startswith("checkup-session-")
     assert "明日12月8日（火）13:30から、保健センターで3〜4か月児健診があります。" in text
 
 
@@ -161,7 +165,11 @@ def test_a_move_sends_one_correction_per_change_and_never_twice(municipality, sm
     # The second family's invitation is skipped: the session was cancelled before it went.
     assert dispatch.dispatch().outcomes == {"sent": 3, "skipped": 1}
     subjects = sorted(m["Subject"].strip() for m in smtp.messages)
-    assert subjects == ["【中止】3〜4か月児健診のご案内", "【変更】3〜4か月児健診のご案内", "【変更】3〜4か月児健診のご案内"]
+    assert subjects == [
+        "【中止】3〜4か月児健診のご案内",
+        "【変更】3〜4か月児健診のご案内",
+        "【変更】3〜4か月児健診のご案内",
+    ]
     moved_texts = [_parts(m) for m in smtp.messages if "変更" in m["Subject"]]
     assert any("14:00から、保健センター" in text for text, _ in moved_texts)
     cancel_mail = next(m for m in smtp.messages if "中止" in m["Subject"])

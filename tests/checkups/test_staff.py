@@ -36,7 +36,11 @@ def now():
 def towns():
     own = MunicipalityFactory(name="あおば市", sender_email="kenshin@city.aoba.example.jp")
     other = MunicipalityFactory(name="みどり町")
-    editor, viewer, stranger = make_user("aoba-editor"), make_user("aoba-viewer"), make_user("midori")
+    editor, viewer, stranger = (
+        make_user("aoba-editor"),
+        make_user("aoba-viewer"),
+        make_user("midori"),
+    )
     StaffMembership.objects.create(user=editor, municipality=own, role="editor")
     StaffMembership.objects.create(user=viewer, municipality=own, role="viewer")
     StaffMembership.objects.create(user=stranger, municipality=other, role="editor")
@@ -89,7 +93,9 @@ def test_staff_see_only_their_municipality_and_others_get_404_or_403(towns):
 def test_counts_under_ten_are_hidden_and_the_export_is_audited(towns):
     own, _, users = towns
     session = _session(own)
-    followers = [family(own, birth=datetime.date(2026, 8, 1) + datetime.timedelta(days=n)) for n in range(12)]
+    followers = [
+        family(own, birth=datetime.date(2026, 8, 1) + datetime.timedelta(days=n)) for n in range(12)
+    ]
     for n, follower in enumerate(followers):
         Delivery.objects.create(
             municipality=own,
