@@ -44,7 +44,7 @@ def export(subscriber: Subscriber) -> Mapping[str, personal_data.Value]:
     rows = Delivery.objects.filter(subscriber=subscriber).filter(
         message_key__regex=rf"^c[0-9]+:({'|'.join(_KIND_LABELS)}):"
     )
-    entries = []
+    entries: list[dict[str, object]] = []
     for delivery in rows.order_by("due_on", "pk"):
         key = MessageKey.parse(delivery.message_key)
         session: Session | None = None
@@ -52,9 +52,9 @@ def export(subscriber: Subscriber) -> Mapping[str, personal_data.Value]:
         if key.kind == REMINDER_KIND:
             check = BY_NUMBER[key.record_id].label if key.record_id in BY_NUMBER else ""
         elif key.kind == INVITATION_KIND:
-            session = Session.objects.filter(pk=key.record_id).first()
+            session = Session.objects.filter(pk=key.record_id or 0).first()
         else:
-            change = SessionChange.objects.select_related("session").filter(pk=key.record_id)
+            change = SessionChange.objects.select_related("session").filter(pk=key.record_id or 0)
             found = change.first()
             session = found.session if found else None
         if session is not None:

@@ -302,17 +302,23 @@ def calendar(request: HttpRequest, token: str) -> HttpResponse:
     payload = read_calendar_token(token)
     if payload is None:
         raise Http404
-    session = Session.objects.select_related("municipality").filter(pk=payload.get("v")).first()
+    try:
+        session_id, subscriber_id, child_id = (int(payload[k]) for k in "vsc")
+    except (TypeError, KeyError, ValueError):
+        raise Http404 from None
+    session = Session.objects.select_related("municipality").filter(pk=session_id).first()
+    if session is None:
+        raise Http404
     followed = Subscription.objects.filter(
-        subscriber_id=payload.get("s"),
-        child_id=payload.get("c"),
-        child__municipality_id=session.municipality_id if session else None,
+        subscriber_id=subscriber_id,
+        child_id=child_id,
+        child__municipality_id=session.municipality_id,
         subscriber__unsubscribed_at__isnull=True,
     ).exclude(child__status="lost")
-    if session is None or not followed.exists():
+    if not followed.exists():
         raise Http404
     response = HttpResponse(
-        calendar_file(session, int(payload["c"])), content_type="text/calendar; charset=utf-8"
+        calendar_file(session, child_id), content_type="text/calendar; charset=utf-8"
     )
     response["Content-Disposition"] = 'attachment; filename="kenshin.ics"'
     return response
