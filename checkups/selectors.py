@@ -111,12 +111,18 @@ class SessionCounts:
 
 def invitation_counts(sessions: Iterable[Session]) -> dict[int, SessionCounts]:
     """Invitations per session: queued or sent (invited), sent, failed; one query."""
+    sessions = list(sessions)
     ids = [s.pk for s in sessions]
     if not ids:
         return {}
+    # Invitations are due from the lead days (at most 60) before a session up to its day: the
+    # municipality and that span keep the key match to a small slice of the deliveries.
     rows = (
         Delivery.objects.filter(
-            message_key__regex=rf"^c[0-9]+:{INVITATION_KIND}:({'|'.join(map(str, ids))})$"
+            municipality_id__in={s.municipality_id for s in sessions},
+            due_on__gte=min(s.held_on for s in sessions) - datetime.timedelta(days=61),
+            due_on__lte=max(s.held_on for s in sessions),
+            message_key__regex=rf"^c[0-9]+:{INVITATION_KIND}:({'|'.join(map(str, ids))})$",
         )
         .exclude(status=Delivery.Status.SKIPPED)
         .values("message_key")

@@ -12,7 +12,7 @@ from django.test import Client
 
 from audit.models import AuditEvent
 from checkups import services
-from checkups.models import Session, SessionChange
+from checkups.models import CheckupSettings, Session, SessionChange
 from delivery.models import Delivery
 from kizuna import clock
 from municipalities.models import StaffMembership
@@ -213,3 +213,47 @@ def test_excel_import(towns):
     assert _import(client, own, b"not a workbook", "x.xlsx").context["errors"] == [
         "Excelファイルを読み取れません。"
     ]
+
+
+def test_an_editor_sets_reminders_and_a_viewer_cannot(towns):
+    own, other, users = towns
+    form = {
+        "reminders_on": "on",
+        "checks": ["2", "5", "6"],
+        "lead_days": "10",
+        "invitation_lead_days": "21",
+        "note": "受診票は母子健康手帳別冊にあります。",
+    }
+    assert (
+        _client(users["viewer"]).post(f"/staff/checkups/settings/{own.pk}/", form).status_code
+        == 403
+    )
+    assert _client(users["stranger"]).get(f"/staff/checkups/settings/{own.pk}/").status_code == 404
+    bad = _client(users["editor"]).post(
+        f"/staff/checkups/settings/{own.pk}/", form | {"invitation_lead_days": "0"}
+    )
+    assert "1〜60日で入力してください" in bad.text
+    assert not CheckupSettings.objects.filter(municipality=own, reminders_on=True).exists()
+    assert (
+        _client(users["editor"]).post(f"/staff/checkups/settings/{own.pk}/", form).status_code
+        == 302
+    )
+    saved = CheckupSettings.objects.get(municipality=own)
+    assert (saved.reminders_on, saved.checks, saved.lead_days, saved.invitation_lead_days) == (
+        True,
+        [2, 5, 6],
+        10,
+        21,
+    )
+    assert not CheckupSettings.objects.filter(municipality=other).exists()
+
+
+def test_cancelling_asks_first_then_sends_once(towns):
+    own, _, users = towns
+    session = _session(own)
+    client = _client(users["editor"])
+    page = client.get(f"/staff/checkups/{session.pk}/cancel/")
+    assert "中止にします" in page.text and Session.objects.get().status == "scheduled"
+    assert client.post(f"/staff/checkups/{session.pk}/cancel/").status_code == 302
+    assert client.post(f"/staff/checkups/{session.pk}/cancel/").status_code == 302
+    assert list(SessionChange.objects.values_list("kind", flat=True)) == ["created", "cancelled"]
