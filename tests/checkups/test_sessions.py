@@ -2,6 +2,7 @@
 before, one correction per change, holidays and over-capacity held for staff, nothing after a
 loss."""
 
+import base64
 import datetime
 import email
 from email import policy
@@ -11,7 +12,7 @@ import pytest
 import time_machine
 from django.test import Client
 
-from checkups import services
+from checkups import personal_data, services
 from checkups.links import calendar_token
 from checkups.models import CheckupSettings, Session
 from delivery import dispatch, planner
@@ -227,3 +228,31 @@ def test_the_raw_ics_is_rfc_5545(municipality, smtp, morning):
     assert lines[-2] == b"END:VCALENDAR"
     _, event = _event(ics)
     assert str(event["LOCATION"]).startswith("こども家庭センター（本庁舎3階")
+
+
+def test_postmark_carries_the_ics_too(municipality, postmark, morning):
+    family(municipality, birth=datetime.date(2026, 8, 15))
+    _session(municipality)
+    _plan(municipality)
+    assert dispatch.dispatch().outcomes == {"sent": 1}
+    [sent] = postmark.received
+    [attachment] = sent["Attachments"]
+    assert attachment["Name"] == "kenshin.ics"
+    assert attachment["ContentType"] == "text/calendar"
+    _, event = _event(base64.b64decode(attachment["Content"]))
+    assert str(event["LOCATION"]) == "保健センター"
+
+
+def test_the_data_download_names_the_session(municipality, smtp, morning):
+    reader = family(municipality, birth=datetime.date(2026, 8, 15))
+    _session(municipality)
+    _plan(municipality)
+    dispatch.dispatch()
+    [entry] = personal_data.export(reader.subscriber)["health_checks"]
+    assert entry == {
+        "message": "集団健診のご案内",
+        "check": "3〜4か月児健診",
+        "held_on": "2026-12-08",
+        "venue": "保健センター",
+        "status": "送信済み",
+    }
