@@ -60,7 +60,7 @@ def reminder_text(check_number: int, birth: datetime.date, note: str) -> CheckTe
     check = BY_NUMBER[check_number]
     span = window(check, birth)
     parts = [
-        f"## {check.label}のころです",
+        "## 受ける時期の目安",
         f"{day_text(span.opens)}から{day_text(span.last_day)}ごろまでが、"
         f"{check.label}を受ける時期の目安です。",
     ]

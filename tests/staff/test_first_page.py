@@ -28,6 +28,7 @@ STAFF_TOOLS = {
     "緊急のお知らせ",
     "導入・移行",
     "配信の運用状況",
+    "乳幼児健診",
 }
 LISTS = [
     "/admin/municipalities/municipality/",
@@ -122,7 +123,7 @@ def test_municipal_staff_see_no_library_sections(demo, live_server):
         sections = page.locator(".kz-app-grid .module caption").all_inner_texts()
         assert sections and sections[0] == "配信コンテンツ"
         assert not {"定期処理のスケジュール", "ログインの試行とロック"} & set(sections)
-        assert page.locator("#kizuna-staff-tools li").count() == 7
+        assert page.locator("#kizuna-staff-tools li").count() == len(STAFF_TOOLS)
         page.goto(f"{live_server.url}/admin/axes/accessattempt/")
         assert "ログインの試行" not in page.title()
         browser.close()
