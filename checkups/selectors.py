@@ -66,7 +66,9 @@ def flags_of(session: Session, invited: int | None = None) -> Flags:
 
 def is_held(session: Session) -> bool:
     """Flagged and not yet confirmed by staff: its invitations wait."""
-    return session.confirmed_at is None and flags_of(session).any
+    if session.confirmed_at is not None:
+        return False  # staff saw the flags: no need to count again
+    return flags_of(session).any
 
 
 def sessions_inviting_on(municipality_ids: Iterable[int], on: datetime.date) -> list[Session]:
