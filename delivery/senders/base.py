@@ -40,6 +40,9 @@ class OutgoingMessage:
     # LINE quick-reply buttons under the text: (label, postback data), the same for every reader
     # of the text (the reader is the postback's sender), so a multicast still carries them all.
     line_postbacks: tuple[tuple[str, str], ...] = ()
+    # Files sent with an email (name, content, MIME type): a health check's .ics. LINE carries
+    # a link instead, written into the text by the kind.
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,8 @@ class EmailSender:
             headers={"Message-ID": message.message_id, **message.headers},
         )
         email.attach_alternative(message.html, "text/html")
+        for name, content, mimetype in message.attachments:
+            email.attach(name, content, mimetype)
         try:
             email.connection = self._open()
             pacing.wait_for_slot(EMAIL_ACCOUNT, settings.KIZUNA_EMAIL_PER_SECOND)

@@ -12,6 +12,7 @@ again later with the same ``Message-ID`` headers, so a mailbox that got it shows
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from email.utils import formataddr
@@ -118,7 +119,13 @@ class PostmarkHeader(TypedDict):
     Value: str
 
 
-class PostmarkMessage(TypedDict):
+class PostmarkAttachment(TypedDict):
+    Name: str
+    Content: str  # base64
+    ContentType: str
+
+
+class PostmarkMessage(TypedDict, total=False):
     """One message of Postmark's batch API (``POST /email/batch``)."""
 
     From: str
@@ -127,11 +134,12 @@ class PostmarkMessage(TypedDict):
     HtmlBody: str
     TextBody: str
     Headers: list[PostmarkHeader]
+    Attachments: list[PostmarkAttachment]
 
 
 def _payload(message: OutgoingMessage) -> PostmarkMessage:
     headers = {"Message-ID": message.message_id, **message.headers}
-    return {
+    payload: PostmarkMessage = {
         "From": formataddr((message.sender_name, message.sender_email)),
         "To": email_addresses.for_sending(message.to),
         "Subject": message.subject,
@@ -139,6 +147,16 @@ def _payload(message: OutgoingMessage) -> PostmarkMessage:
         "TextBody": message.text,
         "Headers": [{"Name": name, "Value": value} for name, value in headers.items()],
     }
+    if message.attachments:
+        payload["Attachments"] = [
+            {
+                "Name": name,
+                "Content": base64.b64encode(content).decode("ascii"),
+                "ContentType": mimetype,
+            }
+            for name, content, mimetype in message.attachments
+        ]
+    return payload
 
 
 def _result(message: OutgoingMessage, answer: object) -> Result:

@@ -32,6 +32,7 @@ STAFF_TOOLS = {
     "配信の運用状況",
     "事業報告と調達書類",
     "医療監修",
+    "乳幼児健診",
 }
 LISTS = [
     "/admin/municipalities/municipality/",

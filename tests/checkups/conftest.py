@@ -1,0 +1,8 @@
+from tests.delivery.conftest import (  # noqa: F401 (fixtures shared with delivery)
+    line,
+    morning,
+    municipality,
+    postmark,
+    smtp,
+    texts,
+)
