@@ -25,6 +25,7 @@ from audit import services as audit
 from audit.decorators import audited
 from audit.models import AuditEvent
 from delivery.models import Delivery
+from followups import services as followup_services
 from kizuna import clock, spreadsheets
 from municipalities.access import readable_municipalities, roles_for_request
 from municipalities.charts import COLUMN_CHART, Bar, columns
@@ -118,6 +119,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             [Bar(f"{day.month}/{day.day}", email + line) for day, email, line in forecast.by_day]
         ),
         "quotas": selectors.line_quotas(ids, today),
+        # Counts only: names and answers are for the health staff's own queue.
+        "followups_overdue": sum(followup_services.overdue_counts(ids, today).values()),
         "chart": COLUMN_CHART,
         "recent_days": RECENT_DAYS,
         "chart_days": CHART_DAYS,

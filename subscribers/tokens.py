@@ -18,6 +18,7 @@ class Purpose(StrEnum):
     SURVEY = "survey"
     CHANNEL_MOVE = "channel-move"
     EMAIL_MOVE = "email-move"  # confirms the address a LINE reader gave to move to email
+    FOLLOWUP = "followup"  # a named questionnaire (followups)
 
 
 # A confirmation link is short-lived; an unsubscribe link must keep working in old messages.
@@ -32,6 +33,8 @@ MAX_AGE = {
     Purpose.SURVEY: timedelta(days=367),
     Purpose.CHANNEL_MOVE: timedelta(days=30),
     Purpose.EMAIL_MOVE: timedelta(days=3),
+    # A questionnaire is answered around its stage; two months leave room for a late reply.
+    Purpose.FOLLOWUP: timedelta(days=60),
 }
 
 
