@@ -46,7 +46,10 @@ def now():
 def town(db):
     town = MunicipalityFactory(name="あおば市", slug="aoba", service_name="あおば子育てメール")
     ConsultationContact.objects.create(
-        municipality=town, name="あおば市 保健センター", phone="045-000-0000", hours="平日 8:30〜17:15"
+        municipality=town,
+        name="あおば市 保健センター",
+        phone="045-000-0000",
+        hours="平日 8:30〜17:15",
     )
     return town
 
