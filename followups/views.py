@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from audit import services as audit
 from audit.decorators import audited
 from kizuna import clock
 from municipalities.models import Municipality
@@ -234,11 +235,7 @@ def cases(request: HttpRequest) -> HttpResponse:
     )
 
 
-@audited("view", "followups.case")
-@health_page
-@never_cache
-def case(request: HttpRequest, pk: int) -> HttpResponse:
-    found = _case_for(request, pk)
+def _render_case(request: HttpRequest, found: Case, error: str = "") -> HttpResponse:
     response = found.response
     answers = []
     if response is not None:
@@ -259,14 +256,23 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
             states=Case.State.choices,
             outcomes=Case.Outcome.choices,
             today=clock.today(),
-            error=request.session.pop("followups_error", ""),
+            error=error,
         ),
     )
+
+
+@audited("view", "followups.case")
+@health_page
+@never_cache
+def case(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_case(request, _case_for(request, pk))
 
 
 @health_page
 @require_POST
 def update(request: HttpRequest, pk: int) -> HttpResponse:
+    """A change is recorded by the audit middleware (a POST answered with a redirect); a refused
+    one changes nothing and shows the case again, recorded here as a view."""
     found = _case_for(request, pk)
     raw_assignee = request.POST.get("assignee", "")
     assignee = None
@@ -282,8 +288,8 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
             note=request.POST.get("note", ""),
         )
     except services.FollowupError as error:
-        request.session["followups_error"] = str(error)
-        return redirect("followups:case", pk=found.pk)
+        audit.record("view", request=request, target="followups.case", target_id=found.pk)
+        return _render_case(request, _case_for(request, pk), str(error))
     messages.success(request, "ケースを更新しました。")
     return redirect("followups:case", pk=found.pk)
 

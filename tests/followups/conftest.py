@@ -10,7 +10,7 @@ from followups.demo import EIGHT_MONTHS
 from followups.services import import_questionnaire
 from kizuna import clock
 from municipalities.models import OPERATORS_GROUP, ConsultationContact, StaffMembership
-from tests.delivery.conftest import line, smtp  # noqa: F401 (fixtures shared with delivery)
+from tests.delivery.conftest import line, morning, municipality, smtp, texts  # noqa: F401 (shared)
 from tests.factories import MunicipalityFactory
 from tests.staff.conftest import make_user
 
@@ -78,13 +78,13 @@ def users(town, other):
         "operator": make_user("operator"),
         "other_health": make_user("midori-health"),
     }
-    for name, municipality, role in (
+    for name, place, role in (
         ("health", town, "health"),
         ("editor", town, "editor"),
         ("viewer", town, "viewer"),
         ("other_health", other, "health"),
     ):
-        StaffMembership.objects.create(user=made[name], municipality=municipality, role=role)
+        StaffMembership.objects.create(user=made[name], municipality=place, role=role)
     made["operator"].groups.add(Group.objects.get(name=OPERATORS_GROUP))
     return made
 

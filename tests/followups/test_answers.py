@@ -16,7 +16,7 @@ from subscribers import links
 from subscribers import services as subscriber_services
 from tests.delivery.conftest import due_for, family
 
-from .conftest import NOW, SCREEN, TODAY, by_text, choose
+from .conftest import NOW, TODAY, by_text, choose
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def calm_answers(questionnaire, **chosen):
 
 def test_the_form_is_plain_html_and_a_calm_answer_opens_no_case(town, eight_months, now):
     reader = family(town, due=due_for(30, TODAY))
-    url, token = link(reader, eight_months)
+    url, _ = link(reader, eight_months)
     page = Client().get(url)
     html = page.content.decode()
     assert page.status_code == 200

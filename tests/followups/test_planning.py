@@ -13,7 +13,7 @@ from followups.models import Response
 from followups.services import import_questionnaire, submit_answers
 from kizuna import clock
 from subscribers import services as subscriber_services
-from tests.delivery.conftest import due_for, family, line_user, morning, municipality, texts  # noqa: F401
+from tests.delivery.conftest import due_for, family, line_user
 from tests.factories import SubscriptionFactory
 
 pytestmark = pytest.mark.django_db
