@@ -33,7 +33,7 @@ def questionnaire_text(questionnaire: Questionnaire, url: str) -> QuestionnaireT
     parts = [questionnaire.intro.strip()] if questionnaire.intro.strip() else []
     parts += [
         f"{questionnaire.municipality.name}の保健師が読む「{questionnaire.title}」です。"
-        "5分ほどで答えられます。答えにくい質問は、とばしてかまいません。",
+        "5分ほどで答えられます。",
         f"[{questionnaire.title}に答える]({url})",
     ]
     return QuestionnaireText(subject=questionnaire.title, body="\n\n".join(parts))

@@ -46,7 +46,7 @@ def test_the_form_is_plain_html_and_a_calm_answer_opens_no_case(town, eight_mont
     assert page.status_code == 200
     assert "<script" not in html
     assert 'type="radio"' in html and 'type="checkbox"' in html and "<textarea" in html
-    assert "8か月アンケート" in html and "とばしてかまいません" in html
+    assert "8か月アンケート" in html and "保健師がお名前とあわせて読み" in html
     assert "点" not in html.split("<form")[1].split("</form>")[0].replace("問", "")  # no points
 
     answered = Client().post(url, calm_answers(eight_months))
