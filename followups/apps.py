@@ -9,9 +9,9 @@ class FollowupsConfig(AppConfig):
     def ready(self) -> None:
         from delivery.kinds import register_kind
         from delivery.planner import register_plan_step
-        from subscribers import events
+        from subscribers import events, line_chat
 
-        from . import personal_data, services
+        from . import line, personal_data, services
         from .messages import PART_RANK, QuestionnaireTexts
         from .models import MESSAGE_KIND
         from .planning import plan_questionnaires
@@ -20,3 +20,4 @@ class FollowupsConfig(AppConfig):
         register_plan_step(MESSAGE_KIND, plan_questionnaires)
         personal_data.register()
         events.loss_reported.connect(services.stop_after_loss, dispatch_uid="followups.loss")
+        line_chat.register_text_answer(line.talk_link_answer)

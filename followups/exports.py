@@ -6,7 +6,8 @@ choose. A character cp932 lacks (an emoji a parent typed) becomes 「?」 there:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import datetime
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 
 from django.http import HttpResponse
@@ -56,7 +57,7 @@ HEADER = [
 ]
 
 
-def _date(moment) -> str:  # type: ignore[no-untyped-def]
+def _date(moment: datetime.datetime | None) -> str:
     return moment.astimezone(clock.TOKYO).date().isoformat() if moment else ""
 
 
@@ -76,7 +77,7 @@ def answers_text(response: Response | None) -> str:
     return "／".join(parts)
 
 
-def case_rows(municipality: Municipality) -> Iterator[list[object]]:
+def case_rows(municipality: Municipality) -> Iterator[Sequence[object]]:
     yield HEADER
     cases = (
         Case.objects.filter(municipality=municipality)

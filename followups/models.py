@@ -41,7 +41,7 @@ class FollowupSettings(models.Model):
     reply_text = models.CharField(
         _("連絡方法の案内"),
         max_length=200,
-        default="保健師から、お電話でご連絡します。",
+        default="妊娠の届け出などでお知らせいただいた電話番号へ、保健師からお電話します。",
         help_text=_("「話を聞いてほしい」やアンケートの回答のあと、保護者に表示します。"),
     )
 

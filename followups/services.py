@@ -9,14 +9,14 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 
 from delivery.models import Delivery
@@ -75,7 +75,8 @@ def submit_answers(
     if family_has_loss(subscriber.pk) or child.status == Child.Status.LOST:
         raise FollowupError("このアンケートは受け付けを終了しています。")
     questions = list(questionnaire.questions.order_by("order", "pk"))
-    given, rows = [], []
+    given: list[Given] = []
+    rows: list[Answer] = []
     for number, question in enumerate(questions, start=1):
         value = answers.get(question.pk, "" if question.kind == Question.Kind.TEXT else [])
         if question.kind == Question.Kind.TEXT:
@@ -245,7 +246,9 @@ def overdue(today: datetime.date) -> QuerySet[Case]:
     return Case.objects.exclude(state=Case.State.CLOSED).filter(due_on__lt=today)
 
 
-def overdue_counts(municipality_ids: Sequence[int] | None, today: datetime.date) -> dict[int, int]:
+def overdue_counts(
+    municipality_ids: Collection[int] | None, today: datetime.date
+) -> dict[int, int]:
     """Overdue cases per municipality id (no names: the dashboard shows counts only)."""
     cases = overdue(today)
     if municipality_ids is not None:
@@ -430,18 +433,3 @@ def import_questionnaire(municipality: Municipality, data: Any) -> Questionnaire
             question.questionnaire = questionnaire
         Question.objects.bulk_create(built)
     return questionnaire
-
-
-def responses_of(municipality_ids: Sequence[int]) -> QuerySet[Response]:
-    return (
-        Response.objects.filter(municipality_id__in=municipality_ids)
-        .select_related("questionnaire", "subscriber", "child")
-        .prefetch_related("answers__question")
-        .order_by("-answered_at", "-pk")
-    )
-
-
-def open_cases_of(municipality_ids: Sequence[int]) -> QuerySet[Case]:
-    return Case.objects.filter(municipality_id__in=municipality_ids).filter(
-        ~Q(state=Case.State.CLOSED)
-    )

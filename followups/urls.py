@@ -10,6 +10,7 @@ urlpatterns = [
     path("q/<str:token>/", views.answer, name="answer"),
     path("q/<str:token>/thanks/", views.thanks, name="thanks"),
     path("talk/", views.talk, name="talk"),
+    path("talk/<str:token>/", views.talk, name="talk_link"),  # from LINE: exchanged for a session
     path("staff/followups/", views.cases, name="cases"),
     path("staff/followups/<int:pk>/", views.case, name="case"),
     path("staff/followups/<int:pk>/update/", views.update, name="update"),

@@ -51,14 +51,21 @@ def _resolve(
         payload = read_token(Purpose.FOLLOWUP, token)
     except TokenError as error:
         return None, None, None, _link_problem(request, expired=error.expired)
+    subscriber_id, child_id, questionnaire_id = payload.get("s"), payload.get("c"), payload.get("q")
+    if not (
+        isinstance(subscriber_id, int)
+        and isinstance(child_id, int)
+        and isinstance(questionnaire_id, int)
+    ):
+        return None, None, None, _link_problem(request, expired=False)
     subscriber = (
         Subscriber.objects.select_related("municipality")
-        .filter(pk=payload.get("s"), erased_at__isnull=True)
+        .filter(pk=subscriber_id, erased_at__isnull=True)
         .first()
     )
-    child = Child.objects.filter(pk=payload.get("c"), subscriptions__subscriber=subscriber).first()
+    child = Child.objects.filter(pk=child_id, subscriptions__subscriber=subscriber).first()
     questionnaire = (
-        Questionnaire.objects.select_related("municipality").filter(pk=payload.get("q")).first()
+        Questionnaire.objects.select_related("municipality").filter(pk=questionnaire_id).first()
     )
     if (
         subscriber is None

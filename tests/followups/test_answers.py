@@ -9,10 +9,11 @@ from django.test import Client
 from django.urls import reverse
 
 from followups import services
+from followups.line import talk_link_answer
 from followups.links import questionnaire_token
 from followups.models import Case, FollowupSettings, Response
 from kizuna import clock
-from subscribers import links
+from subscribers import line_chat, links
 from subscribers import services as subscriber_services
 from tests.delivery.conftest import due_for, family
 
@@ -91,7 +92,7 @@ def test_asking_for_a_visit_opens_a_case_and_the_reply_says_when(town, eight_mon
     assert case.due_on == datetime.date(2026, 11, 27)  # Tue 11/24 + 3 working days
     assert "問6で連絡を希望" in case.detail
     thanks = Client().get(answered.url).content.decode()
-    assert "11月27日（金）までに" in thanks and "保健師からご連絡します" in thanks
+    assert "11月27日（金）までに、あおば市の保健師からご連絡します" in thanks
     assert FollowupSettings.of(town).reply_text in thanks
     assert "045-000-0000" in thanks and "#8000" in thanks
 
@@ -224,3 +225,18 @@ def test_broken_expired_and_foreign_links_are_refused(town, other, eight_months,
     url, _ = link(reader, eight_months)
     with time_machine.travel(NOW + datetime.timedelta(days=61)):
         assert Client().get(url).status_code == 410
+
+
+def test_line_readers_get_their_own_link_to_talk_from_the_menu_words(town, now):
+    reader = family(town, due=due_for(20, TODAY), channel="line", line_user_id="U" + "a" * 32)
+    assert talk_link_answer in line_chat.TEXT_ANSWERS
+    assert talk_link_answer(town, "U" + "b" * 32, "話を聞いてほしい") is None  # not a reader
+    assert talk_link_answer(town, reader.subscriber.line_user_id, "こんにちは") is None
+    reply = talk_link_answer(town, reader.subscriber.line_user_id, "「話を聞いてほしい」")
+    assert "あおば市の保健師からご連絡します" in reply and "045-000-0000" in reply
+    url = next(line for line in reply.splitlines() if line.startswith("http"))
+    client = Client()
+    first = client.get(url)
+    assert first.status_code == 302 and first.url == reverse("followups:talk")
+    client.post(first.url, {"message": "LINEから"})
+    assert Case.objects.get().subscriber_id == reader.subscriber_id
