@@ -15,4 +15,5 @@ urlpatterns = [
     path("staff/followups/<int:pk>/", views.case, name="case"),
     path("staff/followups/<int:pk>/update/", views.update, name="update"),
     path("staff/followups/export.csv", views.export, name="export"),
+    path("staff/followups/import/", views.import_file, name="import"),
 ]

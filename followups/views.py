@@ -5,6 +5,7 @@ Thin: resolve the link or the staff member's scope, call a service, render.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from audit import services as audit
 from audit.decorators import audited
 from kizuna import clock
+from municipalities.access import roles_for_request
 from municipalities.models import Municipality
 from municipalities.staff_pages import signed_in_user, staff_context, staff_page
 from subscribers.models import Child, Subscriber
@@ -312,3 +314,60 @@ def export(request: HttpRequest) -> HttpResponse:
         chosen = municipalities.get()
     encoding = exports.Encoding.from_request(request.GET.get("encoding"))
     return exports.download(chosen, encoding)
+
+
+def _importable_municipalities(request: HttpRequest) -> Any:
+    roles = roles_for_request(request)
+    if roles.superuser:
+        return Municipality.objects.order_by("code")
+    return Municipality.objects.filter(pk__in=roles.editor_of | roles.health_of).order_by("code")
+
+
+IMPORT_LIMIT = 512 * 1024
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def import_file(request: HttpRequest) -> HttpResponse:
+    """Load a questionnaire from the JSON import format: the municipality's editors and 保健師."""
+    municipalities = _importable_municipalities(request)
+    if not municipalities.exists():
+        raise PermissionDenied
+    error = ""
+    if request.method == "POST":
+        raw = request.POST.get("municipality", "")
+        chosen = municipalities.filter(pk=int(raw)).first() if raw.isdigit() else None
+        upload = request.FILES.get("file")
+        try:
+            if chosen is None:
+                raise services.FollowupError("自治体を選んでください。")
+            if upload is None:
+                raise services.FollowupError("JSONファイルを選んでください。")
+            if upload.size is None or upload.size > IMPORT_LIMIT:
+                raise services.FollowupError("ファイルが大きすぎます（512KBまで）。")
+            try:
+                data = json.loads(upload.read().decode("utf-8-sig"))
+            except UnicodeDecodeError as problem:
+                raise services.FollowupError(
+                    "UTF-8で保存したJSONファイルを選んでください。"
+                ) from problem
+            except json.JSONDecodeError as problem:
+                raise services.FollowupError(
+                    f"JSONとして読めません（{problem.lineno}行目 {problem.colno}文字目）。"
+                ) from problem
+            questionnaire = services.import_questionnaire(chosen, data)
+        except services.FollowupError as problem:
+            error = str(problem)
+        else:
+            messages.success(
+                request,
+                f"「{questionnaire.title}」（{questionnaire.stage_label}）を登録しました。",
+            )
+            return redirect("admin:followups_questionnaire_change", questionnaire.pk)
+    return render(
+        request,
+        "followups/staff/import.html",
+        staff_context(
+            request, "記名アンケートの読み込み", municipalities=municipalities, error=error
+        ),
+    )

@@ -227,3 +227,32 @@ def test_a_screen_is_imported_from_json_all_or_nothing(town, tmp_path):
     with pytest.raises(services.FollowupError, match="点数つき"):
         services.import_questionnaire(town, threshold_on_text)
     assert Questionnaire.objects.count() == 1
+
+
+def test_editors_and_health_staff_load_a_screen_from_the_staff_page(users, town, other):
+    url = reverse("followups:import")
+    assert client_for(users["viewer"]).get(url).status_code == 403
+    assert client_for(users["operator"]).get(url).status_code == 403
+    editor = client_for(users["editor"])
+    page = editor.get(url).content.decode()
+    assert "あおば市" in page and "みどり町" not in page
+
+    def upload(client, content, municipality):
+        file = io.BytesIO(content)
+        file.name = "screen.json"
+        return client.post(url, {"municipality": municipality.pk, "file": file})
+
+    broken = {**SCREEN, "stage": {"track": "pregnancy", "unit": "year", "number": 1}}
+    refused = upload(editor, json.dumps(broken).encode(), town)
+    assert refused.status_code == 200 and "「stage」の track" in refused.content.decode()
+    refused = upload(editor, b"\x82\xa0{", town)
+    assert "UTF-8で保存した" in refused.content.decode()
+    foreign = upload(editor, json.dumps(SCREEN).encode(), other)
+    assert "自治体を選んでください" in foreign.content.decode()
+    assert not Questionnaire.objects.exists()
+
+    done = upload(client_for(users["health"]), json.dumps(SCREEN).encode("utf-8-sig"), town)
+    imported = Questionnaire.objects.get()
+    assert done.status_code == 302 and done.url.endswith(f"/{imported.pk}/change/")
+    assert imported.municipality == town and imported.questions.count() == 10
+    assert AuditEvent.objects.filter(user=users["health"], action="change").exists()
