@@ -6,6 +6,8 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
+from django.db import connection
+
 from content.stages import Stage, Track, Unit, anchors_entering
 from delivery import outbox
 from delivery.planner import PlanStepContext
@@ -27,10 +29,10 @@ def plan_questionnaires(context: PlanStepContext) -> Mapping[str, int]:
     ]
     if not rows:
         return {MESSAGE_KIND: 0}
-    values = ", ".join(["(%s::bigint, %s::text, %s::date)"] * len(rows))
+    values = ", ".join(["(%s, %s, %s)"] * len(rows))
     readers = ""
     if context.subscriber_ids is not None:
-        readers = "AND s.id = ANY(%s)"
+        readers = f"AND s.id IN ({', '.join(['%s'] * len(context.subscriber_ids)) or 'NULL'})"
     key = f"'c' || c.id || ':{MESSAGE_KIND}:' || q.id"
     row = outbox.row_sql(
         municipality="c.municipality_id",
@@ -62,11 +64,16 @@ def plan_questionnaires(context: PlanStepContext) -> Mapping[str, int]:
     next_day = datetime.datetime.combine(
         context.on + datetime.timedelta(days=1), datetime.time(), tzinfo=clock.TOKYO
     )
-    params: list[Any] = [value for r in rows for value in r]
+    # As the database stores them: the embedded SQLite default keeps dates as text.
+    ops = connection.ops
+    params: list[Any] = [
+        value
+        for pk, track, anchor in rows
+        for value in (pk, track, ops.adapt_datefield_value(anchor))
+    ]
     params += outbox.row_params(context.on, context.now, context.now)
-    params.append(next_day)
-    if context.subscriber_ids is not None:
-        params.append(list(context.subscriber_ids))
+    params.append(ops.adapt_datetimefield_value(next_day))
+    params += context.subscriber_ids or []
     if context.dry_run:
         count = f"{with_clause} SELECT count(*) FROM ({select}) AS n"  # noqa: S608
         context.cursor.execute(count, params)

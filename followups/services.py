@@ -44,6 +44,9 @@ AnswerValue = list[int] | str
 MESSAGE_LIMIT = 1000
 PHONE = re.compile(r"0\d{1,4}-?\d{1,4}-?\d{3,4}")
 LOSS_REASON = "お別れの報告があったためアンケートは送りません"
+LOSS_NOTE = (
+    "お子さまとのお別れ（流産・死産・お子さまの死亡）の報告がありました。アンケートは止めています。"
+)
 
 
 class FollowupError(Exception):
@@ -180,8 +183,13 @@ def ask_to_talk(
 
 
 def stop_after_loss(child: Child, **_: Any) -> int:
-    """A questionnaire not yet sent would ask a grieving family about the child: skip them all."""
+    """A questionnaire not yet sent would ask a grieving family about the child: skip them all.
+    The family's open cases get a note, so the 保健師 who calls knows before speaking."""
     family = Subscription.objects.filter(child=child).values("subscriber_id")
+    CaseNote.objects.bulk_create(
+        CaseNote(case=case, author_name="Kizuna", text=LOSS_NOTE)
+        for case in Case.objects.filter(subscriber_id__in=family).exclude(state=Case.State.CLOSED)
+    )
     return Delivery.objects.filter(
         status=Delivery.Status.PLANNED,
         subscriber_id__in=family,

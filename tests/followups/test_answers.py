@@ -206,7 +206,10 @@ def test_talk_needs_the_familys_session(town):
 def test_a_loss_closes_the_form_for_the_child_and_the_family(town, eight_months, now):
     reader = family(town, due=due_for(30, TODAY))
     url, _ = link(reader, eight_months)
+    talked = services.ask_to_talk(reader.subscriber, "")
     subscriber_services.report_loss(reader.child_id, "miscarriage")
+    # The 保健師 who calls about the open case learns of the loss first.
+    assert "お別れ" in talked.notes.get().text
     page = Client().get(url)
     assert page.status_code == 410
     assert "受け付けは終わりました" in page.content.decode()

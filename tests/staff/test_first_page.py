@@ -25,6 +25,7 @@ STAFF_TOOLS = {
     "配信プレビュー",
     "コンテンツの抜け・お知らせの期限",
     "読者アンケート",
+    "フォローアップ（保健師）",
     "緊急のお知らせ",
     "導入・移行",
     "配信の運用状況",
@@ -122,7 +123,7 @@ def test_municipal_staff_see_no_library_sections(demo, live_server):
         sections = page.locator(".kz-app-grid .module caption").all_inner_texts()
         assert sections and sections[0] == "配信コンテンツ"
         assert not {"定期処理のスケジュール", "ログインの試行とロック"} & set(sections)
-        assert page.locator("#kizuna-staff-tools li").count() == 7
+        assert page.locator("#kizuna-staff-tools li").count() == 8
         page.goto(f"{live_server.url}/admin/axes/accessattempt/")
         assert "ログインの試行" not in page.title()
         browser.close()
