@@ -79,4 +79,8 @@ def plan_questionnaires(context: PlanStepContext) -> Mapping[str, int]:
         context.cursor.execute(count, params)
         return {MESSAGE_KIND: context.cursor.fetchone()[0]}
     context.cursor.execute(outbox.insert_sql(select, with_clause=with_clause), params)
-    return {MESSAGE_KIND: context.cursor.rowcount}
+    inserted = context.cursor.rowcount
+    if inserted < 0:  # SQLite gives no row count for a statement led by WITH
+        context.cursor.execute("SELECT changes()")
+        inserted = context.cursor.fetchone()[0]
+    return {MESSAGE_KIND: inserted}
