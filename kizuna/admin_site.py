@@ -14,6 +14,7 @@ APP_ORDER = [
     "municipalities",
     "subscribers",
     "surveys",
+    "followups",
     "urgent_notices",
     "adoption",
     "delivery",

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "reports",
     "accounts",
     "reviews",
+    "followups",
     "audit",
     "checkups",
 ]
@@ -286,6 +287,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "subscribers.tasks.erase_unsubscribed_readers",
         "schedule": crontab(hour=3, minute=15),
     },
+    "followup-morning-mail": {
+        "task": "followups.tasks.send_morning_mail",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "erase-expired-followup-answers": {
+        "task": "followups.tasks.erase_expired_answers",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # Domain settings.
@@ -391,6 +400,9 @@ AXES_VERBOSE = False
 SESSION_COOKIE_AGE = 60 * env.int("KIZUNA_SESSION_IDLE_MINUTES", default=30)
 SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
 KIZUNA_AUDIT_RETENTION_DAYS = env.int("KIZUNA_AUDIT_RETENTION_DAYS", default=5 * 365 + 1)
+# Questionnaire answers and follow-up cases are handed over to the municipality's 母子保健
+# system by CSV; Kizuna keeps its copy 5 years (to the child's 3歳児健診 and a little beyond).
+KIZUNA_FOLLOWUP_RETENTION_DAYS = env.int("KIZUNA_FOLLOWUP_RETENTION_DAYS", default=5 * 365 + 1)
 
 # Content-Security-Policy (django-csp): nothing inline on parent pages. Staff pages add inline
 # styles only, for the HTML mail previews (kizuna.security.StaffPagesCSPMiddleware).

@@ -23,6 +23,7 @@ urlpatterns = [
     path("dev/mailbox/", dev_views.mailbox_list, name="dev_mailbox"),
     path("dev/mailbox/<str:name>/", dev_views.mailbox_message, name="dev_mailbox_message"),
     path("dev/mailbox/<str:name>/html/", dev_views.mailbox_html, name="dev_mailbox_html"),
+    path("", include("followups.urls")),
     path("", include("surveys.urls")),
     path("", include("subscribers.urls")),
     path("", include("adoption.parent_urls")),

@@ -1,5 +1,5 @@
 """Who a staff user is: superuser, national content editor, operator, or a municipality's
-editor or viewer. Read once per request; the admin mixin and the staff pages both ask here.
+editor, viewer or health staff (保健師). Read once per request; the admin mixin and the staff pages both ask here.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ class StaffRoles:
     operator: bool = False  # auth Group 「オペレーター」
     editor_of: frozenset[int] = frozenset()  # municipalities whose settings and notices they edit
     viewer_of: frozenset[int] = frozenset()  # municipalities they may read (editors included)
+    health_of: frozenset[int] = frozenset()  # municipalities whose follow-up cases they handle
 
     @property
     def member(self) -> bool:
@@ -38,18 +39,21 @@ def roles_of(user) -> StaffRoles:
     if user.is_superuser:
         return StaffRoles(superuser=True)
     groups = set(user.groups.values_list("name", flat=True))
-    editor_of, viewer_of = set(), set()
+    editor_of, viewer_of, health_of = set(), set(), set()
     for municipality_id, role in StaffMembership.objects.filter(user=user).values_list(
         "municipality_id", "role"
     ):
         viewer_of.add(municipality_id)
         if role == StaffMembership.Role.EDITOR:
             editor_of.add(municipality_id)
+        elif role == StaffMembership.Role.HEALTH:
+            health_of.add(municipality_id)
     return StaffRoles(
         content_editor=CONTENT_EDITORS_GROUP in groups,
         operator=OPERATORS_GROUP in groups,
         editor_of=frozenset(editor_of),
         viewer_of=frozenset(viewer_of),
+        health_of=frozenset(health_of),
     )
 
 

@@ -239,6 +239,9 @@ class StaffMembership(models.Model):
     class Role(models.TextChoices):
         EDITOR = "editor", _("編集者")
         VIEWER = "viewer", _("閲覧者")
+        # Reads a municipality's pages like a viewer, and alone sees families' names and their
+        # questionnaire answers in the follow-up queue (followups).
+        HEALTH = "health", _("保健師（母子保健）")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -31,6 +31,7 @@ DEMO_EDITOR = "demo-editor"
 DEMO_VIEWER = "demo-viewer"
 DEMO_OPERATOR = "demo-operator"
 DEMO_CONTENT_EDITOR = "demo-content-editor"
+DEMO_HEALTH = "demo-health"
 ACCOUNTS_FILE = "demo-accounts.txt"
 
 
@@ -48,6 +49,7 @@ _ACCOUNTS = [
     (DEMO_VIEWER, "デモ市の閲覧者（見るだけ）", "viewer@demo.example.jp"),
     (DEMO_OPERATOR, "オペレーター（配信の運用・/ops/）", "operator@demo.example.jp"),
     (DEMO_CONTENT_EDITOR, "全国コンテンツ編集者（ステージメッセージ）", "content@demo.example.jp"),
+    (DEMO_HEALTH, "デモ市の保健師（フォローアップ・/staff/followups/）", "health@demo.example.jp"),
 ]
 
 
@@ -133,6 +135,9 @@ def load_demo() -> tuple[Municipality, list[DemoAccount]]:
     from reports.demo import ensure_demo_births
 
     ensure_demo_births(municipality)
+    from followups.demo import ensure_demo_questionnaire
+
+    ensure_demo_questionnaire(municipality)
     _ensure_adoption(municipality, get_user_model().objects.get(username=DEMO_ADMIN))
     return municipality, accounts
 
@@ -153,7 +158,11 @@ def _ensure_accounts(municipality: Municipality) -> list[DemoAccount]:
     if not (admin.is_superuser and admin.is_staff):
         admin.is_superuser = admin.is_staff = True
         admin.save(update_fields=["is_superuser", "is_staff"])
-    for username, role in ((DEMO_EDITOR, "editor"), (DEMO_VIEWER, "viewer")):
+    for username, role in (
+        (DEMO_EDITOR, "editor"),
+        (DEMO_VIEWER, "viewer"),
+        (DEMO_HEALTH, "health"),
+    ):
         StaffMembership.objects.get_or_create(
             user=user_model.objects.get(username=username),
             municipality=municipality,

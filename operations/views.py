@@ -25,6 +25,7 @@ from audit import services as audit
 from audit.decorators import audited
 from audit.models import AuditEvent
 from delivery.models import Delivery
+from followups import services as followup_services
 from kizuna import clock, spreadsheets
 from municipalities.access import readable_municipalities, roles_for_request
 from municipalities.charts import COLUMN_CHART, Bar, columns
@@ -122,6 +123,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "missing_stage_texts": review_selectors.missing_stage_texts(ids, today),
         "held_back": review_selectors.held_back_forecast(ids, today + datetime.timedelta(days=1)),
         "gated": municipalities.filter(send_only_reviewed=True).count(),
+        # Counts only: names and answers are for the health staff's own queue.
+        "followups_overdue": sum(followup_services.overdue_counts(ids, today).values()),
         "chart": COLUMN_CHART,
         "recent_days": RECENT_DAYS,
         "chart_days": CHART_DAYS,

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "mypy-baseline.txt"
 APPS = [
     "kizuna", "municipalities", "audit", "content", "subscribers", "delivery", "surveys",
-    "urgent_notices", "adoption", "accounts", "operations", "reviews", "checkups",
+    "urgent_notices", "adoption", "accounts", "operations", "reviews", "checkups", "followups",
 ]  # fmt: skip
 STRICT_PACKAGES = ["delivery"]
 SERVICES = sorted(f"{path.parent.name}.services" for path in ROOT.glob("*/services.py"))

@@ -19,6 +19,7 @@ class Purpose(StrEnum):
     CHANNEL_MOVE = "channel-move"
     EMAIL_MOVE = "email-move"  # confirms the address a LINE reader gave to move to email
     FEEDBACK = "feedback"  # 「役に立った」／「いまひとつ」 on one stage message
+    FOLLOWUP = "followup"  # a named questionnaire (followups)
 
 
 # A confirmation link is short-lived; an unsubscribe link must keep working in old messages.
@@ -35,6 +36,8 @@ MAX_AGE = {
     Purpose.EMAIL_MOVE: timedelta(days=3),
     # A reader may answer a message weeks later; after that the vote says little about the text.
     Purpose.FEEDBACK: timedelta(days=60),
+    # A questionnaire is answered around its stage; two months leave room for a late reply.
+    Purpose.FOLLOWUP: timedelta(days=60),
 }
 
 

@@ -112,6 +112,7 @@ def test_make_run_prints_the_accounts_last_and_the_dashboard_sees_its_worker(tmp
             "demo-viewer",
             "demo-operator",
             "demo-content-editor",
+            "demo-health",
         }
         saved = (tmp_path / "var" / "demo-accounts.txt").read_text()
         assert all(f"{name}\t{password}" in saved for name, password in accounts.items())

@@ -61,6 +61,7 @@ def test_demo_data_is_idempotent_and_prints_the_login(capsys, tmp_path, settings
         "demo-viewer",
         "demo-operator",
         "demo-content-editor",
+        "demo-health",
     }
     assert oct((tmp_path / "demo-accounts.txt").stat().st_mode & 0o777) == "0o600"
     users = get_user_model().objects
@@ -76,6 +77,7 @@ def test_demo_data_is_idempotent_and_prints_the_login(capsys, tmp_path, settings
     assert viewer.viewer_of == {Municipality.objects.get().pk} and not viewer.editor_of
     assert roles(users.get(username="demo-operator")).operator
     assert roles(users.get(username="demo-content-editor")).content_editor
+    assert roles(users.get(username="demo-health")).health_of == {Municipality.objects.get().pk}
     # The partner follows the same pregnancy as the mother.
     hana = Subscriber.objects.get(email="hana@demo.example.jp")
     partner = Subscriber.objects.get(email="hana-partner@demo.example.jp")
