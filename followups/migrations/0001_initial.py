@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('municipalities', '0009_alter_staffmembership_role'),
+        ('municipalities', '0010_alter_staffmembership_role'),
         ('subscribers', '0006_email_accepts_old_carrier_addresses'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('municipalities', '0008_programme_cadence'),
+        ('municipalities', '0009_send_only_reviewed'),
     ]
 
     operations = [
