@@ -17,9 +17,9 @@ from subscribers import line_chat
 from subscribers.line_chat import Reply
 
 from .models import LineWebhookEvent
-from .webhooks import LineEvent, LineFollow, LineText, LineUnfollow
+from .webhooks import LineEvent, LineFollow, LinePostback, LineText, LineUnfollow
 
-FOLLOW, UNFOLLOW, TEXT = "follow", "unfollow", "text"
+FOLLOW, UNFOLLOW, TEXT, POSTBACK = "follow", "unfollow", "text", "postback"
 
 
 def handle(municipality: Municipality, event: LineEvent) -> Reply | None:
@@ -38,6 +38,8 @@ def handle(municipality: Municipality, event: LineEvent) -> Reply | None:
         if event.in_group:
             return line_chat.wrote_in_group(municipality, event.text)
         return line_chat.wrote(municipality, event.user_id, event.text)
+    if isinstance(event, LinePostback) and not event.in_group:
+        return line_chat.picked(municipality, event.user_id, event.data, event.date)
     return None
 
 
@@ -47,6 +49,8 @@ def _kind(event: LineEvent) -> str:
         if isinstance(event, LineFollow)
         else UNFOLLOW
         if isinstance(event, LineUnfollow)
+        else POSTBACK
+        if isinstance(event, LinePostback)
         else TEXT
     )
 

@@ -48,7 +48,7 @@ def line_webhook(request: HttpRequest, slug: str) -> HttpResponse:
                 reply_token,
                 event.user_id if personal_chat else "",
                 answer.text,
-                list(answer.quick_replies),
+                answer.buttons(),
             )
         except Exception:  # the broker is down: the event is applied, only the answer is lost
             logger.exception("LINE answer for %s could not be queued", slug)

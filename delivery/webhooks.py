@@ -16,7 +16,13 @@ from anymail.signals import AnymailTrackingEvent, tracking
 from django.db import transaction
 from django.dispatch import receiver
 from linebot.v3.webhook import SignatureValidator, WebhookParser
-from linebot.v3.webhooks import FollowEvent, MessageEvent, TextMessageContent, UnfollowEvent
+from linebot.v3.webhooks import (
+    FollowEvent,
+    MessageEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UnfollowEvent,
+)
 
 from kizuna import clock
 from subscribers.models import Subscriber
@@ -103,7 +109,20 @@ class LineText:
     in_group: bool = False
 
 
-LineEvent = LineFollow | LineUnfollow | LineText
+@dataclass(frozen=True)
+class LinePostback:
+    """A tap that sends data back instead of a text: a date chosen in a date picker."""
+
+    user_id: str
+    reply_token: str
+    data: str
+    date: datetime.date | None = None  # the picker's ``params.date``, when it is a date
+    event_id: str = ""
+    occurred_at: datetime.datetime | None = None
+    in_group: bool = False
+
+
+LineEvent = LineFollow | LineUnfollow | LineText | LinePostback
 
 
 class BadSignature(Exception):
@@ -116,6 +135,18 @@ class BadPayload(Exception):
 
 LINE_USER_ID = re.compile(r"U[0-9a-f]{32}")
 LINE_TEXT_LIMIT = 5000  # LINE's own limit for a text message
+POSTBACK_DATA_LIMIT = 300  # LINE's limit for an action's ``data``
+
+
+def _picked_date(params: object) -> datetime.date | None:
+    """``params.date`` of a date picker's postback (YYYY-MM-DD), or None."""
+    value = params.get("date") if isinstance(params, dict) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise BadPayload("not a LINE date") from None
 
 
 def _check_shape(payload: object) -> None:
@@ -175,6 +206,21 @@ def parse_line_events(body: str, signature: str, channel_secret: str) -> list[Li
                 reply_token = str(event.reply_token or "")
                 ours.append(
                     LineText(user_id, reply_token, text.strip(), event_id, occurred_at, in_group)
+                )
+            elif isinstance(event, PostbackEvent):
+                data = str(event.postback.data or "")
+                if "\x00" in data or len(data) > POSTBACK_DATA_LIMIT:
+                    raise BadPayload("not a LINE postback")
+                ours.append(
+                    LinePostback(
+                        user_id,
+                        str(event.reply_token or ""),
+                        data,
+                        _picked_date(event.postback.params),
+                        event_id,
+                        occurred_at,
+                        in_group,
+                    )
                 )
     except BadPayload:
         raise

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "adoption",
     "accounts",
     "audit",
+    "conversations",
 ]
 
 MIDDLEWARE = [
@@ -296,6 +297,8 @@ KIZUNA_SENT_HISTORY_DAYS = env.int("KIZUNA_SENT_HISTORY_DAYS", default=365)
 KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
 # LINE webhook event ids kept to drop redeliveries (LINE retries within a much shorter time).
 KIZUNA_LINE_EVENT_KEEP_DAYS = env.int("KIZUNA_LINE_EVENT_KEEP_DAYS", default=7)
+# Hours a signup or loss report begun in the LINE chat waits for the next tap before it lapses.
+KIZUNA_LINE_CONVERSATION_HOURS = env.int("KIZUNA_LINE_CONVERSATION_HOURS", default=24)
 # Signups (and accepted invitations) a client address may make an hour, and signups one
 # address may receive: beyond either the page answers 429 and nothing is sent.
 KIZUNA_SIGNUPS_PER_IP_PER_HOUR = env.int("KIZUNA_SIGNUPS_PER_IP_PER_HOUR", default=20)

@@ -1,7 +1,8 @@
 """Loopback fakes of the outside world, checking what the real services check.
 
 - :class:`FakeLine`: LINE Messaging API (push, multicast, reply): bearer token, user id format,
-  reply tokens good for one reply,
+  reply tokens good for one reply, quick replies (13 buttons, labels of 20, message, postback
+  and date picker actions with their fields and formats, as the API reference defines them),
   message count and the 5,000-character text limit, multicast's 500 recipients, and
   ``X-Line-Retry-Key`` (a UUID; a key already accepted gets 409, as LINE answers).
 - :class:`FakePostmark`: Postmark's ``/email`` (as django-anymail calls it) and ``/email/batch``.
@@ -13,6 +14,7 @@ then fail or hang (the message did arrive): the cases retries must survive witho
 
 from __future__ import annotations
 
+import datetime
 import email
 import email.policy
 import json
@@ -197,7 +199,7 @@ class FakeLine(FakeHttpService):
                 {},
             )
         messages = body.get("messages")
-        problem = self._check_messages(messages)
+        problem, at = self._check_messages(messages)
         if problem:
             # As LINE answers an invalid message object: the whole request is refused, its
             # details name the property at fault.
@@ -205,7 +207,7 @@ class FakeLine(FakeHttpService):
                 400,
                 {
                     "message": "The request body has 1 error(s)",
-                    "details": [{"message": problem, "property": "messages[0].text"}],
+                    "details": [{"message": problem, "property": at}],
                 },
                 {},
             )
@@ -264,16 +266,109 @@ class FakeLine(FakeHttpService):
             {"x-line-request-id": request_id},
         )
 
-    def _check_messages(self, messages) -> str:
+    def _check_messages(self, messages) -> tuple[str, str]:
+        """LINE's complaint about the messages and the property it names, or ("", "")."""
         if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
-            return "Size must be between 1 and 5"
-        for message in messages:
+            return "Size must be between 1 and 5", "messages"
+        for index, message in enumerate(messages):
+            at = f"messages[{index}]"
             if message.get("type") != "text":
-                return "Only text messages are expected here"
+                return "Only text messages are expected here", f"{at}.type"
             text = message.get("text") or ""
-            if not text or len(text.encode("utf-16-le")) // 2 > self.TEXT_LIMIT:
-                return f"Length must be between 1 and {self.TEXT_LIMIT}"
-        return ""
+            if not text or _length(text) > self.TEXT_LIMIT:
+                return f"Length must be between 1 and {self.TEXT_LIMIT}", f"{at}.text"
+            if "quickReply" in message:
+                problem, where = _check_quick_reply(message["quickReply"])
+                if problem:
+                    return problem, f"{at}.quickReply{where}"
+        return "", ""
+
+
+def _length(text: str) -> int:
+    """Characters as LINE counts them (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+QUICK_REPLY_ITEMS = 13
+QUICK_REPLY_LABEL = 20
+DATE_FORMATS = {
+    "date": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+    "time": re.compile(r"^\d{2}:\d{2}$"),
+    "datetime": re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}$"),
+}
+
+
+def _check_quick_reply(quick_reply) -> tuple[str, str]:
+    """A quick reply as the Messaging API reference defines it ("Quick reply", "Actions"):
+    1 to 13 items of ``type: action``; message, postback and date picker actions with a label
+    of 1 to 20 characters; texts and data up to 300; a picker's mode and its initial, min and
+    max in that mode's format (dates 1900-01-01 to 2100-12-31), max after min."""
+    items = quick_reply.get("items") if isinstance(quick_reply, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= QUICK_REPLY_ITEMS:
+        return f"Size must be between 1 and {QUICK_REPLY_ITEMS}", ".items"
+    for index, item in enumerate(items):
+        at = f".items[{index}]"
+        if not isinstance(item, dict) or item.get("type") != "action":
+            return "must be specified", f"{at}.type"
+        action = item.get("action")
+        if not isinstance(action, dict):
+            return "must be specified", f"{at}.action"
+        kind = action.get("type")
+        if kind not in (
+            "message",
+            "postback",
+            "datetimepicker",
+            "camera",
+            "cameraRoll",
+            "location",
+        ):
+            return "invalid action type for quick reply", f"{at}.action.type"
+        label = action.get("label")
+        if not isinstance(label, str) or not 1 <= _length(label) <= QUICK_REPLY_LABEL:
+            return f"Length must be between 1 and {QUICK_REPLY_LABEL}", f"{at}.action.label"
+        if kind == "message":
+            text = action.get("text")
+            if not isinstance(text, str) or not 1 <= _length(text) <= 300:
+                return "Length must be between 1 and 300", f"{at}.action.text"
+        if kind in ("postback", "datetimepicker"):
+            data = action.get("data")
+            if not isinstance(data, str) or not 1 <= _length(data) <= 300:
+                return "Length must be between 1 and 300", f"{at}.action.data"
+        if kind == "datetimepicker":
+            problem, where = _check_picker(action)
+            if problem:
+                return problem, f"{at}.action{where}"
+    return "", ""
+
+
+def _check_picker(action: dict) -> tuple[str, str]:
+    mode = action.get("mode")
+    if mode not in DATE_FORMATS:
+        return "must be one of date, time, datetime", ".mode"
+    values = {}
+    for name in ("initial", "min", "max"):
+        value = action.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not DATE_FORMATS[mode].match(value):
+            return f"invalid {mode} format", f".{name}"
+        if mode != "time":
+            try:
+                day = datetime.date.fromisoformat(value[:10])
+            except ValueError:
+                return f"invalid {mode} format", f".{name}"
+            if not datetime.date(1900, 1, 1) <= day <= datetime.date(2100, 12, 31):
+                return "out of range", f".{name}"
+        values[name] = value.lower()
+    if "min" in values and "max" in values and not values["min"] < values["max"]:
+        return "max must be greater than min", ".max"
+    initial = values.get("initial")
+    if initial is not None and (
+        ("min" in values and initial < values["min"])
+        or ("max" in values and initial > values["max"])
+    ):
+        return "initial must be between min and max", ".initial"
+    return "", ""
 
 
 class FakePostmark(FakeHttpService):

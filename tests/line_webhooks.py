@@ -18,6 +18,8 @@ from linebot.v3.webhooks import (
     FollowEvent,
     GroupSource,
     MessageEvent,
+    PostbackContent,
+    PostbackEvent,
     RoomSource,
     TextMessageContent,
     UnfollowEvent,
@@ -64,6 +66,17 @@ def text(
         **_common(user_id, where, at, event_id, redelivery),
         reply_token=uuid.uuid4().hex,
         message=TextMessageContent(id="1", text=words, quote_token="q"),
+    ).to_dict()
+
+
+def postback(
+    user_id: str, data: str, *, date=None, where="user", at=EPOCH_MS, event_id=None
+) -> dict:
+    """A tap on a postback button; ``date`` (YYYY-MM-DD) as a date picker sends it."""
+    return PostbackEvent(
+        **_common(user_id, where, at, event_id, False),
+        reply_token=uuid.uuid4().hex,
+        postback=PostbackContent(data=data, params={"date": date} if date else None),
     ).to_dict()
 
 

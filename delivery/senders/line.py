@@ -28,6 +28,7 @@ from linebot.v3.messaging import (
     ApiClient,
     ApiException,
     Configuration,
+    DatetimePickerAction,
     MessageAction,
     MessagingApi,
     MulticastRequest,
@@ -261,8 +262,15 @@ def _result_for_error(delivery_id: int, error: ApiException, key: str) -> Result
     )
 
 
+QuickButton = str | dict[str, str]
+
+
 def answer(
-    slug: str, reply_token: str, user_id: str, text: str, quick_replies: tuple[str, ...] = ()
+    slug: str,
+    reply_token: str,
+    user_id: str,
+    text: str,
+    quick_replies: tuple[QuickButton, ...] = (),
 ) -> str:
     """Answer a LINE event (a follow, a chat command) with one text; returns how it went.
 
@@ -304,10 +312,28 @@ def answer(
             return "refused"
 
 
-def _quick_reply(texts: tuple[str, ...]) -> QuickReply | None:
-    """Buttons under the answer that send these texts back (LINE: labels up to 20 chars)."""
-    if not texts:
+QUICK_REPLY_LIMIT = 13  # LINE: at most 13 quick reply buttons under a message
+LABEL_LIMIT = 20  # LINE: a quick reply button's label, in characters
+
+
+def _quick_reply(buttons: tuple[QuickButton, ...]) -> QuickReply | None:
+    """Buttons under the answer (LINE: up to 13, labels up to 20 characters): a text sends
+    itself back; a dict (``subscribers.line_chat.Reply.buttons``) opens the date picker."""
+    if not buttons:
         return None
     return QuickReply(
-        items=[QuickReplyItem(action=MessageAction(label=t[:20], text=t)) for t in texts]
+        items=[QuickReplyItem(action=_action(b)) for b in buttons[:QUICK_REPLY_LIMIT]]
+    )
+
+
+def _action(button: QuickButton) -> MessageAction | DatetimePickerAction:
+    if isinstance(button, str):
+        return MessageAction(label=button[:LABEL_LIMIT], text=button)
+    return DatetimePickerAction(
+        label=button["label"][:LABEL_LIMIT],
+        data=button["data"],
+        mode="date",
+        initial=button["initial"],
+        min=button["min"],
+        max=button["max"],
     )
