@@ -69,6 +69,7 @@ AGREE_WORDS = _words(AGREE_BUTTON, "同意する", "同意します")
 CANCEL_WORDS = _words(CANCEL_BUTTON, "キャンセル", "中止", "登録をやめる")
 RESTART_WORDS = _words(RESTART_BUTTON, "最初から", "やり直す", "登録", "登録する")
 INVITE_WORDS = _words(INVITE_BUTTON, "招待", "家族招待", "家族を招待する")
+CONTACT_WORDS = _words("相談窓口", "相談", "窓口")
 LOSS_WORDS = _words(
     "悲しいお知らせ", "流産", "死産", "流産・死産", "流産・死産のお知らせ", "お子さまの死亡"
 )
@@ -137,7 +138,7 @@ def _end(conversation: Conversation) -> None:
 class ConversationChat:
     """What :mod:`subscribers.line_chat` asks before its own commands."""
 
-    words = INVITE_WORDS | LOSS_WORDS | RESTART_WORDS
+    words = INVITE_WORDS | LOSS_WORDS | RESTART_WORDS | CONTACT_WORDS
 
     def followed(self, municipality: Municipality, user_id: str) -> Reply | None:
         """A newcomer (or a follow again halfway): the greeting and the first question."""
@@ -181,6 +182,10 @@ class ConversationChat:
             return Reply("登録は完了しています。", (SETTINGS_BUTTON, INVITE_BUTTON))
         if command in INVITE_WORDS:
             return _invite(reader)
+        if command in CONTACT_WORDS:
+            return Reply(
+                "気になることや不安なことは、いつでも相談できます。\n" + _contacts(municipality)
+            )
         if command in LOSS_WORDS:
             return _start_loss(municipality, user_id, reader)
         return None

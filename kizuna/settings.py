@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "conversations",
+    "line_accounts",
 ]
 
 MIDDLEWARE = [

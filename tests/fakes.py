@@ -182,6 +182,7 @@ class FakeLine(FakeHttpService):
         self.accepted_keys: dict[str, str] = {}
         self.received: list[tuple[str, str]] = []  # (user id, text): what users see
         self.replies: list[tuple[str, str]] = []  # (reply token, text)
+        self.sent_messages: list[tuple[str, dict]] = []  # (user id, message object) pushed
         self.reply_messages: list[dict] = []  # the whole message object (quick replies…)
         self.used_reply_tokens: set[str] = set()
         self.expired_tokens: set[str] = set()
@@ -219,7 +220,7 @@ class FakeLine(FakeHttpService):
                 if not token or token in self.used_reply_tokens or token in self.expired_tokens:
                     return 400, {"message": "Invalid reply token"}, {}
                 self.used_reply_tokens.add(token)
-                self.replies.append((token, messages[0]["text"]))
+                self.replies.append((token, _shown(messages[0])))
                 self.reply_messages.append(messages[0])
             return 200, {"sentMessages": [{"id": uuid.uuid4().hex, "quoteToken": "q"}]}, {}
         key = lowered.get("x-line-retry-key")
@@ -259,7 +260,8 @@ class FakeLine(FakeHttpService):
                 self.accepted_keys[key] = request_id
             for recipient in recipients:
                 if recipient not in self.blocked:
-                    self.received.append((recipient, messages[0]["text"]))
+                    self.received.append((recipient, _shown(messages[0])))
+                    self.sent_messages.append((recipient, messages[0]))
         return (
             200,
             {"sentMessages": [{"id": request_id, "quoteToken": "q"}]},
@@ -272,8 +274,13 @@ class FakeLine(FakeHttpService):
             return "Size must be between 1 and 5", "messages"
         for index, message in enumerate(messages):
             at = f"messages[{index}]"
+            if message.get("type") == "flex":
+                problem, where = _check_flex(message)
+                if problem:
+                    return problem, f"{at}{where}"
+                continue
             if message.get("type") != "text":
-                return "Only text messages are expected here", f"{at}.type"
+                return "Only text and flex messages are expected here", f"{at}.type"
             text = message.get("text") or ""
             if not text or _length(text) > self.TEXT_LIMIT:
                 return f"Length must be between 1 and {self.TEXT_LIMIT}", f"{at}.text"
@@ -282,6 +289,83 @@ class FakeLine(FakeHttpService):
                 if problem:
                     return problem, f"{at}.quickReply{where}"
         return "", ""
+
+
+def _shown(message: dict) -> str:
+    """What a user reads of a message: a text's text, a Flex Message's texts in order."""
+    if message.get("type") != "flex":
+        return message.get("text", "")
+    texts: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "text":
+                texts.append(node.get("text", ""))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.get("contents"))
+    return "\n".join(texts)
+
+
+FLEX_ALT_TEXT = 1500
+FLEX_BUBBLE_BYTES = 30 * 1024
+FLEX_CAROUSEL_BYTES = 50 * 1024
+FLEX_COMPONENTS = {"box", "button", "image", "video", "icon", "text", "span", "separator", "filler"}
+
+
+def _check_flex(message: dict) -> tuple[str, str]:
+    """A Flex Message as the reference defines it: altText of 1 to 1,500 characters; a bubble
+    (JSON at most 30 KB) or a carousel (at most 12 bubbles, 50 KB); boxes with a layout and
+    contents; texts not empty; buttons with an action whose label is 1 to 40 characters."""
+    alt = message.get("altText")
+    if not isinstance(alt, str) or not 1 <= _length(alt) <= FLEX_ALT_TEXT:
+        return f"Length must be between 1 and {FLEX_ALT_TEXT}", ".altText"
+    contents = message.get("contents")
+    if not isinstance(contents, dict) or contents.get("type") not in ("bubble", "carousel"):
+        return "must be bubble or carousel", ".contents.type"
+    size = len(json.dumps(contents, ensure_ascii=False, separators=(",", ":")).encode())
+    if contents["type"] == "carousel":
+        bubbles = contents.get("contents")
+        if not isinstance(bubbles, list) or not 1 <= len(bubbles) <= 12:
+            return "Size must be between 1 and 12", ".contents.contents"
+        if size > FLEX_CAROUSEL_BYTES:
+            return "carousel JSON must be 50 KB or less", ".contents"
+    elif size > FLEX_BUBBLE_BYTES:
+        return "bubble JSON must be 30 KB or less", ".contents"
+    for block in ("header", "hero", "body", "footer"):
+        node = contents.get(block)
+        if node is not None:
+            problem, where = _check_component(node, f".contents.{block}")
+            if problem:
+                return problem, where
+    return "", ""
+
+
+def _check_component(node, at: str) -> tuple[str, str]:
+    if not isinstance(node, dict) or node.get("type") not in FLEX_COMPONENTS:
+        return "invalid component type", f"{at}.type"
+    kind = node["type"]
+    if kind == "box":
+        if node.get("layout") not in ("horizontal", "vertical", "baseline"):
+            return "must be horizontal, vertical or baseline", f"{at}.layout"
+        if not isinstance(node.get("contents"), list):
+            return "must be specified", f"{at}.contents"
+        for index, child in enumerate(node["contents"]):
+            problem, where = _check_component(child, f"{at}.contents[{index}]")
+            if problem:
+                return problem, where
+    if kind == "text" and not (isinstance(node.get("text"), str) and node["text"]):
+        return "must be specified", f"{at}.text"
+    if kind == "button":
+        action = node.get("action")
+        label = action.get("label") if isinstance(action, dict) else None
+        if not isinstance(label, str) or not 1 <= _length(label) <= 40:
+            return "Length must be between 1 and 40", f"{at}.action.label"
+    return "", ""
 
 
 def _length(text: str) -> int:

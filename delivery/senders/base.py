@@ -37,6 +37,8 @@ class OutgoingMessage:
     # The retry key of an earlier request that carried this message and may have been accepted
     # (LINE): the message must go again in a request with this key, which LINE drops if so.
     retry_key: str = ""
+    # The stage a LINE message is about (「妊娠20週0日」): the header of its Flex Message.
+    line_header: str = ""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from linebot.v3.messaging import (
     ApiException,
     Configuration,
     DatetimePickerAction,
+    FlexMessage,
     MessageAction,
     MessagingApi,
     MulticastRequest,
@@ -39,11 +40,12 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 
-from .. import pacing
+from .. import line_flex, pacing
 from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
+Message = TextMessage | FlexMessage
 MULTICAST_LIMIT = 500
 TRANSIENT = {408, 429, 500, 502, 503, 504}
 CHANNEL_SETUP = {401, 403}
@@ -62,6 +64,29 @@ def channel_secret(slug: str) -> str:
 
 def _env_suffix(slug: str) -> str:
     return slug.upper().replace("-", "_")
+
+
+# Which municipalities send stage texts as Flex Messages: an app above registers the switch
+# (``ids -> the ids of those with Flex on``), read once per batch.
+FlexSwitch = Callable[[list[int]], set[int]]
+FLEX_SWITCHES: list[FlexSwitch] = []
+
+
+def register_flex_switch(switch: FlexSwitch) -> None:
+    if switch not in FLEX_SWITCHES:
+        FLEX_SWITCHES.append(switch)
+
+
+def _flex_on(municipality_ids: list[int]) -> set[int]:
+    return set().union(*(switch(municipality_ids) for switch in FLEX_SWITCHES))
+
+
+def line_message(text: str, header: str, flex: bool) -> TextMessage | FlexMessage:
+    """The message object for a text: its Flex Message where that is on and it fits."""
+    built = line_flex.stage_flex(text, header) if flex else None
+    if built is None:
+        return TextMessage(text=text)
+    return FlexMessage.from_dict(built)
 
 
 def new_retry_key() -> str:
@@ -87,6 +112,7 @@ class LineSender:
         by_municipality: dict[int, list[OutgoingMessage]] = defaultdict(list)
         for message in messages:
             by_municipality[message.municipality_id].append(message)
+        flex_on = _flex_on(list(by_municipality)) if FLEX_SWITCHES else set()
         for municipality_id, group in by_municipality.items():
             token = channel_access_token(self._slugs[municipality_id])
             if not token:
@@ -102,10 +128,11 @@ class LineSender:
             configuration = Configuration(host=settings.LINE_API_BASE_URL, access_token=token)
             with ApiClient(configuration) as client:
                 slug = self._slugs[municipality_id]
-                yield from self._send_group(MessagingApi(client), group, slug)
+                flex = municipality_id in flex_on
+                yield from self._send_group(MessagingApi(client), group, slug, flex)
 
     def _send_group(
-        self, api: MessagingApi, messages: list[OutgoingMessage], slug: str
+        self, api: MessagingApi, messages: list[OutgoingMessage], slug: str, flex: bool = False
     ) -> Iterator[list[Result]]:
         # A message whose earlier request got no answer goes again with that request's key
         # (never regrouped under a new one), so LINE answers 409 if it did accept it.
@@ -117,9 +144,12 @@ class LineSender:
             else:
                 fresh.append(message)
         for key, same in unanswered.items():
-            yield self._send_chunk(api, same[0].line_text, same, key, slug)
+            first = same[0]
+            yield self._send_chunk(
+                api, line_message(first.line_text, first.line_header, flex), same, key, slug
+            )
         requests = [
-            (text, same[start : start + MULTICAST_LIMIT])
+            (line_message(text, same[0].line_header, flex), same[start : start + MULTICAST_LIMIT])
             for text, same in _by_text_in_order(fresh)
             for start in range(0, len(same), MULTICAST_LIMIT)
         ]
@@ -133,18 +163,23 @@ class LineSender:
                     for key, (_, chunk) in zip(keys, requests, strict=True)
                 }
             )
-        for key, (text, chunk) in zip(keys, requests, strict=True):
-            yield self._send_chunk(api, text, chunk, key, slug)
+        for key, (message, chunk) in zip(keys, requests, strict=True):
+            yield self._send_chunk(api, message, chunk, key, slug)
 
     def _send_fresh(
-        self, api: MessagingApi, text: str, chunk: list[OutgoingMessage], slug: str
+        self, api: MessagingApi, message: Message, chunk: list[OutgoingMessage], slug: str
     ) -> list[Result]:
         key = new_retry_key()
         self._remember_keys({key: [m.delivery_id for m in chunk]})
-        return self._send_chunk(api, text, chunk, key, slug)
+        return self._send_chunk(api, message, chunk, key, slug)
 
     def _send_chunk(
-        self, api: MessagingApi, text: str, chunk: list[OutgoingMessage], key: str, slug: str
+        self,
+        api: MessagingApi,
+        message: Message,
+        chunk: list[OutgoingMessage],
+        key: str,
+        slug: str,
     ) -> list[Result]:
         ids = [m.delivery_id for m in chunk]
         endpoint = "push" if len(chunk) == 1 else "multicast"
@@ -153,7 +188,7 @@ class LineSender:
         try:
             if len(chunk) == 1:
                 response = api.push_message(
-                    PushMessageRequest(to=chunk[0].to, messages=[TextMessage(text=text)]),
+                    PushMessageRequest(to=chunk[0].to, messages=[message]),
                     x_line_retry_key=key,
                     _request_timeout=settings.LINE_TIMEOUT_SECONDS,
                 )
@@ -161,7 +196,7 @@ class LineSender:
                 provider_id = sent[0].id if sent else key
             else:
                 api.multicast(
-                    MulticastRequest(to=[m.to for m in chunk], messages=[TextMessage(text=text)]),
+                    MulticastRequest(to=[m.to for m in chunk], messages=[message]),
                     x_line_retry_key=key,
                     _request_timeout=settings.LINE_TIMEOUT_SECONDS,
                 )
@@ -171,7 +206,7 @@ class LineSender:
                 # One bad user id fails a whole multicast (nothing was sent): find it by
                 # sending one by one. Any other 400 is the request's own fault, and would fail
                 # each push the same way.
-                return [r for m in chunk for r in self._send_fresh(api, text, [m], slug)]
+                return [r for m in chunk for r in self._send_fresh(api, message, [m], slug)]
             if error.status == 429:  # someone else shares the channel: everyone waits
                 pacing.hold_back(account, retry_after_seconds(error.headers) or 1.0)
             return [_result_for_error(m.delivery_id, error, key) for m in chunk]
@@ -192,12 +227,12 @@ def _by_text_in_order(
     rounds: their first message is in a group sent before the group of their second.
     """
     seen: dict[str, int] = defaultdict(int)
-    groups: dict[tuple[int, str], list[OutgoingMessage]] = defaultdict(list)
+    groups: dict[tuple[int, str, str], list[OutgoingMessage]] = defaultdict(list)
     for message in messages:
-        groups[(seen[message.to], message.line_text)].append(message)
+        groups[(seen[message.to], message.line_text, message.line_header)].append(message)
         seen[message.to] += 1
     ordered = sorted(groups.items(), key=lambda item: item[0][0])  # stable: first come first
-    return [(text, same) for (_, text), same in ordered]
+    return [(text, same) for (_, text, _), same in ordered]
 
 
 def _body(error: ApiException) -> str:

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LineAccountsConfig(AppConfig):
+    name = "line_accounts"
+    verbose_name = _("LINE公式アカウントの設定")
+
+    def ready(self) -> None:
+        from delivery.senders import line
+
+        from . import selectors
+
+        line.register_flex_switch(selectors.flex_municipality_ids)
