@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("staff/urgent/", include("urgent_notices.urls")),
     path("staff/adoption/", include("adoption.urls")),
+    path("staff/line/", include("line_accounts.urls")),
     path("staff/", include("kizuna.staff_urls")),
     path("ops/", include("operations.urls")),
     path("healthz", operations_views.healthz, name="healthz"),
