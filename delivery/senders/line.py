@@ -21,6 +21,7 @@ import os
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from typing import TypeAlias
 
 import urllib3
 from django.conf import settings
@@ -45,7 +46,7 @@ from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
-Message = TextMessage | FlexMessage
+Message: TypeAlias = TextMessage | FlexMessage
 MULTICAST_LIMIT = 500
 TRANSIENT = {408, 429, 500, 502, 503, 504}
 CHANNEL_SETUP = {401, 403}
