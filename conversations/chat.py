@@ -18,6 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from content.programme import programme_from
+from content.stages import child_age, gestational_age
 from kizuna import clock, japanese_dates
 from kizuna.choices import Language
 from municipalities.models import ConsultationContact, Municipality
@@ -69,6 +70,7 @@ AGREE_WORDS = _words(AGREE_BUTTON, "同意する", "同意します")
 CANCEL_WORDS = _words(CANCEL_BUTTON, "キャンセル", "中止", "登録をやめる")
 RESTART_WORDS = _words(RESTART_BUTTON, "最初から", "やり直す", "登録", "登録する")
 INVITE_WORDS = _words(INVITE_BUTTON, "招待", "家族招待", "家族を招待する")
+TODAY_WORDS = _words("今日のメッセージ", "きょうのメッセージ")
 CONTACT_WORDS = _words("相談窓口", "相談", "窓口")
 LOSS_WORDS = _words(
     "悲しいお知らせ", "流産", "死産", "流産・死産", "流産・死産のお知らせ", "お子さまの死亡"
@@ -138,7 +140,7 @@ def _end(conversation: Conversation) -> None:
 class ConversationChat:
     """What :mod:`subscribers.line_chat` asks before its own commands."""
 
-    words = INVITE_WORDS | LOSS_WORDS | RESTART_WORDS | CONTACT_WORDS
+    words = INVITE_WORDS | LOSS_WORDS | RESTART_WORDS | CONTACT_WORDS | TODAY_WORDS
 
     def followed(self, municipality: Municipality, user_id: str) -> Reply | None:
         """A newcomer (or a follow again halfway): the greeting and the first question."""
@@ -182,6 +184,8 @@ class ConversationChat:
             return Reply("登録は完了しています。", (SETTINGS_BUTTON, INVITE_BUTTON))
         if command in INVITE_WORDS:
             return _invite(reader)
+        if command in TODAY_WORDS:
+            return _today(reader)
         if command in CONTACT_WORDS:
             return Reply(
                 "気になることや不安なことは、いつでも相談できます。\n" + _contacts(municipality)
@@ -532,6 +536,28 @@ def _loss_step(conversation: Conversation, reader: Subscriber, command: str) -> 
         "このお子さまについてのメッセージは、今後お送りしません。\n\n"
         "からだや気持ちのことで話したいときは、いつでもご相談ください。\n"
         + _contacts(reader.municipality)
+    )
+
+
+def _today(reader: Subscriber) -> Reply:
+    """The rich menu's 「今日のメッセージ」: where each followed child is today, and when
+    messages arrive."""
+    today = clock.today()
+    lines = []
+    for child in _followed_children(reader):
+        if child.status == Child.Status.BORN and child.birth_date:
+            age = child_age(child.birth_date, today)
+            lines.append(f"・{_child_label(child)}のお子さま：{age.label_ja}（生後{age.days}日）")
+        elif child.due_date:
+            lines.append(
+                f"・{_child_label(child)}：{gestational_age(child.due_date, today).label_ja}"
+            )
+    if not lines:
+        return Reply("いまお届けしているお子さまの登録はありません。")
+    at = reader.municipality.delivery_time
+    return Reply(
+        "今日は\n" + "\n".join(lines) + "\nです。\n\n"
+        f"メッセージは、届く日の{at.hour}時{at.minute:02d}分ごろにこのトークへお送りしています。"
     )
 
 

@@ -227,6 +227,10 @@ if "REQUESTS_TIMEOUT" in ANYMAIL:  # seconds: requests wants a number, not the v
 KIZUNA_OLD_CARRIER_ADDRESSES = env.str("KIZUNA_OLD_CARRIER_ADDRESSES", default="")
 
 LINE_API_BASE_URL = env.str("LINE_API_BASE_URL", default="https://api.line.me").rstrip("/")
+# Where LINE takes uploads (rich menu images); tests point both at the same loopback fake.
+LINE_API_DATA_BASE_URL = env.str(
+    "LINE_API_DATA_BASE_URL", default="https://api-data.line.me"
+).rstrip("/")
 LINE_TIMEOUT_SECONDS = env.float("LINE_TIMEOUT_SECONDS", default=15.0)
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport needing no server.
@@ -280,6 +284,10 @@ CELERY_BEAT_SCHEDULE = {
     "prune-audit-trail": {
         "task": "audit.tasks.prune_audit_trail",
         "schedule": crontab(hour=3, minute=45),
+    },
+    "switch-line-rich-menus": {
+        "task": "line_accounts.tasks.switch_rich_menus",
+        "schedule": crontab(hour=5, minute=10),
     },
     "erase-unsubscribed-readers": {
         "task": "subscribers.tasks.erase_unsubscribed_readers",

@@ -8,7 +8,9 @@ class LineAccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from delivery.senders import line
+        from subscribers import erasure
 
         from . import selectors
 
         line.register_flex_switch(selectors.flex_municipality_ids)
+        erasure.register_step("line_accounts", selectors.forget_readers)

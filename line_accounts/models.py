@@ -31,3 +31,27 @@ class LineAccountSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.municipality)
+
+
+class RichMenuLink(models.Model):
+    """The stage menu a LINE user was last linked to, so the daily switch links only those
+    whose menu changes (a birth, a first birthday). Deleted with the reader at erasure."""
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.CASCADE, verbose_name=_("自治体")
+    )
+    line_user_id = models.CharField(_("LINEユーザーID"), max_length=33)
+    menu = models.CharField(_("メニュー"), max_length=20)
+    linked_at = models.DateTimeField(_("切り替えた日時"))
+
+    class Meta:
+        verbose_name = _("リッチメニューの切り替え")
+        verbose_name_plural = _("リッチメニューの切り替え")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "line_user_id"], name="one_rich_menu_link_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.menu

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from municipalities.models import Municipality
+from subscribers.models import Subscriber
 
-from .models import LineAccountSettings
+from .models import LineAccountSettings, RichMenuLink
 
 
 def of(municipality: Municipality) -> LineAccountSettings:
@@ -20,3 +21,11 @@ def flex_municipality_ids(municipality_ids: list[int]) -> set[int]:
             municipality_id__in=municipality_ids, flex_messages=True
         ).values_list("municipality_id", flat=True)
     )
+
+
+def forget_readers(subscriber_ids: list[int]) -> None:
+    """Erasure: the rich menu links of these readers' LINE accounts go with them."""
+    for municipality_id, user_id in Subscriber.objects.filter(
+        pk__in=subscriber_ids, line_user_id__isnull=False
+    ).values_list("municipality_id", "line_user_id"):
+        RichMenuLink.objects.filter(municipality_id=municipality_id, line_user_id=user_id).delete()

@@ -77,7 +77,23 @@ class _JsonHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_GET(self) -> None:
+        self._by_method("GET")
+
+    def do_DELETE(self) -> None:
+        self._by_method("DELETE")
+
+    def _by_method(self, method: str) -> None:
+        """Calls that are not a JSON POST (reads, deletes, uploads): ``fake.handle_raw``."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        status, answer, headers = self.fake.handle_raw(method, self.path, dict(self.headers), raw)
+        self._reply(status, answer, headers)
+
     def do_POST(self) -> None:
+        if self.fake.takes_raw(self.path):
+            self._by_method("POST")
+            return
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
         try:
@@ -151,6 +167,12 @@ class FakeHttpService:
     def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict, dict]:
         raise NotImplementedError
 
+    def takes_raw(self, path: str) -> bool:
+        return False
+
+    def handle_raw(self, method: str, path: str, headers: dict, raw: bytes):
+        return 404, {"message": "Not found"}, {}
+
     def account(self, headers: dict) -> str:
         """Whose limit a request counts against (a LINE channel's token, an ESP's key)."""
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -188,6 +210,106 @@ class FakeLine(FakeHttpService):
         self.expired_tokens: set[str] = set()
         self.requests = Counter()
         self.refuse_plan = False  # answer sends 403, as for a plan without this API
+        self.rich_menus: dict[str, dict] = {}  # id -> the rich menu object
+        self.rich_menu_images: dict[str, bytes] = {}
+        self.aliases: dict[str, str] = {}  # alias id -> rich menu id
+        self.user_menus: dict[str, str] = {}  # user id -> rich menu id (per-user link)
+        self.rich_menu_writes = 0  # requests that changed rich menus, aliases or links
+
+    def _authorised(self, headers: dict) -> bool:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        return lowered.get("authorization", "").removeprefix("Bearer ") in self.tokens
+
+    UNAUTHORISED = (
+        401,
+        {"message": "Authentication failed due to the following reason: invalid token."},
+        {},
+    )
+
+    def takes_raw(self, path: str) -> bool:
+        return path.startswith("/v2/bot/richmenu/") and path.endswith("/content")
+
+    def handle_raw(self, method: str, path: str, headers: dict, raw: bytes):
+        self.requests[f"{method} {path}"] += 1
+        if not self._authorised(headers):
+            return self.UNAUTHORISED
+        with self.lock:
+            if method == "GET" and path == "/v2/bot/richmenu/list":
+                return 200, {"richmenus": list(self.rich_menus.values())}, {}
+            if method == "GET" and path == "/v2/bot/richmenu/alias/list":
+                aliases = [{"richMenuAliasId": a, "richMenuId": m} for a, m in self.aliases.items()]
+                return 200, {"aliases": aliases}, {}
+            if method == "DELETE" and path.startswith("/v2/bot/richmenu/"):
+                menu_id = path.rsplit("/", 1)[1]
+                if menu_id not in self.rich_menus:
+                    return 404, {"message": "Not found"}, {}
+                del self.rich_menus[menu_id]
+                self.rich_menu_images.pop(menu_id, None)
+                self.rich_menu_writes += 1
+                return 200, {}, {}
+            if method == "POST" and self.takes_raw(path):
+                return self._upload(path.split("/")[4], headers, raw)
+        return 404, {"message": "Not found"}, {}
+
+    def _upload(self, menu_id: str, headers: dict, raw: bytes):
+        """LINE's rules for a rich menu image: JPEG or PNG, at most 1 MB, the menu's size, once."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        menu = self.rich_menus.get(menu_id)
+        if menu is None:
+            return 404, {"message": "Not found"}, {}
+        if menu_id in self.rich_menu_images:
+            return 400, {"message": "An image has already been uploaded to the richmenu"}, {}
+        if lowered.get("content-type") not in ("image/png", "image/jpeg") or len(raw) > 1 << 20:
+            return 400, {"message": "Invalid image: JPEG or PNG, 1 MB or less"}, {}
+        size = _image_size(raw)
+        if size != (menu["size"]["width"], menu["size"]["height"]):
+            return 400, {"message": "Image size doesn't match the rich menu size"}, {}
+        self.rich_menu_images[menu_id] = raw
+        self.rich_menu_writes += 1
+        return 200, {}, {}
+
+    def _rich_menu_post(self, path: str, body: dict):
+        with self.lock:
+            if path == "/v2/bot/richmenu":
+                problem = _check_rich_menu(body)
+                if problem:
+                    return 400, {"message": "The request body has 1 error(s)",
+                                 "details": [{"message": problem[0], "property": problem[1]}]}, {}  # fmt: skip
+                menu_id = "richmenu-" + uuid.uuid4().hex
+                self.rich_menus[menu_id] = {**body, "richMenuId": menu_id}
+                self.rich_menu_writes += 1
+                return 200, {"richMenuId": menu_id}, {}
+            if path == "/v2/bot/richmenu/alias":
+                alias, menu_id = body.get("richMenuAliasId", ""), body.get("richMenuId")
+                if not re.fullmatch(r"[a-z0-9_-]{1,32}", alias or ""):
+                    return 400, {"message": "richMenuAliasId is invalid"}, {}
+                if menu_id not in self.rich_menus or menu_id not in self.rich_menu_images:
+                    return 400, {"message": "richmenu not found or its image not uploaded"}, {}
+                if alias in self.aliases:
+                    return 400, {"message": "conflict richmenu alias id"}, {}
+                self.aliases[alias] = menu_id
+                self.rich_menu_writes += 1
+                return 200, {}, {}
+            if path.startswith("/v2/bot/richmenu/alias/"):
+                alias = path.rsplit("/", 1)[1]
+                if alias not in self.aliases:
+                    return 404, {"message": "richmenu alias not found"}, {}
+                if body.get("richMenuId") not in self.rich_menu_images:
+                    return 400, {"message": "richmenu not found or its image not uploaded"}, {}
+                self.aliases[alias] = body["richMenuId"]
+                self.rich_menu_writes += 1
+                return 200, {}, {}
+            if path == "/v2/bot/richmenu/bulk/link":
+                users, menu_id = body.get("userIds") or [], body.get("richMenuId")
+                if not 1 <= len(users) <= 500:
+                    return 400, {"message": "Size must be between 1 and 500"}, {}
+                if menu_id not in self.rich_menu_images:
+                    return 400, {"message": "richmenu not found or its image not uploaded"}, {}
+                for user in users:
+                    self.user_menus[user] = menu_id
+                self.rich_menu_writes += 1
+                return 202, {}, {}
+        return 404, {"message": "Not found"}, {}
 
     def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict, dict]:
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -199,6 +321,8 @@ class FakeLine(FakeHttpService):
                 {"message": "Authentication failed due to the following reason: invalid token."},
                 {},
             )
+        if path.startswith("/v2/bot/richmenu"):
+            return self._rich_menu_post(path, body)
         messages = body.get("messages")
         problem, at = self._check_messages(messages)
         if problem:
@@ -289,6 +413,42 @@ class FakeLine(FakeHttpService):
                 if problem:
                     return problem, f"{at}.quickReply{where}"
         return "", ""
+
+
+def _image_size(raw: bytes) -> tuple[int, int] | None:
+    if raw[:8] == b"\x89PNG\r\n\x1a\n" and len(raw) >= 24:
+        return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
+    return None
+
+
+def _check_rich_menu(menu: dict) -> tuple[str, str] | None:
+    """A rich menu object as the reference defines it: size 800–2500 px wide, at least 250 high,
+    width / height at least 1.45; ``selected``; a name of 1–300 characters; ``chatBarText`` of
+    1–14; 1–20 areas inside the image, each with an action."""
+    size = menu.get("size") or {}
+    width, height = size.get("width"), size.get("height")
+    if not (isinstance(width, int) and isinstance(height, int)):
+        return "must be specified", "size"
+    if not 800 <= width <= 2500 or height < 250 or width / height < 1.45:
+        return "invalid rich menu size", "size"
+    if not isinstance(menu.get("selected"), bool):
+        return "must be specified", "selected"
+    if not isinstance(menu.get("name"), str) or not 1 <= len(menu["name"]) <= 300:
+        return "Length must be between 1 and 300", "name"
+    chat_bar = menu.get("chatBarText")
+    if not isinstance(chat_bar, str) or not 1 <= _length(chat_bar) <= 14:
+        return "Length must be between 1 and 14", "chatBarText"
+    areas = menu.get("areas")
+    if not isinstance(areas, list) or not 1 <= len(areas) <= 20:
+        return "Size must be between 1 and 20", "areas"
+    for index, area in enumerate(areas):
+        bounds = area.get("bounds") or {}
+        x, y, w, h = (bounds.get(k, -1) for k in ("x", "y", "width", "height"))
+        if min(x, y) < 0 or w <= 0 or h <= 0 or x + w > width or y + h > height:
+            return "area out of the rich menu", f"areas[{index}].bounds"
+        if not isinstance(area.get("action"), dict) or "type" not in area["action"]:
+            return "must be specified", f"areas[{index}].action"
+    return None
 
 
 def _shown(message: dict) -> str:
