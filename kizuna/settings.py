@@ -285,6 +285,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.prune_audit_trail",
         "schedule": crontab(hour=3, minute=45),
     },
+    "relay-line-events": {"task": "line_accounts.tasks.relay_all_events", "schedule": 60.0},
     "switch-line-rich-menus": {
         "task": "line_accounts.tasks.switch_rich_menus",
         "schedule": crontab(hour=5, minute=10),
@@ -308,6 +309,8 @@ KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
 KIZUNA_LINE_EVENT_KEEP_DAYS = env.int("KIZUNA_LINE_EVENT_KEEP_DAYS", default=7)
 # Hours a signup or loss report begun in the LINE chat waits for the next tap before it lapses.
 KIZUNA_LINE_CONVERSATION_HOURS = env.int("KIZUNA_LINE_CONVERSATION_HOURS", default=24)
+# Seconds the other LINE tool has to answer an event relayed to it before it is tried again.
+KIZUNA_LINE_RELAY_TIMEOUT_SECONDS = env.int("KIZUNA_LINE_RELAY_TIMEOUT_SECONDS", default=10)
 # Signups (and accepted invitations) a client address may make an hour, and signups one
 # address may receive: beyond either the page answers 429 and nothing is sent.
 KIZUNA_SIGNUPS_PER_IP_PER_HOUR = env.int("KIZUNA_SIGNUPS_PER_IP_PER_HOUR", default=20)

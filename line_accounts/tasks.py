@@ -10,7 +10,8 @@ from delivery.senders.line import channel_access_token
 from kizuna import clock
 from municipalities.models import Municipality
 
-from . import menu_switch
+from . import menu_switch, relay
+from .models import RelayEvent
 from .rich_menus import LineApiError, RichMenuApi
 
 logger = logging.getLogger(__name__)
@@ -30,3 +31,23 @@ def switch_rich_menus() -> int:
             logger.exception("rich menu switch for %s failed", municipality.slug)
     logger.info("rich menus switched for %d LINE readers", moved)
     return moved
+
+
+@shared_task(ignore_result=True)
+def relay_events(municipality_id: int) -> int:
+    """Send a municipality's kept LINE events on to its other LINE tool, in order per user."""
+    municipality = Municipality.objects.filter(pk=municipality_id).first()
+    if municipality is None:
+        return 0
+    return relay.send_pending(municipality).sent
+
+
+@shared_task(ignore_result=True)
+def relay_all_events() -> int:
+    """Every minute from beat: retries that came due, and events a lost queue message left."""
+    ids = (
+        RelayEvent.objects.filter(sent_at__isnull=True)
+        .values_list("municipality_id", flat=True)
+        .distinct()
+    )
+    return sum(relay_events(municipality_id) for municipality_id in ids)

@@ -26,6 +26,7 @@ from audit.decorators import audited
 from audit.models import AuditEvent
 from delivery.models import Delivery
 from kizuna import clock, spreadsheets
+from line_accounts import relay
 from municipalities.access import readable_municipalities, roles_for_request
 from municipalities.charts import COLUMN_CHART, Bar, columns
 from municipalities.staff_pages import signed_in_user, staff_context, staff_page
@@ -118,6 +119,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             [Bar(f"{day.month}/{day.day}", email + line) for day, email, line in forecast.by_day]
         ),
         "quotas": selectors.line_quotas(ids, today),
+        "line_relays": relay.statuses(ids),
         "chart": COLUMN_CHART,
         "recent_days": RECENT_DAYS,
         "chart_days": CHART_DAYS,
