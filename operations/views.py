@@ -26,7 +26,7 @@ from audit.decorators import audited
 from audit.models import AuditEvent
 from delivery.models import Delivery
 from kizuna import clock, spreadsheets
-from line_accounts import relay
+from line_accounts import plans, relay
 from municipalities.access import readable_municipalities, roles_for_request
 from municipalities.charts import COLUMN_CHART, Bar, columns
 from municipalities.staff_pages import signed_in_user, staff_context, staff_page
@@ -93,6 +93,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     forecast = selectors.forecast(ids)
     operate = can_operate(request)
     failures_since = today - datetime.timedelta(days=RECENT_DAYS - 1)
+    quotas = selectors.line_quotas(ids, today)
     context = {
         "municipalities": municipalities,
         "chosen": chosen,
@@ -118,8 +119,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "forecast_columns": columns(
             [Bar(f"{day.month}/{day.day}", email + line) for day, email, line in forecast.by_day]
         ),
-        "quotas": selectors.line_quotas(ids, today),
+        "quotas": quotas,
         "line_relays": relay.statuses(ids),
+        "line_plans": plans.PLANS,
+        "line_plan_costs": [
+            (
+                q,
+                plans.costs(
+                    q.expected_this_month, municipality=q.municipality.kind == "municipality"
+                ),
+            )
+            for q in quotas
+        ],
         "chart": COLUMN_CHART,
         "recent_days": RECENT_DAYS,
         "chart_days": CHART_DAYS,
