@@ -6,7 +6,7 @@ webhookEventId, and sent one event per request, signed as LINE signs (HMAC-SHA25
 with the channel secret, which the other tool shares since it is the same channel). A failure
 (an error status, a timeout) is retried with a growing pause; a user's later events wait behind
 their earliest unsent one, so nothing is lost or reordered per user. One sender per
-municipality at a time (a transaction-level advisory lock).
+municipality at a time (an advisory lock).
 """
 
 from __future__ import annotations
@@ -110,38 +110,53 @@ def send_pending(municipality: Municipality, limit: int = 500) -> RelayResult:
         return result
     secret = channel_secret(municipality.slug)
     http = urllib3.PoolManager(timeout=settings.KIZUNA_LINE_RELAY_TIMEOUT_SECONDS, retries=False)
-    with transaction.atomic():
+    # A session lock, not a transaction: each event's outcome is saved as soon as the tool
+    # answered, so a crash resends at most the one event in flight (the tool can tell it by
+    # its webhookEventId, as it tells LINE's own redeliveries).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_LOCK_SPACE, municipality.pk])
+        if not cursor.fetchone()[0]:
+            result.busy = True
+            return result
+    try:
+        _send(municipality, http, url, secret, limit, result)
+    finally:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, municipality.pk]
-            )
-            if not cursor.fetchone()[0]:
-                result.busy = True
-                return result
-        now = clock.now()
-        held: set[str] = set()
-        pending = RelayEvent.objects.filter(municipality=municipality, sent_at__isnull=True)
-        for row in pending.order_by("id")[:limit]:
-            if row.user_id in held:
-                result.waiting += 1
-                continue
-            if row.next_attempt_at > now:
-                held.add(row.user_id)
-                result.waiting += 1
-                continue
-            error = _post(http, url, secret, row)
-            row.attempts += 1
-            if error:
-                row.last_error = error[:300]
-                row.next_attempt_at = clock.now() + pause_after(row.attempts)
-                held.add(row.user_id)
-                result.failed += 1
-            else:
-                row.sent_at = clock.now()
-                row.last_error = ""
-                result.sent += 1
-            row.save(update_fields=["attempts", "last_error", "next_attempt_at", "sent_at"])
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_LOCK_SPACE, municipality.pk])
     return result
+
+
+def _send(
+    municipality: Municipality,
+    http: urllib3.PoolManager,
+    url: str,
+    secret: str,
+    limit: int,
+    result: RelayResult,
+) -> None:
+    now = clock.now()
+    held: set[str] = set()
+    pending = RelayEvent.objects.filter(municipality=municipality, sent_at__isnull=True)
+    for row in pending.order_by("id")[:limit]:
+        if row.user_id in held:
+            result.waiting += 1
+            continue
+        if row.next_attempt_at > now:
+            held.add(row.user_id)
+            result.waiting += 1
+            continue
+        error = _post(http, url, secret, row)
+        row.attempts += 1
+        if error:
+            row.last_error = error[:300]
+            row.next_attempt_at = clock.now() + pause_after(row.attempts)
+            held.add(row.user_id)
+            result.failed += 1
+        else:
+            row.sent_at = clock.now()
+            row.last_error = ""
+            result.sent += 1
+        row.save(update_fields=["attempts", "last_error", "next_attempt_at", "sent_at"])
 
 
 def _post(http: urllib3.PoolManager, url: str, secret: str, row: RelayEvent) -> str:
