@@ -27,6 +27,7 @@ from municipalities.models import Municipality
 from subscribers import links
 from subscribers.models import Child, Subscriber
 
+from . import line_flex
 from .kinds import KINDS, PART_KINDS, MessageKind
 from .models import Delivery
 from .outbox import BIRTHDAY, SPECIAL, STAGE, MessageKey
@@ -165,6 +166,9 @@ def outgoing(
         ),
         message_id=message_id(delivery),
         retry_key=str(delivery.retry_key or ""),
+        line_header=(
+            line_flex.stage_header(delivery.message_key) if delivery.channel == Channel.LINE else ""
+        ),
     )
 
 

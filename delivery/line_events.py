@@ -8,6 +8,9 @@ same user (LINE redelivering a block after the user followed again) is recorded,
 from __future__ import annotations
 
 import datetime
+import json
+from collections.abc import Callable
+from typing import Any
 
 from django.db import connection
 
@@ -20,6 +23,25 @@ from .models import LineWebhookEvent
 from .webhooks import LineEvent, LineFollow, LinePostback, LineText, LineUnfollow
 
 FOLLOW, UNFOLLOW, TEXT, POSTBACK = "follow", "unfollow", "text", "postback"
+
+# Apps above that keep every event of a webhook call as LINE sent it (the relay to another
+# tool): called with the municipality and the verified body, in the call's transaction.
+WebhookTap = Callable[[Municipality, dict[str, Any]], None]
+WEBHOOK_TAPS: list[WebhookTap] = []
+
+
+def register_webhook_tap(tap: WebhookTap) -> None:
+    if tap not in WEBHOOK_TAPS:
+        WEBHOOK_TAPS.append(tap)
+
+
+def tap(municipality: Municipality, body: str) -> None:
+    """Hand the verified body's events, as LINE sent them, to the registered taps."""
+    if not WEBHOOK_TAPS:
+        return
+    payload = json.loads(body)
+    for each in WEBHOOK_TAPS:
+        each(municipality, payload)
 
 
 def handle(municipality: Municipality, event: LineEvent) -> Reply | None:
@@ -41,7 +63,9 @@ def handle(municipality: Municipality, event: LineEvent) -> Reply | None:
     if isinstance(event, LinePostback):
         if event.in_group:
             return line_chat.pressed_in_group(municipality, event.data)
-        return line_chat.pressed(municipality, event.user_id, event.data)
+        return line_chat.pressed(municipality, event.user_id, event.data) or line_chat.picked(
+            municipality, event.user_id, event.data, event.date
+        )
     return None
 
 

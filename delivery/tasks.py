@@ -43,7 +43,11 @@ def send_due() -> int:
 # Celery's decorator is untyped; the baseline lists the older tasks, a new one may not grow it.
 @shared_task(ignore_result=True)  # type: ignore[untyped-decorator, unused-ignore]
 def answer_on_line(
-    slug: str, reply_token: str, user_id: str, text: str, quick_replies: list[str] | None = None
+    slug: str,
+    reply_token: str,
+    user_id: str,
+    text: str,
+    quick_replies: list[str | dict[str, str]] | None = None,
 ) -> str:
     """A LINE chat answer, outside the webhook's request (see ``senders.line.answer``)."""
     return line.answer(slug, reply_token, user_id, text, tuple(quick_replies or ()))

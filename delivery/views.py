@@ -31,6 +31,7 @@ def line_webhook(request: HttpRequest, slug: str) -> HttpResponse:
         return JsonResponse({"error": "malformed events"}, status=400)
     try:
         with transaction.atomic():  # one call's events apply together or not at all
+            line_events.tap(municipality, request.body.decode("utf-8"))
             answers = [(event, line_events.handle(municipality, event)) for event in events]
     except DatabaseError:
         logger.exception("LINE webhook for %s could not be recorded", slug)
@@ -48,7 +49,7 @@ def line_webhook(request: HttpRequest, slug: str) -> HttpResponse:
                 reply_token,
                 event.user_id if personal_chat else "",
                 answer.text,
-                list(answer.quick_replies),
+                answer.buttons(),
             )
         except Exception:  # the broker is down: the event is applied, only the answer is lost
             logger.exception("LINE answer for %s could not be queued", slug)

@@ -111,11 +111,13 @@ class LineText:
 
 @dataclass(frozen=True)
 class LinePostback:
-    """A quick-reply button pressed under a message (a reader's vote on a stage message)."""
+    """A tap that sends data back instead of a text: a quick-reply button (a reader's vote on
+    a stage message) or a date chosen in a date picker."""
 
     user_id: str
     reply_token: str
     data: str
+    date: datetime.date | None = None  # the picker's ``params.date``, when it is a date
     event_id: str = ""
     occurred_at: datetime.datetime | None = None
     # Pressed in a group or a room: the vote is not recorded (who pressed is not who was sent it).
@@ -123,7 +125,6 @@ class LinePostback:
 
 
 LineEvent = LineFollow | LineUnfollow | LineText | LinePostback
-LINE_POSTBACK_LIMIT = 300  # LINE's own limit for postback data
 
 
 class BadSignature(Exception):
@@ -136,6 +137,18 @@ class BadPayload(Exception):
 
 LINE_USER_ID = re.compile(r"U[0-9a-f]{32}")
 LINE_TEXT_LIMIT = 5000  # LINE's own limit for a text message
+POSTBACK_DATA_LIMIT = 300  # LINE's limit for an action's ``data``
+
+
+def _picked_date(params: object) -> datetime.date | None:
+    """``params.date`` of a date picker's postback (YYYY-MM-DD), or None."""
+    value = params.get("date") if isinstance(params, dict) else None
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise BadPayload("not a LINE date") from None
 
 
 def _check_shape(payload: object) -> None:
@@ -198,11 +211,18 @@ def parse_line_events(body: str, signature: str, channel_secret: str) -> list[Li
                 )
             elif isinstance(event, PostbackEvent) and event.postback is not None:
                 data = str(event.postback.data or "")
-                if "\x00" in data or len(data) > LINE_POSTBACK_LIMIT:
+                if "\x00" in data or len(data) > POSTBACK_DATA_LIMIT:
                     raise BadPayload("not a LINE postback")
-                reply_token = str(event.reply_token or "")
                 ours.append(
-                    LinePostback(user_id, reply_token, data, event_id, occurred_at, in_group)
+                    LinePostback(
+                        user_id,
+                        str(event.reply_token or ""),
+                        data,
+                        _picked_date(event.postback.params),
+                        event_id,
+                        occurred_at,
+                        in_group,
+                    )
                 )
     except BadPayload:
         raise

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "followups",
     "audit",
     "checkups",
+    "conversations",
+    "line_accounts",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +231,10 @@ if "REQUESTS_TIMEOUT" in ANYMAIL:  # seconds: requests wants a number, not the v
 KIZUNA_OLD_CARRIER_ADDRESSES = env.str("KIZUNA_OLD_CARRIER_ADDRESSES", default="")
 
 LINE_API_BASE_URL = env.str("LINE_API_BASE_URL", default="https://api.line.me").rstrip("/")
+# Where LINE takes uploads (rich menu images); tests point both at the same loopback fake.
+LINE_API_DATA_BASE_URL = env.str(
+    "LINE_API_DATA_BASE_URL", default="https://api-data.line.me"
+).rstrip("/")
 LINE_TIMEOUT_SECONDS = env.float("LINE_TIMEOUT_SECONDS", default=15.0)
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport needing no server.
@@ -283,6 +289,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audit.tasks.prune_audit_trail",
         "schedule": crontab(hour=3, minute=45),
     },
+    "relay-line-events": {"task": "line_accounts.tasks.relay_all_events", "schedule": 60.0},
+    "switch-line-rich-menus": {
+        "task": "line_accounts.tasks.switch_rich_menus",
+        "schedule": crontab(hour=5, minute=10),
+    },
     "erase-unsubscribed-readers": {
         "task": "subscribers.tasks.erase_unsubscribed_readers",
         "schedule": crontab(hour=3, minute=15),
@@ -319,6 +330,10 @@ KIZUNA_SENT_HISTORY_DAYS = env.int("KIZUNA_SENT_HISTORY_DAYS", default=365)
 KIZUNA_RETENTION_DAYS = env.int("KIZUNA_RETENTION_DAYS", default=30)
 # LINE webhook event ids kept to drop redeliveries (LINE retries within a much shorter time).
 KIZUNA_LINE_EVENT_KEEP_DAYS = env.int("KIZUNA_LINE_EVENT_KEEP_DAYS", default=7)
+# Hours a signup or loss report begun in the LINE chat waits for the next tap before it lapses.
+KIZUNA_LINE_CONVERSATION_HOURS = env.int("KIZUNA_LINE_CONVERSATION_HOURS", default=24)
+# Seconds the other LINE tool has to answer an event relayed to it before it is tried again.
+KIZUNA_LINE_RELAY_TIMEOUT_SECONDS = env.int("KIZUNA_LINE_RELAY_TIMEOUT_SECONDS", default=10)
 # Signups (and accepted invitations) a client address may make an hour, and signups one
 # address may receive: beyond either the page answers 429 and nothing is sent.
 KIZUNA_SIGNUPS_PER_IP_PER_HOUR = env.int("KIZUNA_SIGNUPS_PER_IP_PER_HOUR", default=20)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("staff/adoption/", include("adoption.urls")),
     path("staff/reports/", include("reports.urls")),
     path("", include("reviews.urls")),
+    path("staff/line/", include("line_accounts.urls")),
     path("staff/", include("kizuna.staff_urls")),
     path("ops/", include("operations.urls")),
     path("healthz", operations_views.healthz, name="healthz"),

@@ -27,6 +27,7 @@ from audit.models import AuditEvent
 from delivery.models import Delivery
 from followups import services as followup_services
 from kizuna import clock, spreadsheets
+from line_accounts import plans, relay
 from municipalities.access import readable_municipalities, roles_for_request
 from municipalities.charts import COLUMN_CHART, Bar, columns
 from municipalities.staff_pages import signed_in_user, staff_context, staff_page
@@ -94,6 +95,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     forecast = selectors.forecast(ids)
     operate = can_operate(request)
     failures_since = today - datetime.timedelta(days=RECENT_DAYS - 1)
+    quotas = selectors.line_quotas(ids, today)
     context = {
         "municipalities": municipalities,
         "chosen": chosen,
@@ -119,7 +121,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "forecast_columns": columns(
             [Bar(f"{day.month}/{day.day}", email + line) for day, email, line in forecast.by_day]
         ),
-        "quotas": selectors.line_quotas(ids, today),
+        "quotas": quotas,
+        "line_relays": relay.statuses(ids),
+        "line_plans": plans.PLANS,
+        "line_plan_costs": [
+            (
+                q,
+                plans.costs(
+                    q.expected_this_month, municipality=q.municipality.kind == "municipality"
+                ),
+            )
+            for q in quotas
+        ],
         "missing_stage_texts": review_selectors.missing_stage_texts(ids, today),
         "held_back": review_selectors.held_back_forecast(ids, today + datetime.timedelta(days=1)),
         "gated": municipalities.filter(send_only_reviewed=True).count(),

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.db import transaction
 from django.urls import reverse
@@ -40,11 +41,65 @@ IN_GROUP = (
 
 
 @dataclass(frozen=True)
+class DatePick:
+    """A button under an answer opening LINE's date picker (``mode: date``) between
+    ``earliest`` and ``latest``; the chosen date comes back as a postback carrying ``data``."""
+
+    label: str
+    data: str
+    initial: datetime.date
+    earliest: datetime.date
+    latest: datetime.date
+
+
+@dataclass(frozen=True)
 class Reply:
-    """A chat answer; ``quick_replies`` are texts offered as buttons under it."""
+    """A chat answer; ``quick_replies`` are buttons under it: a text sent back when tapped, or
+    a date picker."""
 
     text: str
-    quick_replies: tuple[str, ...] = ()
+    quick_replies: tuple[str | DatePick, ...] = ()
+
+    def buttons(self) -> list[str | dict[str, str]]:
+        """The buttons as JSON (for the answer task): texts as they are, pickers as dicts."""
+        return [
+            b
+            if isinstance(b, str)
+            else {
+                "label": b.label,
+                "data": b.data,
+                "initial": b.initial.isoformat(),
+                "min": b.earliest.isoformat(),
+                "max": b.latest.isoformat(),
+            }
+            for b in self.quick_replies
+        ]
+
+
+class Chat(Protocol):
+    """A procedure carried out in the one-to-one chat, step by step (an app above registers
+    it with :func:`register_chat`). Each method answers, or returns None to let others."""
+
+    words: frozenset[str]  # commands it starts on, answered neutrally in groups
+
+    def followed(self, municipality: Municipality, user_id: str) -> Reply | None: ...
+
+    def wrote(
+        self, municipality: Municipality, user_id: str, text: str, reader: Subscriber | None
+    ) -> Reply | None: ...
+
+    def picked(
+        self, municipality: Municipality, user_id: str, data: str, date: datetime.date | None
+    ) -> Reply | None: ...
+
+
+CHATS: list[Chat] = []
+
+
+def register_chat(chat: Chat) -> None:
+    """Let ``chat`` answer follows, texts and postbacks of people without a pending command."""
+    if chat not in CHATS:
+        CHATS.append(chat)
 
 
 # (municipality, LINE user id, text) -> the reply, or None when the text is not theirs to answer.
@@ -137,6 +192,10 @@ def followed(municipality: Municipality, user_id: str) -> Reply:
             f"おかえりなさい。{municipality.service_name}の配信を再開します。\n"
             f"登録内容の確認・変更はこちら:\n{links.manage_url(reader)}"
         )
+    for chat in CHATS:
+        reply = chat.followed(municipality, user_id)
+        if reply is not None:
+            return reply
     return Reply(
         f"友だち追加ありがとうございます。{municipality.service_name}です。\n"
         "出産予定日またはお子さまの生年月日を登録すると、その時期に合ったメッセージをお届けします。\n"
@@ -148,7 +207,10 @@ def followed(municipality: Municipality, user_id: str) -> Reply:
 
 def wrote_in_group(municipality: Municipality, text: str) -> Reply | None:
     """A text in a group or room: a command gets the neutral answer, anything else none."""
-    return Reply(IN_GROUP) if command_of(text) in COMMANDS else None
+    command = command_of(text)
+    if command in COMMANDS or any(command in chat.words for chat in CHATS):
+        return Reply(IN_GROUP)
+    return None
 
 
 def wrote(municipality: Municipality, user_id: str, text: str) -> Reply:
@@ -161,6 +223,10 @@ def wrote(municipality: Municipality, user_id: str, text: str) -> Reply:
     reader = _reader(municipality, user_id)
     if reader is not None and command in UNDO_STOP_WORDS:
         return _undo_stop(reader)
+    for chat in CHATS:
+        answered = chat.wrote(municipality, user_id, text, reader)
+        if answered is not None:
+            return answered
     if reader is None or not reader.is_active:
         return Reply(
             f"まだ登録がありません。登録はこちらから:\n{line_signup_url(municipality, user_id)}"
@@ -183,6 +249,17 @@ def wrote(municipality: Municipality, user_id: str, text: str) -> Reply:
     if command in SETTINGS_WORDS:
         return Reply(f"登録内容の確認・変更はこちら:\n{links.manage_url(reader)}")
     return Reply("「設定」と送ると登録内容の変更、「配信停止」と送ると配信の停止ができます。")
+
+
+def picked(
+    municipality: Municipality, user_id: str, data: str, date: datetime.date | None
+) -> Reply | None:
+    """A postback (a date chosen in a picker) in the one-to-one chat."""
+    for chat in CHATS:
+        reply = chat.picked(municipality, user_id, data, date)
+        if reply is not None:
+            return reply
+    return None
 
 
 def _undo_stop(reader: Subscriber) -> Reply:

@@ -1,7 +1,8 @@
 """Loopback fakes of the outside world, checking what the real services check.
 
 - :class:`FakeLine`: LINE Messaging API (push, multicast, reply): bearer token, user id format,
-  reply tokens good for one reply,
+  reply tokens good for one reply, quick replies (13 buttons, labels of 20, message, postback
+  and date picker actions with their fields and formats, as the API reference defines them),
   message count and the 5,000-character text limit, multicast's 500 recipients, and
   ``X-Line-Retry-Key`` (a UUID; a key already accepted gets 409, as LINE answers).
 - :class:`FakePostmark`: Postmark's ``/email`` (as django-anymail calls it) and ``/email/batch``.
@@ -13,6 +14,7 @@ then fail or hang (the message did arrive): the cases retries must survive witho
 
 from __future__ import annotations
 
+import datetime
 import email
 import email.policy
 import json
@@ -75,7 +77,23 @@ class _JsonHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def do_GET(self) -> None:
+        self._by_method("GET")
+
+    def do_DELETE(self) -> None:
+        self._by_method("DELETE")
+
+    def _by_method(self, method: str) -> None:
+        """Calls that are not a JSON POST (reads, deletes, uploads): ``fake.handle_raw``."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        status, answer, headers = self.fake.handle_raw(method, self.path, dict(self.headers), raw)
+        self._reply(status, answer, headers)
+
     def do_POST(self) -> None:
+        if self.fake.takes_raw(self.path):
+            self._by_method("POST")
+            return
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
         try:
@@ -149,6 +167,12 @@ class FakeHttpService:
     def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict, dict]:
         raise NotImplementedError
 
+    def takes_raw(self, path: str) -> bool:
+        return False
+
+    def handle_raw(self, method: str, path: str, headers: dict, raw: bytes):
+        return 404, {"message": "Not found"}, {}
+
     def account(self, headers: dict) -> str:
         """Whose limit a request counts against (a LINE channel's token, an ESP's key)."""
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -180,12 +204,113 @@ class FakeLine(FakeHttpService):
         self.accepted_keys: dict[str, str] = {}
         self.received: list[tuple[str, str]] = []  # (user id, text): what users see
         self.replies: list[tuple[str, str]] = []  # (reply token, text)
+        self.sent_messages: list[tuple[str, dict]] = []  # (user id, message object) pushed
         self.reply_messages: list[dict] = []  # the whole message object (quick replies…)
         self.used_reply_tokens: set[str] = set()
         self.expired_tokens: set[str] = set()
         self.buttons: list[tuple[str, list[tuple[str, str]]]] = []  # (user id, [(label, data)])
         self.requests = Counter()
         self.refuse_plan = False  # answer sends 403, as for a plan without this API
+        self.rich_menus: dict[str, dict] = {}  # id -> the rich menu object
+        self.rich_menu_images: dict[str, bytes] = {}
+        self.aliases: dict[str, str] = {}  # alias id -> rich menu id
+        self.user_menus: dict[str, str] = {}  # user id -> rich menu id (per-user link)
+        self.rich_menu_writes = 0  # requests that changed rich menus, aliases or links
+
+    def _authorised(self, headers: dict) -> bool:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        return lowered.get("authorization", "").removeprefix("Bearer ") in self.tokens
+
+    UNAUTHORISED = (
+        401,
+        {"message": "Authentication failed due to the following reason: invalid token."},
+        {},
+    )
+
+    def takes_raw(self, path: str) -> bool:
+        return path.startswith("/v2/bot/richmenu/") and path.endswith("/content")
+
+    def handle_raw(self, method: str, path: str, headers: dict, raw: bytes):
+        self.requests[f"{method} {path}"] += 1
+        if not self._authorised(headers):
+            return self.UNAUTHORISED
+        with self.lock:
+            if method == "GET" and path == "/v2/bot/richmenu/list":
+                return 200, {"richmenus": list(self.rich_menus.values())}, {}
+            if method == "GET" and path == "/v2/bot/richmenu/alias/list":
+                aliases = [{"richMenuAliasId": a, "richMenuId": m} for a, m in self.aliases.items()]
+                return 200, {"aliases": aliases}, {}
+            if method == "DELETE" and path.startswith("/v2/bot/richmenu/"):
+                menu_id = path.rsplit("/", 1)[1]
+                if menu_id not in self.rich_menus:
+                    return 404, {"message": "Not found"}, {}
+                del self.rich_menus[menu_id]
+                self.rich_menu_images.pop(menu_id, None)
+                self.rich_menu_writes += 1
+                return 200, {}, {}
+            if method == "POST" and self.takes_raw(path):
+                return self._upload(path.split("/")[4], headers, raw)
+        return 404, {"message": "Not found"}, {}
+
+    def _upload(self, menu_id: str, headers: dict, raw: bytes):
+        """LINE's rules for a rich menu image: JPEG or PNG, at most 1 MB, the menu's size, once."""
+        lowered = {k.lower(): v for k, v in headers.items()}
+        menu = self.rich_menus.get(menu_id)
+        if menu is None:
+            return 404, {"message": "Not found"}, {}
+        if menu_id in self.rich_menu_images:
+            return 400, {"message": "An image has already been uploaded to the richmenu"}, {}
+        if lowered.get("content-type") not in ("image/png", "image/jpeg") or len(raw) > 1 << 20:
+            return 400, {"message": "Invalid image: JPEG or PNG, 1 MB or less"}, {}
+        size = _image_size(raw)
+        if size != (menu["size"]["width"], menu["size"]["height"]):
+            return 400, {"message": "Image size doesn't match the rich menu size"}, {}
+        self.rich_menu_images[menu_id] = raw
+        self.rich_menu_writes += 1
+        return 200, {}, {}
+
+    def _rich_menu_post(self, path: str, body: dict):
+        with self.lock:
+            if path == "/v2/bot/richmenu":
+                problem = _check_rich_menu(body)
+                if problem:
+                    return 400, {"message": "The request body has 1 error(s)",
+                                 "details": [{"message": problem[0], "property": problem[1]}]}, {}  # fmt: skip
+                menu_id = "richmenu-" + uuid.uuid4().hex
+                self.rich_menus[menu_id] = {**body, "richMenuId": menu_id}
+                self.rich_menu_writes += 1
+                return 200, {"richMenuId": menu_id}, {}
+            if path == "/v2/bot/richmenu/alias":
+                alias, menu_id = body.get("richMenuAliasId", ""), body.get("richMenuId")
+                if not re.fullmatch(r"[a-z0-9_-]{1,32}", alias or ""):
+                    return 400, {"message": "richMenuAliasId is invalid"}, {}
+                if menu_id not in self.rich_menus or menu_id not in self.rich_menu_images:
+                    return 400, {"message": "richmenu not found or its image not uploaded"}, {}
+                if alias in self.aliases:
+                    return 400, {"message": "conflict richmenu alias id"}, {}
+                self.aliases[alias] = menu_id
+                self.rich_menu_writes += 1
+                return 200, {}, {}
+            if path.startswith("/v2/bot/richmenu/alias/"):
+                alias = path.rsplit("/", 1)[1]
+                if alias not in self.aliases:
+                    return 404, {"message": "richmenu alias not found"}, {}
+                if body.get("richMenuId") not in self.rich_menu_images:
+                    return 400, {"message": "richmenu not found or its image not uploaded"}, {}
+                self.aliases[alias] = body["richMenuId"]
+                self.rich_menu_writes += 1
+                return 200, {}, {}
+            if path == "/v2/bot/richmenu/bulk/link":
+                users, menu_id = body.get("userIds") or [], body.get("richMenuId")
+                if not 1 <= len(users) <= 500:
+                    return 400, {"message": "Size must be between 1 and 500"}, {}
+                if menu_id not in self.rich_menu_images:
+                    return 400, {"message": "richmenu not found or its image not uploaded"}, {}
+                for user in users:
+                    self.user_menus[user] = menu_id
+                self.rich_menu_writes += 1
+                return 202, {}, {}
+        return 404, {"message": "Not found"}, {}
 
     def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict, dict]:
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -197,8 +322,10 @@ class FakeLine(FakeHttpService):
                 {"message": "Authentication failed due to the following reason: invalid token."},
                 {},
             )
+        if path.startswith("/v2/bot/richmenu"):
+            return self._rich_menu_post(path, body)
         messages = body.get("messages")
-        problem = self._check_messages(messages)
+        problem, at = self._check_messages(messages)
         if problem:
             # As LINE answers an invalid message object: the whole request is refused, its
             # details name the property at fault.
@@ -206,7 +333,7 @@ class FakeLine(FakeHttpService):
                 400,
                 {
                     "message": "The request body has 1 error(s)",
-                    "details": [{"message": problem, "property": "messages[0].text"}],
+                    "details": [{"message": problem, "property": at}],
                 },
                 {},
             )
@@ -218,7 +345,7 @@ class FakeLine(FakeHttpService):
                 if not token or token in self.used_reply_tokens or token in self.expired_tokens:
                     return 400, {"message": "Invalid reply token"}, {}
                 self.used_reply_tokens.add(token)
-                self.replies.append((token, messages[0]["text"]))
+                self.replies.append((token, _shown(messages[0])))
                 self.reply_messages.append(messages[0])
             return 200, {"sentMessages": [{"id": uuid.uuid4().hex, "quoteToken": "q"}]}, {}
         key = lowered.get("x-line-retry-key")
@@ -258,7 +385,8 @@ class FakeLine(FakeHttpService):
                 self.accepted_keys[key] = request_id
             for recipient in recipients:
                 if recipient not in self.blocked:
-                    self.received.append((recipient, messages[0]["text"]))
+                    self.received.append((recipient, _shown(messages[0])))
+                    self.sent_messages.append((recipient, messages[0]))
                     items = (messages[0].get("quickReply") or {}).get("items", [])
                     if items:
                         pressed = [
@@ -271,32 +399,227 @@ class FakeLine(FakeHttpService):
             {"x-line-request-id": request_id},
         )
 
-    def _check_messages(self, messages) -> str:
+    def _check_messages(self, messages) -> tuple[str, str]:
+        """LINE's complaint about the messages and the property it names, or ("", "")."""
         if not isinstance(messages, list) or not 1 <= len(messages) <= 5:
-            return "Size must be between 1 and 5"
-        for message in messages:
+            return "Size must be between 1 and 5", "messages"
+        for index, message in enumerate(messages):
+            at = f"messages[{index}]"
+            if message.get("type") == "flex":
+                problem, where = _check_flex(message)
+                if problem:
+                    return problem, f"{at}{where}"
+                continue
             if message.get("type") != "text":
-                return "Only text messages are expected here"
+                return "Only text and flex messages are expected here", f"{at}.type"
             text = message.get("text") or ""
-            if not text or len(text.encode("utf-16-le")) // 2 > self.TEXT_LIMIT:
-                return f"Length must be between 1 and {self.TEXT_LIMIT}"
-            # LINE's limits for quick replies: up to 13 buttons, labels up to 20 characters,
-            # postback data up to 300.
-            items = (message.get("quickReply") or {}).get("items", [])
-            if len(items) > 13:
-                return "Size must be between 0 and 13"
-            for item in items:
-                action = item.get("action") or {}
-                if item.get("type") != "action" or action.get("type") not in (
-                    "postback",
-                    "message",
-                ):
-                    return "Only postback and message quick replies are expected here"
-                if not 1 <= len(action.get("label", "")) <= 20:
-                    return "Length of label must be between 1 and 20"
-                if action["type"] == "postback" and not 1 <= len(action.get("data", "")) <= 300:
-                    return "Length of data must be between 1 and 300"
-        return ""
+            if not text or _length(text) > self.TEXT_LIMIT:
+                return f"Length must be between 1 and {self.TEXT_LIMIT}", f"{at}.text"
+            if "quickReply" in message:
+                problem, where = _check_quick_reply(message["quickReply"])
+                if problem:
+                    return problem, f"{at}.quickReply{where}"
+        return "", ""
+
+
+def _image_size(raw: bytes) -> tuple[int, int] | None:
+    if raw[:8] == b"\x89PNG\r\n\x1a\n" and len(raw) >= 24:
+        return int.from_bytes(raw[16:20], "big"), int.from_bytes(raw[20:24], "big")
+    return None
+
+
+def _check_rich_menu(menu: dict) -> tuple[str, str] | None:
+    """A rich menu object as the reference defines it: size 800–2500 px wide, at least 250 high,
+    width / height at least 1.45; ``selected``; a name of 1–300 characters; ``chatBarText`` of
+    1–14; 1–20 areas inside the image, each with an action."""
+    size = menu.get("size") or {}
+    width, height = size.get("width"), size.get("height")
+    if not (isinstance(width, int) and isinstance(height, int)):
+        return "must be specified", "size"
+    if not 800 <= width <= 2500 or height < 250 or width / height < 1.45:
+        return "invalid rich menu size", "size"
+    if not isinstance(menu.get("selected"), bool):
+        return "must be specified", "selected"
+    if not isinstance(menu.get("name"), str) or not 1 <= len(menu["name"]) <= 300:
+        return "Length must be between 1 and 300", "name"
+    chat_bar = menu.get("chatBarText")
+    if not isinstance(chat_bar, str) or not 1 <= _length(chat_bar) <= 14:
+        return "Length must be between 1 and 14", "chatBarText"
+    areas = menu.get("areas")
+    if not isinstance(areas, list) or not 1 <= len(areas) <= 20:
+        return "Size must be between 1 and 20", "areas"
+    for index, area in enumerate(areas):
+        bounds = area.get("bounds") or {}
+        x, y, w, h = (bounds.get(k, -1) for k in ("x", "y", "width", "height"))
+        if min(x, y) < 0 or w <= 0 or h <= 0 or x + w > width or y + h > height:
+            return "area out of the rich menu", f"areas[{index}].bounds"
+        if not isinstance(area.get("action"), dict) or "type" not in area["action"]:
+            return "must be specified", f"areas[{index}].action"
+    return None
+
+
+def _shown(message: dict) -> str:
+    """What a user reads of a message: a text's text, a Flex Message's texts in order."""
+    if message.get("type") != "flex":
+        return message.get("text", "")
+    texts: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "text":
+                texts.append(node.get("text", ""))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.get("contents"))
+    return "\n".join(texts)
+
+
+FLEX_ALT_TEXT = 1500
+FLEX_BUBBLE_BYTES = 30 * 1024
+FLEX_CAROUSEL_BYTES = 50 * 1024
+FLEX_COMPONENTS = {"box", "button", "image", "video", "icon", "text", "span", "separator", "filler"}
+
+
+def _check_flex(message: dict) -> tuple[str, str]:
+    """A Flex Message as the reference defines it: altText of 1 to 1,500 characters; a bubble
+    (JSON at most 30 KB) or a carousel (at most 12 bubbles, 50 KB); boxes with a layout and
+    contents; texts not empty; buttons with an action whose label is 1 to 40 characters."""
+    alt = message.get("altText")
+    if not isinstance(alt, str) or not 1 <= _length(alt) <= FLEX_ALT_TEXT:
+        return f"Length must be between 1 and {FLEX_ALT_TEXT}", ".altText"
+    contents = message.get("contents")
+    if not isinstance(contents, dict) or contents.get("type") not in ("bubble", "carousel"):
+        return "must be bubble or carousel", ".contents.type"
+    size = len(json.dumps(contents, ensure_ascii=False, separators=(",", ":")).encode())
+    if contents["type"] == "carousel":
+        bubbles = contents.get("contents")
+        if not isinstance(bubbles, list) or not 1 <= len(bubbles) <= 12:
+            return "Size must be between 1 and 12", ".contents.contents"
+        if size > FLEX_CAROUSEL_BYTES:
+            return "carousel JSON must be 50 KB or less", ".contents"
+    elif size > FLEX_BUBBLE_BYTES:
+        return "bubble JSON must be 30 KB or less", ".contents"
+    for block in ("header", "hero", "body", "footer"):
+        node = contents.get(block)
+        if node is not None:
+            problem, where = _check_component(node, f".contents.{block}")
+            if problem:
+                return problem, where
+    return "", ""
+
+
+def _check_component(node, at: str) -> tuple[str, str]:
+    if not isinstance(node, dict) or node.get("type") not in FLEX_COMPONENTS:
+        return "invalid component type", f"{at}.type"
+    kind = node["type"]
+    if kind == "box":
+        if node.get("layout") not in ("horizontal", "vertical", "baseline"):
+            return "must be horizontal, vertical or baseline", f"{at}.layout"
+        if not isinstance(node.get("contents"), list):
+            return "must be specified", f"{at}.contents"
+        for index, child in enumerate(node["contents"]):
+            problem, where = _check_component(child, f"{at}.contents[{index}]")
+            if problem:
+                return problem, where
+    if kind == "text" and not (isinstance(node.get("text"), str) and node["text"]):
+        return "must be specified", f"{at}.text"
+    if kind == "button":
+        action = node.get("action")
+        label = action.get("label") if isinstance(action, dict) else None
+        if not isinstance(label, str) or not 1 <= _length(label) <= 40:
+            return "Length must be between 1 and 40", f"{at}.action.label"
+    return "", ""
+
+
+def _length(text: str) -> int:
+    """Characters as LINE counts them (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+QUICK_REPLY_ITEMS = 13
+QUICK_REPLY_LABEL = 20
+DATE_FORMATS = {
+    "date": re.compile(r"^\d{4}-\d{2}-\d{2}$"),
+    "time": re.compile(r"^\d{2}:\d{2}$"),
+    "datetime": re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}$"),
+}
+
+
+def _check_quick_reply(quick_reply) -> tuple[str, str]:
+    """A quick reply as the Messaging API reference defines it ("Quick reply", "Actions"):
+    1 to 13 items of ``type: action``; message, postback and date picker actions with a label
+    of 1 to 20 characters; texts and data up to 300; a picker's mode and its initial, min and
+    max in that mode's format (dates 1900-01-01 to 2100-12-31), max after min."""
+    items = quick_reply.get("items") if isinstance(quick_reply, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= QUICK_REPLY_ITEMS:
+        return f"Size must be between 1 and {QUICK_REPLY_ITEMS}", ".items"
+    for index, item in enumerate(items):
+        at = f".items[{index}]"
+        if not isinstance(item, dict) or item.get("type") != "action":
+            return "must be specified", f"{at}.type"
+        action = item.get("action")
+        if not isinstance(action, dict):
+            return "must be specified", f"{at}.action"
+        kind = action.get("type")
+        if kind not in (
+            "message",
+            "postback",
+            "datetimepicker",
+            "camera",
+            "cameraRoll",
+            "location",
+        ):
+            return "invalid action type for quick reply", f"{at}.action.type"
+        label = action.get("label")
+        if not isinstance(label, str) or not 1 <= _length(label) <= QUICK_REPLY_LABEL:
+            return f"Length must be between 1 and {QUICK_REPLY_LABEL}", f"{at}.action.label"
+        if kind == "message":
+            text = action.get("text")
+            if not isinstance(text, str) or not 1 <= _length(text) <= 300:
+                return "Length must be between 1 and 300", f"{at}.action.text"
+        if kind in ("postback", "datetimepicker"):
+            data = action.get("data")
+            if not isinstance(data, str) or not 1 <= _length(data) <= 300:
+                return "Length must be between 1 and 300", f"{at}.action.data"
+        if kind == "datetimepicker":
+            problem, where = _check_picker(action)
+            if problem:
+                return problem, f"{at}.action{where}"
+    return "", ""
+
+
+def _check_picker(action: dict) -> tuple[str, str]:
+    mode = action.get("mode")
+    if mode not in DATE_FORMATS:
+        return "must be one of date, time, datetime", ".mode"
+    values = {}
+    for name in ("initial", "min", "max"):
+        value = action.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not DATE_FORMATS[mode].match(value):
+            return f"invalid {mode} format", f".{name}"
+        if mode != "time":
+            try:
+                day = datetime.date.fromisoformat(value[:10])
+            except ValueError:
+                return f"invalid {mode} format", f".{name}"
+            if not datetime.date(1900, 1, 1) <= day <= datetime.date(2100, 12, 31):
+                return "out of range", f".{name}"
+        values[name] = value.lower()
+    if "min" in values and "max" in values and not values["min"] < values["max"]:
+        return "max must be greater than min", ".max"
+    initial = values.get("initial")
+    if initial is not None and (
+        ("min" in values and initial < values["min"])
+        or ("max" in values and initial > values["max"])
+    ):
+        return "initial must be between min and max", ".initial"
+    return "", ""
 
 
 class FakePostmark(FakeHttpService):

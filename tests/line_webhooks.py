@@ -70,13 +70,21 @@ def text(
 
 
 def postback(
-    user_id: str, data: str, *, where="user", at=EPOCH_MS, event_id=None, redelivery=False
+    user_id: str,
+    data: str,
+    *,
+    date=None,
+    where="user",
+    at=EPOCH_MS,
+    event_id=None,
+    redelivery=False,
 ) -> dict:
-    """A quick-reply button pressed (its ``data``), in the one-to-one chat or a group or room."""
+    """A tap on a postback button (a quick reply's ``data``), in the one-to-one chat or a group
+    or room; ``date`` (YYYY-MM-DD) as a date picker sends it."""
     return PostbackEvent(
         **_common(user_id, where, at, event_id, redelivery),
         reply_token=uuid.uuid4().hex,
-        postback=PostbackContent(data=data),
+        postback=PostbackContent(data=data, params={"date": date} if date else None),
     ).to_dict()
 
 

@@ -43,6 +43,8 @@ class OutgoingMessage:
     # Files sent with an email (name, content, MIME type): a health check's .ics. LINE carries
     # a link instead, written into the text by the kind.
     attachments: tuple[tuple[str, bytes, str], ...] = ()
+    # The stage a LINE message is about (「妊娠20週0日」): the header of its Flex Message.
+    line_header: str = ""
 
 
 @dataclass(frozen=True)

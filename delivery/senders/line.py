@@ -21,6 +21,7 @@ import os
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from typing import TypeAlias
 
 import urllib3
 from django.conf import settings
@@ -28,6 +29,8 @@ from linebot.v3.messaging import (
     ApiClient,
     ApiException,
     Configuration,
+    DatetimePickerAction,
+    FlexMessage,
     MessageAction,
     MessagingApi,
     MulticastRequest,
@@ -39,11 +42,12 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 
-from .. import pacing
+from .. import line_flex, pacing
 from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
+Message: TypeAlias = TextMessage | FlexMessage
 MULTICAST_LIMIT = 500
 TRANSIENT = {408, 429, 500, 502, 503, 504}
 CHANNEL_SETUP = {401, 403}
@@ -62,6 +66,41 @@ def channel_secret(slug: str) -> str:
 
 def _env_suffix(slug: str) -> str:
     return slug.upper().replace("-", "_")
+
+
+# Which municipalities send stage texts as Flex Messages: an app above registers the switch
+# (``ids -> the ids of those with Flex on``), read once per batch.
+FlexSwitch = Callable[[list[int]], set[int]]
+FLEX_SWITCHES: list[FlexSwitch] = []
+
+
+def register_flex_switch(switch: FlexSwitch) -> None:
+    if switch not in FLEX_SWITCHES:
+        FLEX_SWITCHES.append(switch)
+
+
+def _flex_on(municipality_ids: list[int]) -> set[int]:
+    return set().union(*(switch(municipality_ids) for switch in FLEX_SWITCHES))
+
+
+def line_message(
+    text: str, header: str, flex: bool, postbacks: tuple[tuple[str, str], ...] = ()
+) -> TextMessage | FlexMessage:
+    """The message object for a text: its Flex Message where that is on and it fits, with
+    quick-reply ``postbacks`` (label, data) under it."""
+    quick_reply = None
+    if postbacks:
+        items = [
+            QuickReplyItem(action=PostbackAction(label=label, data=data, displayText=label))
+            for label, data in postbacks
+        ]
+        quick_reply = QuickReply(items=items)
+    built = line_flex.stage_flex(text, header) if flex else None
+    if built is None:
+        return TextMessage(text=text, quickReply=quick_reply)
+    flex_message = FlexMessage.from_dict(built)
+    flex_message.quick_reply = quick_reply
+    return flex_message
 
 
 def new_retry_key() -> str:
@@ -87,6 +126,7 @@ class LineSender:
         by_municipality: dict[int, list[OutgoingMessage]] = defaultdict(list)
         for message in messages:
             by_municipality[message.municipality_id].append(message)
+        flex_on = _flex_on(list(by_municipality)) if FLEX_SWITCHES else set()
         for municipality_id, group in by_municipality.items():
             token = channel_access_token(self._slugs[municipality_id])
             if not token:
@@ -102,10 +142,11 @@ class LineSender:
             configuration = Configuration(host=settings.LINE_API_BASE_URL, access_token=token)
             with ApiClient(configuration) as client:
                 slug = self._slugs[municipality_id]
-                yield from self._send_group(MessagingApi(client), group, slug)
+                flex = municipality_id in flex_on
+                yield from self._send_group(MessagingApi(client), group, slug, flex)
 
     def _send_group(
-        self, api: MessagingApi, messages: list[OutgoingMessage], slug: str
+        self, api: MessagingApi, messages: list[OutgoingMessage], slug: str, flex: bool = False
     ) -> Iterator[list[Result]]:
         # A message whose earlier request got no answer goes again with that request's key
         # (never regrouped under a new one), so LINE answers 409 if it did accept it.
@@ -117,9 +158,19 @@ class LineSender:
             else:
                 fresh.append(message)
         for key, same in unanswered.items():
-            yield self._send_chunk(api, same[0].line_text, same, key, slug)
+            first = same[0]
+            yield self._send_chunk(
+                api,
+                line_message(first.line_text, first.line_header, flex, first.line_postbacks),
+                same,
+                key,
+                slug,
+            )
         requests = [
-            (text, same[start : start + MULTICAST_LIMIT])
+            (
+                line_message(text, same[0].line_header, flex, same[0].line_postbacks),
+                same[start : start + MULTICAST_LIMIT],
+            )
             for text, same in _by_text_in_order(fresh)
             for start in range(0, len(same), MULTICAST_LIMIT)
         ]
@@ -133,21 +184,25 @@ class LineSender:
                     for key, (_, chunk) in zip(keys, requests, strict=True)
                 }
             )
-        for key, (text, chunk) in zip(keys, requests, strict=True):
-            yield self._send_chunk(api, text, chunk, key, slug)
+        for key, (message, chunk) in zip(keys, requests, strict=True):
+            yield self._send_chunk(api, message, chunk, key, slug)
 
     def _send_fresh(
-        self, api: MessagingApi, text: str, chunk: list[OutgoingMessage], slug: str
+        self, api: MessagingApi, message: Message, chunk: list[OutgoingMessage], slug: str
     ) -> list[Result]:
         key = new_retry_key()
         self._remember_keys({key: [m.delivery_id for m in chunk]})
-        return self._send_chunk(api, text, chunk, key, slug)
+        return self._send_chunk(api, message, chunk, key, slug)
 
     def _send_chunk(
-        self, api: MessagingApi, text: str, chunk: list[OutgoingMessage], key: str, slug: str
+        self,
+        api: MessagingApi,
+        message: Message,
+        chunk: list[OutgoingMessage],
+        key: str,
+        slug: str,
     ) -> list[Result]:
         ids = [m.delivery_id for m in chunk]
-        message = _text_message(text, chunk[0].line_postbacks)
         endpoint = "push" if len(chunk) == 1 else "multicast"
         account = pacing.line_account(slug, endpoint)
         pacing.wait_for_slot(account, pacing.line_rate(endpoint))
@@ -172,7 +227,7 @@ class LineSender:
                 # One bad user id fails a whole multicast (nothing was sent): find it by
                 # sending one by one. Any other 400 is the request's own fault, and would fail
                 # each push the same way.
-                return [r for m in chunk for r in self._send_fresh(api, text, [m], slug)]
+                return [r for m in chunk for r in self._send_fresh(api, message, [m], slug)]
             if error.status == 429:  # someone else shares the channel: everyone waits
                 pacing.hold_back(account, retry_after_seconds(error.headers) or 1.0)
             return [_result_for_error(m.delivery_id, error, key) for m in chunk]
@@ -193,24 +248,15 @@ def _by_text_in_order(
     rounds: their first message is in a group sent before the group of their second.
     """
     seen: dict[str, int] = defaultdict(int)
-    groups: dict[tuple[int, str, tuple[tuple[str, str], ...]], list[OutgoingMessage]] = defaultdict(
-        list
+    groups: dict[tuple[int, str, str, tuple[tuple[str, str], ...]], list[OutgoingMessage]] = (
+        defaultdict(list)
     )
     for message in messages:
-        groups[(seen[message.to], message.line_text, message.line_postbacks)].append(message)
+        key = (seen[message.to], message.line_text, message.line_header, message.line_postbacks)
+        groups[key].append(message)
         seen[message.to] += 1
     ordered = sorted(groups.items(), key=lambda item: item[0][0])  # stable: first come first
-    return [(text, same) for (_, text, _), same in ordered]
-
-
-def _text_message(text: str, postbacks: tuple[tuple[str, str], ...]) -> TextMessage:
-    if not postbacks:
-        return TextMessage(text=text)
-    items = [
-        QuickReplyItem(action=PostbackAction(label=label, data=data, displayText=label))
-        for label, data in postbacks
-    ]
-    return TextMessage(text=text, quickReply=QuickReply(items=items))
+    return [(text, same) for (_, text, _, _), same in ordered]
 
 
 def _body(error: ApiException) -> str:
@@ -275,8 +321,15 @@ def _result_for_error(delivery_id: int, error: ApiException, key: str) -> Result
     )
 
 
+QuickButton = str | dict[str, str]
+
+
 def answer(
-    slug: str, reply_token: str, user_id: str, text: str, quick_replies: tuple[str, ...] = ()
+    slug: str,
+    reply_token: str,
+    user_id: str,
+    text: str,
+    quick_replies: tuple[QuickButton, ...] = (),
 ) -> str:
     """Answer a LINE event (a follow, a chat command) with one text; returns how it went.
 
@@ -318,10 +371,28 @@ def answer(
             return "refused"
 
 
-def _quick_reply(texts: tuple[str, ...]) -> QuickReply | None:
-    """Buttons under the answer that send these texts back (LINE: labels up to 20 chars)."""
-    if not texts:
+QUICK_REPLY_LIMIT = 13  # LINE: at most 13 quick reply buttons under a message
+LABEL_LIMIT = 20  # LINE: a quick reply button's label, in characters
+
+
+def _quick_reply(buttons: tuple[QuickButton, ...]) -> QuickReply | None:
+    """Buttons under the answer (LINE: up to 13, labels up to 20 characters): a text sends
+    itself back; a dict (``subscribers.line_chat.Reply.buttons``) opens the date picker."""
+    if not buttons:
         return None
     return QuickReply(
-        items=[QuickReplyItem(action=MessageAction(label=t[:20], text=t)) for t in texts]
+        items=[QuickReplyItem(action=_action(b)) for b in buttons[:QUICK_REPLY_LIMIT]]
+    )
+
+
+def _action(button: QuickButton) -> MessageAction | DatetimePickerAction:
+    if isinstance(button, str):
+        return MessageAction(label=button[:LABEL_LIMIT], text=button)
+    return DatetimePickerAction(
+        label=button["label"][:LABEL_LIMIT],
+        data=button["data"],
+        mode="date",
+        initial=button["initial"],
+        min=button["min"],
+        max=button["max"],
     )

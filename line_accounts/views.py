@@ -1,0 +1,58 @@
+"""Staff pages for the LINE account: the Flex Message preview and the chat signup preview."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from content.stages import Stage, Track, Unit
+from kizuna import clock
+from municipalities.access import previewable_municipalities
+from municipalities.staff_pages import staff_context, staff_page
+
+from . import preview, selectors
+
+STAGES = [(f"pregnancy:week:{w}", f"妊娠{w}週") for w in range(4, 42)] + [
+    (
+        f"child:month:{m}",
+        f"生後{m}か月" if m < 12 else f"{m // 12}歳{m % 12}か月".replace("歳0か月", "歳"),
+    )
+    for m in range(1, 37)
+]
+
+
+class PreviewForm(forms.Form):
+    municipality = forms.ModelChoiceField(queryset=None, label="自治体", empty_label=None)
+    stage = forms.ChoiceField(choices=STAGES, label="時期", initial="pregnancy:week:20")
+
+    def __init__(self, *args, municipalities, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
+
+
+@staff_page
+def line_preview(request: HttpRequest) -> HttpResponse:
+    """How a stage text and the chat signup look in the LINE app, for one municipality."""
+    municipalities = previewable_municipalities(request).order_by("code")
+    form = PreviewForm(request.GET or None, municipalities=municipalities)
+    municipality = stage = None
+    if form.is_bound and form.is_valid():
+        municipality = form.cleaned_data["municipality"]
+        track, unit, number = form.cleaned_data["stage"].split(":")
+        stage = Stage(Track(track), Unit(unit), int(number))
+    elif not form.is_bound:
+        municipality = municipalities.first()
+        stage = Stage(Track.PREGNANCY, Unit.WEEK, 20)
+    context: dict[str, object] = {"form": form, "municipality": municipality}
+    if municipality is not None and stage is not None:
+        shown = preview.stage_preview(municipality, stage, clock.today())
+        context.update(
+            stage=shown,
+            stage_html=preview.message_html(shown.message) if shown else "",
+            flex_on=selectors.of(municipality).flex_messages,
+            chat_html=preview.transcript_html(preview.signup_transcript(municipality)),
+        )
+    return render(
+        request, "line_accounts/preview.html", staff_context(request, "LINEの見え方", **context)
+    )
