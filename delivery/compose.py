@@ -60,6 +60,11 @@ FOLDED_PREFIX = "folded-into:"  # a folded row's provider_message_id: the lead t
 PART_ORDER = {"birth": 0, "birth-check": 1, "birthday": 2, STAGE: 3, "graduation": 4}
 
 
+# What a kind adds to the day's one message when its part is in it (the stage message's
+# 「役に立った」 buttons, delivery.messages): (the day's message, its lead) -> the message.
+DAY_FINISHERS: list[Callable[[Composed, Delivery], Composed]] = []
+
+
 def part_rank(key: MessageKey) -> tuple[int, tuple[int, int]] | None:
     """Where a message goes in the day's one message, or None if it is sent on its own."""
     if key.kind == STAGE and key.stage is not None:
@@ -322,7 +327,10 @@ class Composer:
             for name, value in collected_part.ids.items():
                 ids.setdefault(name, value)
         notices = tuple(dict.fromkeys(n for c in collected for n in c.notices))
-        return self.compose_text(lead, lead_key, text, versions, notices=notices, ids=ids)
+        composed = self.compose_text(lead, lead_key, text, versions, notices=notices, ids=ids)
+        for finish in DAY_FINISHERS:
+            composed = finish(composed, lead)
+        return composed
 
     @staticmethod
     def track_and_anchor(delivery: Delivery, key: MessageKey) -> tuple[str | None, Any]:

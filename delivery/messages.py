@@ -17,7 +17,7 @@ from content.programme import is_anchor
 from kizuna.choices import Channel
 from subscribers import links
 
-from .compose import Composed, Composer
+from .compose import DAY_FINISHERS, Composed, Composer
 from .kinds import register_kind
 from .models import Delivery
 from .outbox import BIRTHDAY, SPECIAL, STAGE, MessageKey
@@ -206,7 +206,16 @@ def _any_published(memo: tuple[Any, ...]) -> bool:
     return selectors.special_message_for(name, audience=audience, language=language) is not None
 
 
+def _feedback_on_the_day(composed: Composed, lead: Delivery) -> Composed:
+    """The day's one message asks about the stage text it carries, as a stage message would."""
+    if composed.stage_message_id is None:
+        return composed
+    return with_feedback(composed, lead, composed.stage_message_id)
+
+
 def register() -> None:
+    if _feedback_on_the_day not in DAY_FINISHERS:
+        DAY_FINISHERS.append(_feedback_on_the_day)
     register_kind(STAGE, StageMessages)
     register_kind(BIRTHDAY, BirthdayMessages)
     register_kind(SPECIAL, SpecialMessages)

@@ -246,3 +246,28 @@ def test_a_redelivered_button_press_changes_nothing_and_a_press_in_a_group_recor
     # Someone else's buttons (an unknown prefix) get no answer at all.
     _line_post(client, [line_webhooks.postback(reader.line_user_id, "other-app:1")])
     assert len(line.replies) == replies + 1
+
+
+def test_the_days_one_message_asks_about_the_stage_text_it_carries(
+    municipality, texts, smtp, morning
+):
+    # The first birthday: the birthday text and the 12-month text go out as one message.
+    born = clock.today().replace(year=clock.today().year - 1)
+    subscription = family(municipality, birth=born)
+    planner.plan_day(clock.today(), [municipality])
+    assert dispatch.dispatch().outcomes == {"sent": 1}
+    assert Delivery.objects.count() == 2  # the birthday and the 12-month text: one message
+    [message] = smtp.messages
+    assert message["Subject"].startswith("1歳おめでとう")
+    link = feedback_link(message)
+    lead = Delivery.objects.get(message_key__contains="birthday")
+    month_12 = StageMessage.objects.get(track="child", unit="month", number=12)
+    assert lead.stage_message_id == month_12.pk
+    response = Client().post(path_of(link).split("?")[0], {"helpful": "yes"})
+    assert response.status_code == 200
+    vote = Vote.objects.get()
+    assert (vote.subscriber_id, vote.stage_message, vote.message_key) == (
+        subscription.subscriber_id,
+        month_12,
+        lead.message_key,
+    )
