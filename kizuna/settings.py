@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "urgent_notices",
     "adoption",
     "accounts",
+    "vaccinations",
     "audit",
 ]
 

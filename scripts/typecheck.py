@@ -23,13 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "mypy-baseline.txt"
 APPS = [
     "kizuna", "municipalities", "audit", "content", "subscribers", "delivery", "surveys",
-    "urgent_notices", "adoption", "accounts", "operations",
+    "urgent_notices", "adoption", "accounts", "operations", "vaccinations",
 ]  # fmt: skip
 STRICT_PACKAGES = ["delivery"]
 SERVICES = sorted(f"{path.parent.name}.services" for path in ROOT.glob("*/services.py"))
 STRICT_MODULES = [
     "content.stages",
     "kizuna.clock",
+    "vaccinations.rules",
+    "vaccinations.schedule",
     *(module for module in SERVICES if module.split(".")[0] not in STRICT_PACKAGES),
 ]
 ERROR = re.compile(r"^(?P<path>[^:]+):\d+: error: (?P<message>.*)$")
