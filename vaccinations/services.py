@@ -98,6 +98,20 @@ def record_dose(
     Refuses (RecordError, nothing written) a dose unknown or not for this child, a day in the
     future or before the birth (or the pregnancy's window), and any record after a loss.
     """
+    with transaction.atomic():
+        # The child as it is now (a loss or a birth reported since the page was opened).
+        child = Child.objects.select_for_update().get(pk=child.pk)
+        return _record(child, dose, given_on, by, via, product)
+
+
+def _record(
+    child: Child,
+    dose: str,
+    given_on: datetime.date,
+    by: Subscriber | None,
+    via: str,
+    product: str,
+) -> DoseRecord:
     if child.status in (Child.Status.LOST, Child.Status.CANCELLED):
         raise RecordError("このお子さまの記録はできません。")
     today = clock.today()
@@ -126,14 +140,26 @@ def record_dose(
             raise RecordError("前の回を先に記録してください。")
         if given_on < previous.given_on:
             raise RecordError("前の回より前の日付になっています。日付を確かめてください。")
+    start = (
+        child.due_date - datetime.timedelta(days=schedule.FULL_TERM_DAYS)
+        if vaccine.pregnancy and child.due_date is not None
+        else child.birth_date
+    )
+    assert start is not None  # noqa: S101 (checked above)
+    given = {g.dose: g for g in given_by_child([child.pk]).get(child.pk, [])}
+    earliest = schedule.dose_dates(vaccine, dose_rule, start, given).earliest
+    if earliest is not None and given_on < earliest:
+        raise RecordError(
+            f"この接種を受けられるのは{earliest.year}年{earliest.month}月{earliest.day}日からです。"
+            "日付を確かめてください。"
+        )
     if vaccine.products and not product:
         product = vaccine.product_on(given_on)
-    with transaction.atomic():
-        record, _created = DoseRecord.objects.update_or_create(
-            child=child,
-            dose=dose,
-            defaults={"given_on": given_on, "product": product, "recorded_by": by, "via": via},
-        )
+    record, _created = DoseRecord.objects.update_or_create(
+        child=child,
+        dose=dose,
+        defaults={"given_on": given_on, "product": product, "recorded_by": by, "via": via},
+    )
     return record
 
 

@@ -1,0 +1,17 @@
+import datetime
+
+import pytest
+
+from tests.delivery.conftest import family, line, morning, municipality, smtp, texts  # noqa: F401
+from vaccinations.models import ReminderSettings
+
+NOTE = "予約は区内の協力医療機関へ。定期接種の費用はかかりません。"
+
+
+@pytest.fixture
+def reminders_on(municipality):
+    return ReminderSettings.objects.create(municipality=municipality, reminders_on=True, note=NOTE)
+
+
+def born_on(day: datetime.date, municipality, **subscriber):
+    return family(municipality, birth=day, **subscriber)
