@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("subscribers.urls")),
     path("", include("adoption.parent_urls")),
     path("", include("delivery.urls")),
+    path("", include("vaccinations.urls")),
 ]
 
 handler400 = "kizuna.errors.bad_request"

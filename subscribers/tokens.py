@@ -18,6 +18,7 @@ class Purpose(StrEnum):
     SURVEY = "survey"
     CHANNEL_MOVE = "channel-move"
     EMAIL_MOVE = "email-move"  # confirms the address a LINE reader gave to move to email
+    CALENDAR = "calendar"  # a child's vaccination calendar, fetched by calendar apps (.ics)
 
 
 # A confirmation link is short-lived; an unsubscribe link must keep working in old messages.
@@ -32,6 +33,9 @@ MAX_AGE = {
     Purpose.SURVEY: timedelta(days=367),
     Purpose.CHANNEL_MOVE: timedelta(days=30),
     Purpose.EMAIL_MOVE: timedelta(days=3),
+    # A calendar app fetches the subscription for as long as it is kept: about a year, then
+    # the schedule page gives a new address.
+    Purpose.CALENDAR: timedelta(days=400),
 }
 
 
