@@ -27,7 +27,7 @@ class DoseCoverage:
     vaccine: str
     dose: str
     code: str
-    eligible: int  # registered children who have reached the dose's earliest age
+    eligible: int  # registered children who have reached the dose's standard time
     recorded: int  # of them, with the dose recorded by a parent
 
     @property
@@ -109,8 +109,10 @@ def _eligible(vaccine: rules.Vaccine, dose: rules.Dose, today: datetime.date) ->
         latest = datetime.date(today.year - 5 if today.month >= 4 else today.year - 6, 4, 1)
         condition = Q(birth_date__lte=latest)
     else:
-        assert dose.earliest is not None  # noqa: S101
-        condition = Q(birth_date__lte=dose.earliest.latest_start_reached_by(today))
+        # From the start of the standard time (B型肝炎 from 2 months, though allowed from birth).
+        age = dose.recommended_from or dose.earliest
+        assert age is not None  # noqa: S101
+        condition = Q(birth_date__lte=age.latest_start_reached_by(today))
     condition &= Q(status__in=[Child.Status.BORN, Child.Status.GRADUATED], birth_date__isnull=False)
     if vaccine.born_from is not None:
         condition &= Q(birth_date__gte=vaccine.born_from)

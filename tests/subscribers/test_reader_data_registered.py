@@ -12,7 +12,7 @@ from subscribers import erasure, personal_data
 
 PROJECT_APPS = {
     "kizuna", "municipalities", "audit", "content", "subscribers", "delivery", "surveys",
-    "urgent_notices", "adoption", "accounts", "operations",
+    "urgent_notices", "adoption", "accounts", "operations", "vaccinations",
 }  # fmt: skip
 
 
