@@ -15,7 +15,10 @@ class RecordForm(forms.Form):
     given_on = forms.DateField(
         label="接種日",
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"required": "接種日を入れてください。", "invalid": "接種日の形が正しくありません。"},
+        error_messages={
+            "required": "接種日を入れてください。",
+            "invalid": "接種日の形が正しくありません。",
+        },
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

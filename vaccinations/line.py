@@ -103,7 +103,7 @@ def _list(reader: Subscriber, found: list[Candidate]) -> Reply:
 def _ask(found: list[Candidate]) -> Reply:
     buttons = list(dict.fromkeys(c.button for c in found))
     if len([c for c in found if not c.entry.vaccine.choice_of]) > 1:
-        buttons = buttons[: QUICK_REPLIES_MAX - 1] + [f"{DONE} {ALL}"]
+        buttons = [*buttons[: QUICK_REPLIES_MAX - 1], f"{DONE} {ALL}"]
     lines = "\n".join(f"・{c.entry.name}" for c in found)
     return Reply(
         f"どの予防接種を受けましたか？ 下のボタンから選んでください（今日の日付で記録します）。\n{lines}",

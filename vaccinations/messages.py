@@ -95,9 +95,7 @@ def reminder_text(
                 "おなかの赤ちゃんに抗体を届け、生まれてからのRSウイルス感染症の重症化を防ぐための接種です。"
             )
         else:
-            lead = (
-                f"{japanese_date(target)}から、次の予防接種を受ける時期になります。\n\n{listed}"
-            )
+            lead = f"{japanese_date(target)}から、次の予防接種を受ける時期になります。\n\n{listed}"
     else:
         first = doses[0].vaccine.short
         more = "など" if len({entry.vaccine.code for entry in doses}) > 1 else ""

@@ -35,9 +35,7 @@ class ReminderSettings(models.Model):
     note = models.TextField(
         _("自治体からのひとこと（予約先・費用の助成など）"), blank=True, max_length=400
     )
-    optional_vaccines = models.JSONField(
-        _("お知らせに加える任意接種"), default=list, blank=True
-    )
+    optional_vaccines = models.JSONField(_("お知らせに加える任意接種"), default=list, blank=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     class Meta:

@@ -46,7 +46,7 @@ def _date_mark() -> str:
 
 def _not_recorded(codes_sql: str) -> str:
     return f"""NOT EXISTS (SELECT 1 FROM vaccinations_doserecord d
-        WHERE d.child_id = c.id AND ',' || {codes_sql} || ',' LIKE '%%,' || d.dose || ',%%')"""
+        WHERE d.child_id = c.id AND ',' || {codes_sql} || ',' LIKE '%%,' || d.dose || ',%%')"""  # noqa: S608 (a column name)
 
 
 def _select_children(
@@ -114,7 +114,10 @@ def plan_reminders(context: PlanStepContext) -> dict[str, int]:
         context.on + datetime.timedelta(days=1), datetime.time(), tzinfo=clock.TOKYO
     )
     for (opens, deadline, optional), ids in _groups(context.municipality_ids).items():
-        for reminder, lead in ((schedule.Reminder.OPENS, opens), (schedule.Reminder.DEADLINE, deadline)):
+        for reminder, lead in (
+            (schedule.Reminder.OPENS, opens),
+            (schedule.Reminder.DEADLINE, deadline),
+        ):
             target = context.on + datetime.timedelta(days=lead)
             anchors, records = schedule.plan_candidates(reminder, target, optional=optional)
             children = _select_children(anchors, records, ids)
@@ -132,7 +135,11 @@ def plan_reminders(context: PlanStepContext) -> dict[str, int]:
             readers = ""
             reader_params: list[outbox.SQLParam] = []
             if context.subscriber_ids is not None:
-                readers = "AND s.id IN (" + (", ".join(["%s"] * len(context.subscriber_ids)) or "NULL") + ")"
+                readers = (
+                    "AND s.id IN ("
+                    + (", ".join(["%s"] * len(context.subscriber_ids)) or "NULL")
+                    + ")"
+                )
                 reader_params = list(context.subscriber_ids)
             select = f"""SELECT {row}
                 FROM ({children_sql}) AS due

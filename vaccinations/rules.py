@@ -116,7 +116,9 @@ class Vaccine:
     def product_on(self, day: date) -> str:
         """The product in routine use on ``day`` (小児肺炎球菌: 13価, 15価, 20価)."""
         for product in self.products:
-            if product.used_from <= day and (product.used_until is None or day <= product.used_until):
+            if product.used_from <= day and (
+                product.used_until is None or day <= product.used_until
+            ):
                 return product.name
         return self.product
 

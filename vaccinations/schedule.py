@@ -8,7 +8,7 @@ given late moves the earliest day of the one that follows it.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -58,10 +58,13 @@ class DoseDates:
     last_day: date | None  # None: no end (an optional vaccine)
     given: Given | None = None
     product: str = ""
+    undecided_choice: bool = False  # ロタ before the first dose: 1価 or 5価 is still open
 
     @property
     def name(self) -> str:
         label = f" {self.dose.label}" if self.dose.label else ""
+        if self.undecided_choice:
+            return f"{self.vaccine.name.split('（')[0]}（1価または5価） {self.dose.label}"
         return f"{self.vaccine.name}{label}"
 
     @property
@@ -189,7 +192,7 @@ def child_schedule(
     rules = rules or all_rules()
     done = {g.dose: g for g in given}
     return [
-        dose_dates(vaccine, dose, born, done)
+        replace(dose_dates(vaccine, dose, born, done), undecided_choice=_undecided(vaccine, done))
         for vaccine in rules.vaccines
         if not vaccine.pregnancy
         and vaccine.covers_birth(born)
@@ -198,6 +201,10 @@ def child_schedule(
         for dose in vaccine.doses
         if _applies(vaccine, dose, born, done)
     ]
+
+
+def _undecided(vaccine: Vaccine, done: dict[str, Given]) -> bool:
+    return bool(vaccine.choice_of) and vaccine.doses[0].code not in done
 
 
 def _applies(vaccine: Vaccine, dose: Dose, start: date, done: dict[str, Given]) -> bool:
@@ -255,9 +262,8 @@ def due_for_reminder(
     for entry in schedule:
         if entry.given is not None or not entry.possible:
             continue
-        if reminder == Reminder.OPENS and entry.recommended_from == day:
-            found.append(entry)
-        elif reminder == Reminder.DEADLINE and entry.last_day == day:
+        day_of_entry = entry.recommended_from if reminder == Reminder.OPENS else entry.last_day
+        if day_of_entry == day:
             found.append(entry)
     return found
 

@@ -60,7 +60,14 @@ def coverage(
     for vaccine in rules.all_rules().vaccines:
         if vaccine.optional and vaccine.code not in (optional or []):
             continue
+        group = [
+            v
+            for v in rules.all_rules().vaccines
+            if vaccine.choice_of and v.choice_of == vaccine.choice_of
+        ]
         for dose in vaccine.doses:
+            if group and dose is vaccine.doses[0] and vaccine is not group[0]:
+                continue  # one row for the first dose of a choice (ロタ 1価 or 5価)
             condition = _eligible(vaccine, dose, today)
             if condition is None:
                 continue
@@ -80,14 +87,28 @@ def coverage(
     )
     return [
         DoseCoverage(
-            vaccine=vaccine.name,
+            vaccine=_row_name(vaccine, dose),
             dose=dose.label,
             code=dose.code,
             eligible=counts[f"n_{index}"] or 0,
-            recorded=recorded.get(dose.code, 0),
+            recorded=sum(recorded.get(code, 0) for code in _same_dose(vaccine, dose)),
         )
         for index, (vaccine, dose) in enumerate(entries)
     ]
+
+
+def _same_dose(vaccine: rules.Vaccine, dose: rules.Dose) -> list[str]:
+    if vaccine.choice_of and dose is vaccine.doses[0]:
+        return [
+            v.doses[0].code for v in rules.all_rules().vaccines if v.choice_of == vaccine.choice_of
+        ]
+    return [dose.code]
+
+
+def _row_name(vaccine: rules.Vaccine, dose: rules.Dose) -> str:
+    if vaccine.choice_of and dose is vaccine.doses[0]:
+        return f"{vaccine.name.split('（')[0]}（1価・5価）"
+    return vaccine.name
 
 
 def _eligible(vaccine: rules.Vaccine, dose: rules.Dose, today: datetime.date) -> Q | None:

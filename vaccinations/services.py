@@ -75,7 +75,9 @@ def _other_choices(child: Child, today: datetime.date) -> list[schedule.DoseDate
     extra = []
     for entry in entries:
         if entry.vaccine.choice_of and entry.dose.number == 1 and entry.given is None:
-            group = [v for v in rules.all_rules().vaccines if v.choice_of == entry.vaccine.choice_of]
+            group = [
+                v for v in rules.all_rules().vaccines if v.choice_of == entry.vaccine.choice_of
+            ]
             for vaccine in group:
                 if vaccine is not entry.vaccine and child.birth_date is not None:
                     other = schedule.dose_dates(vaccine, vaccine.doses[0], child.birth_date, {})

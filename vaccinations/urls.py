@@ -14,5 +14,9 @@ urlpatterns = [
     path("vaccinations/<str:token>/remove/", views.remove),
     path("staff/vaccinations/", views.staff_index, name="staff_index"),
     path("staff/vaccinations/<int:pk>/", views.staff_coverage, name="staff_coverage"),
-    path("staff/vaccinations/<int:pk>/coverage.csv", views.staff_coverage_csv, name="staff_coverage_csv"),
+    path(
+        "staff/vaccinations/<int:pk>/coverage.csv",
+        views.staff_coverage_csv,
+        name="staff_coverage_csv",
+    ),
 ]

@@ -82,7 +82,9 @@ def _schedule_of(subscriber: Subscriber, child: Child) -> ChildSchedule:
         soon=[e for e in upcoming if e.earliest and e.earliest.toordinal() <= soon_limit],
         later=[e for e in upcoming if e.earliest and e.earliest.toordinal() > soon_limit]
         + by_status[schedule.Status.WAITING],
-        done=sorted(by_status[schedule.Status.DONE], key=lambda e: e.given.on if e.given else today),
+        done=sorted(
+            by_status[schedule.Status.DONE], key=lambda e: e.given.on if e.given else today
+        ),
         recordable=services.recordable(child, today),
         calendar_url=links.calendar_url(subscriber, child),
     )
@@ -180,7 +182,12 @@ def remove(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
         return _back()
     removed = services.remove_record(child=child, dose=form.cleaned_data["dose"])
     if removed:
-        messages.success(request, "記録を取り消しました（あとの回の記録も取り消しました）。" if removed > 1 else "記録を取り消しました。")
+        messages.success(
+            request,
+            "記録を取り消しました（あとの回の記録も取り消しました）。"
+            if removed > 1
+            else "記録を取り消しました。",
+        )
     return _back(child.pk)
 
 
@@ -227,7 +234,13 @@ class SettingsForm(django_forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = ReminderSettings
-        fields = ["reminders_on", "opens_lead_days", "deadline_lead_days", "note", "optional_vaccines"]
+        fields = [
+            "reminders_on",
+            "opens_lead_days",
+            "deadline_lead_days",
+            "note",
+            "optional_vaccines",
+        ]
         widgets = {"note": django_forms.Textarea(attrs={"rows": 3})}
 
 
@@ -274,7 +287,7 @@ def staff_coverage(request: HttpRequest, pk: int) -> HttpResponse:
             form=form,
             can_edit=can_edit,
             today=clock.today(),
-            version=schedule.rules_version(),
+            version=rules.routine().version,
         ),
     )
 

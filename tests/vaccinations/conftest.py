@@ -1,5 +1,3 @@
-import datetime
-
 import pytest
 
 from tests.delivery.conftest import family, line, morning, municipality, smtp, texts  # noqa: F401
@@ -9,9 +7,5 @@ NOTE = "予約は区内の協力医療機関へ。定期接種の費用はかか
 
 
 @pytest.fixture
-def reminders_on(municipality):
+def reminders_on(municipality):  # noqa: F811 (the shared fixture)
     return ReminderSettings.objects.create(municipality=municipality, reminders_on=True, note=NOTE)
-
-
-def born_on(day: datetime.date, municipality, **subscriber):
-    return family(municipality, birth=day, **subscriber)

@@ -86,7 +86,9 @@ def test_the_line_reminder_says_how_to_record_and_one_dose_is_recorded_from_its_
         assert "いま受ける時期の予防接種はありません" in line.replies[-1][1]
 
 
-def test_recorded_doses_leave_the_deadline_reminder(client, municipality, texts, line, reminders_on):
+def test_recorded_doses_leave_the_deadline_reminder(
+    client, municipality, texts, line, reminders_on
+):
     # One year on Dec 25: B型肝炎 and BCG close on Dec 24, 30 days ahead.
     line_family(municipality, 2, datetime.date(2025, 12, 25))
     say(client, line_user(2), "予防接種")

@@ -51,7 +51,11 @@ def test_the_schedule_page_shows_now_soon_and_lets_a_parent_record(municipality)
     page = answer.content.decode()
     assert "11月25日の接種として記録しました" in page
     record = DoseRecord.objects.get()
-    assert (record.dose, record.given_on, record.recorded_by_id) == ("hepb-1", datetime.date(2026, 11, 25), reader.pk)
+    assert (record.dose, record.given_on, record.recorded_by_id) == (
+        "hepb-1",
+        datetime.date(2026, 11, 25),
+        reader.pk,
+    )
     assert "接種済み（1）" in page
     # 27 days after Nov 25 is Dec 22: the 2nd dose is coming.
     assert "B型肝炎 2回目" in page and "2026年12月22日" in page
@@ -69,11 +73,15 @@ def test_the_schedule_page_shows_now_soon_and_lets_a_parent_record(municipality)
         ("hepb-1", "30/11/2026", "形が正しくありません"),
     ],
 )
-def test_a_wrong_record_is_refused_in_japanese_and_writes_nothing(municipality, dose, given_on, error):
+def test_a_wrong_record_is_refused_in_japanese_and_writes_nothing(
+    municipality, dose, given_on, error
+):
     reader = family(municipality, birth=BORN).subscriber
     child = reader.subscriptions.get().child
     page = signed_in(reader).post(
-        "/vaccinations/record/", {"child": child.pk, "dose": dose, "given_on": given_on}, follow=True
+        "/vaccinations/record/",
+        {"child": child.pk, "dose": dose, "given_on": given_on},
+        follow=True,
     )
     assert page.status_code == 200
     assert error in page.content.decode()
@@ -84,7 +92,9 @@ def test_another_familys_child_cant_be_recorded(municipality):
     reader = family(municipality, birth=BORN).subscriber
     stranger = family(municipality, birth=BORN).child
     page = signed_in(reader).post(
-        "/vaccinations/record/", {"child": stranger.pk, "dose": "hepb-1", "given_on": "2026-11-30"}, follow=True
+        "/vaccinations/record/",
+        {"child": stranger.pk, "dose": "hepb-1", "given_on": "2026-11-30"},
+        follow=True,
     )
     assert "見つかりませんでした" in page.content.decode()
     assert not DoseRecord.objects.exists()
@@ -99,8 +109,12 @@ def test_taking_back_a_record_takes_back_the_doses_after_it(municipality):
     reader = family(municipality, birth=BORN).subscriber
     child = reader.subscriptions.get().child
     client = signed_in(reader)
-    client.post("/vaccinations/record/", {"child": child.pk, "dose": "hepb-1", "given_on": "2026-10-01"})
-    client.post("/vaccinations/record/", {"child": child.pk, "dose": "hepb-2", "given_on": "2026-11-01"})
+    client.post(
+        "/vaccinations/record/", {"child": child.pk, "dose": "hepb-1", "given_on": "2026-10-01"}
+    )
+    client.post(
+        "/vaccinations/record/", {"child": child.pk, "dose": "hepb-2", "given_on": "2026-11-01"}
+    )
     assert DoseRecord.objects.count() == 2
     page = client.post("/vaccinations/remove/", {"child": child.pk, "dose": "hepb-1"}, follow=True)
     assert "記録を取り消しました" in page.content.decode()

@@ -47,7 +47,12 @@ def test_the_week_before_two_months_a_reminder_goes_alone(
     [message] = smtp.messages
     assert message["Subject"] == "来週から受けられる予防接種"
     text = body_of(message)
-    for name in ("B型肝炎 1回目", "ロタウイルス（1価・2回） 1回目", "五種混合", "小児肺炎球菌 初回 1回目"):
+    for name in (
+        "B型肝炎 1回目",
+        "ロタウイルス（1価または5価） 1回目",
+        "五種混合",
+        "小児肺炎球菌 初回 1回目",
+    ):
         assert name in text
     assert "BCG" not in text  # its standard time starts at 5 months
     assert "12月1日（火）から" in text
@@ -105,7 +110,9 @@ def test_recorded_doses_stop_their_reminders(municipality, texts, smtp, morning,
     assert "記録済み" in Delivery.objects.get().last_error
 
 
-def test_all_recorded_before_the_plan_nothing_is_planned(municipality, texts, morning, reminders_on):
+def test_all_recorded_before_the_plan_nothing_is_planned(
+    municipality, texts, morning, reminders_on
+):
     reader = family(municipality, birth=ONE_YEAR_IN_A_MONTH)
     for dose, day in [
         ("hepb-1", datetime.date(2026, 2, 25)),
@@ -132,10 +139,15 @@ def test_a_recorded_first_dose_brings_the_next_on_its_interval(
     assert "B型肝炎 2回目" in text and "B型肝炎 1回目" not in text
 
 
-def test_a_late_first_dose_moves_the_reminder_of_the_next(municipality, texts, morning, reminders_on):
+def test_a_late_first_dose_moves_the_reminder_of_the_next(
+    municipality, texts, morning, reminders_on
+):
     reader = family(municipality, birth=datetime.date(2026, 8, 1))
     services.record_dose(
-        child=reader.child, dose="hepb-1", given_on=datetime.date(2026, 11, 10), by=reader.subscriber
+        child=reader.child,
+        dose="hepb-1",
+        given_on=datetime.date(2026, 11, 10),
+        by=reader.subscriber,
     )
     assert plan(municipality=municipality).planned["vaccine"] == 0
     # Nov 10 + 27 days = Dec 7: reminded on Nov 30.
@@ -166,7 +178,7 @@ def test_after_a_childs_death_nothing_about_vaccinations_is_planned_or_sent(
     to_other = [m for m in smtp.messages if m["To"] == other.subscriber.email]
     assert [m["Subject"] for m in to_reader] == ["loss"]  # the message written for a loss only
     assert not any("予防接種" in body_of(m) for m in to_reader)
-    assert ["来週から受けられる予防接種"] == [m["Subject"] for m in to_other]
+    assert [m["Subject"] for m in to_other] == ["来週から受けられる予防接種"]
     lost = Delivery.objects.get(child=reader.child, message_key__contains=":vaccine:")
     assert lost.status != "sent"
     # Never planned again, and nothing can be recorded for the child.

@@ -163,7 +163,9 @@ def test_reminder_ids_round_trip():
         assert schedule.read_reminder_id(schedule.reminder_id(reminder, day)) == (reminder, day)
 
 
-@pytest.mark.parametrize("day", [date(2026, 2, 28), date(2028, 2, 29), date(2026, 3, 31), date(2026, 12, 3)])
+@pytest.mark.parametrize(
+    "day", [date(2026, 2, 28), date(2028, 2, 29), date(2026, 3, 31), date(2026, 12, 3)]
+)
 def test_plan_candidates_find_every_child_the_schedule_reminds(day):
     """The planner's inversion against the schedule itself, over every birth date of 8 years."""
     anchors, _records = schedule.plan_candidates(Reminder.OPENS, day)

@@ -36,7 +36,9 @@ def towns():
     for child in children[:11]:
         DoseRecord.objects.create(child=child, dose="hepb-1", given_on=datetime.date(2026, 8, 1))
     for child in children[:3]:
-        DoseRecord.objects.create(child=child, dose="dtpipvhib-1", given_on=datetime.date(2026, 8, 1))
+        DoseRecord.objects.create(
+            child=child, dose="dtpipvhib-1", given_on=datetime.date(2026, 8, 1)
+        )
     family(town, birth=datetime.date(2026, 11, 20))  # 2 weeks old: not yet counted for 2 months
     for _ in range(15):
         stranger = family(other, birth=BORN).child
@@ -72,7 +74,9 @@ def test_coverage_per_dose_with_small_counts_hidden(towns):
 
 def test_the_csv_has_the_same_cells_and_is_audited(towns):
     town, _other = towns
-    response = staff("aoba-viewer", town, "viewer").get(f"/staff/vaccinations/{town.pk}/coverage.csv")
+    response = staff("aoba-viewer", town, "viewer").get(
+        f"/staff/vaccinations/{town.pk}/coverage.csv"
+    )
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0] == ["自治体", "予防接種", "回", "対象の子ども", "記録あり", "記録の割合"]
@@ -106,7 +110,11 @@ def test_editors_turn_reminders_on_and_viewers_cannot(towns):
     editor = staff("aoba-editor", town, "editor")
     assert editor.post(f"/staff/vaccinations/{town.pk}/", form).status_code == 302
     saved = ReminderSettings.of(town)
-    assert (saved.reminders_on, saved.opens_lead_days, saved.optional_vaccines) == (True, 10, ["mumps"])
+    assert (saved.reminders_on, saved.opens_lead_days, saved.optional_vaccines) == (
+        True,
+        10,
+        ["mumps"],
+    )
     bad = editor.post(f"/staff/vaccinations/{town.pk}/", {**form, "opens_lead_days": "0"})
     assert bad.status_code == 200 and ReminderSettings.of(town).opens_lead_days == 10
     # The optional vaccine now has a row of its own.
@@ -116,4 +124,6 @@ def test_editors_turn_reminders_on_and_viewers_cannot(towns):
 def test_staff_with_one_municipality_go_straight_to_it(towns):
     town, _other = towns
     response = staff("aoba-viewer", town, "viewer").get("/staff/vaccinations/")
-    assert response.status_code == 302 and response["Location"].endswith(f"/staff/vaccinations/{town.pk}/")
+    assert response.status_code == 302 and response["Location"].endswith(
+        f"/staff/vaccinations/{town.pk}/"
+    )
