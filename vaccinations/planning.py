@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import connection
 
@@ -58,24 +59,30 @@ def _select_children(
     parts: list[str] = []
     params: list[outbox.SQLParam] = []
     for pregnancy in (False, True):
-        rows = [a for a in anchors if a.pregnancy == pregnancy]
+        # One row per anchor date (a school-year cohort is 365 of them): an equality join keeps
+        # PostgreSQL's estimate at the few children born that day, so it walks the index.
+        rows = [
+            (a, datetime.date.fromordinal(day))
+            for a in anchors
+            if a.pregnancy == pregnancy
+            for day in range(a.first.toordinal(), a.last.toordinal() + 1)
+        ]
         if not rows:
             continue
-        values = ", ".join([f"(%s, {mark}, {mark}, %s, {mark})"] * len(rows))
-        for row in rows:
+        values = ", ".join([f"(%s, {mark}, %s, {mark})"] * len(rows))
+        for row, day in rows:
             params += [
                 ",".join(row.same_as),
-                _day(row.first),
-                _day(row.last),
+                _day(day),
                 row.after or "",
                 _day(row.after_by or datetime.date.min),
             ]
         anchor, status = ("due_date", "expecting") if pregnancy else ("birth_date", "born")
         parts.append(
             f"""SELECT c.id AS child_id, c.municipality_id AS municipality_id
-            FROM (VALUES {values}) AS a(same_as, first_day, last_day, after_dose, after_by)
+            FROM (VALUES {values}) AS a(same_as, day, after_dose, after_by)
             JOIN subscribers_child c ON c.municipality_id IN ({in_ids}) AND c.status = '{status}'
-                AND c.{anchor} BETWEEN a.first_day AND a.last_day
+                AND c.{anchor} = a.day
             WHERE {_not_recorded("a.same_as")}
               AND (a.after_dose = '' OR EXISTS (SELECT 1 FROM vaccinations_doserecord p
                    WHERE p.child_id = c.id AND p.dose = a.after_dose
@@ -109,11 +116,34 @@ def _select_children(
 
 def plan_reminders(context: PlanStepContext) -> dict[str, int]:
     """The plan step: this day's reminders for the municipalities that turned them on."""
+    groups = _groups(context.municipality_ids)
+    if not groups:
+        return {}
+    jit = _jit_off(context.cursor)
+    try:
+        return _plan(context, groups)
+    finally:
+        if jit is not None:
+            context.cursor.execute("SELECT set_config('jit', %s, true)", [jit])
+
+
+def _jit_off(cursor: Any) -> str | None:
+    """These statements are short indexed joins: PostgreSQL's JIT, which a national day's row
+    estimates switch on, would spend about a second compiling each. Off for them, then back."""
+    if connection.vendor != "postgresql":
+        return None
+    cursor.execute("SELECT current_setting('jit')")
+    previous = str(cursor.fetchone()[0])
+    cursor.execute("SELECT set_config('jit', 'off', true)")
+    return previous
+
+
+def _plan(context: PlanStepContext, groups: dict[Group, list[int]]) -> dict[str, int]:
     planned = 0
     next_day = datetime.datetime.combine(
         context.on + datetime.timedelta(days=1), datetime.time(), tzinfo=clock.TOKYO
     )
-    for (opens, deadline, optional), ids in _groups(context.municipality_ids).items():
+    for (opens, deadline, optional), ids in groups.items():
         for reminder, lead in (
             (schedule.Reminder.OPENS, opens),
             (schedule.Reminder.DEADLINE, deadline),
