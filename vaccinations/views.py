@@ -224,7 +224,7 @@ def calendar_file(request: HttpRequest, token: str) -> HttpResponse:
 # Staff --------------------------------------------------------------------------------------
 
 
-class SettingsForm(django_forms.ModelForm):  # type: ignore[type-arg]
+class SettingsForm(django_forms.ModelForm):
     optional_vaccines = django_forms.MultipleChoiceField(
         label="お知らせと予定に加える任意接種",
         choices=rules.optional_codes(),
