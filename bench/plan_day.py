@@ -270,8 +270,10 @@ def run(size: int, stages: list[Stage], municipalities: list[Municipality], repe
     """Floor and planner for a set of municipalities holding ``size`` families; best of ``repeat``."""
     ids = [m.pk for m in municipalities]
     figures: dict[str, list[float]] = {
-        name: [] for name in ("floor_s", "floor_conflict_s", "plan_s", "replan_s", "reminders_s")
+        name: []
+        for name in ("floor_s", "floor_conflict_s", "plan_s", "replan_s", "reminders_s", "step_s")
     }
+    reminders(ids, on=False)  # off for the floor's comparison, whatever a stopped run left
     for _ in range(repeat):
         truncate_deliveries()
         floor_seconds, floor_rows = floor(stages, ids)
