@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "accounts",
     "reviews",
     "followups",
+    "vaccinations",
     "audit",
     "checkups",
     "conversations",

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("adoption.parent_urls")),
     path("", include("delivery.urls")),
     path("", include("checkups.urls")),
+    path("", include("vaccinations.urls")),
 ]
 
 handler400 = "kizuna.errors.bad_request"

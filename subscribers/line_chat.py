@@ -102,8 +102,9 @@ def register_chat(chat: Chat) -> None:
         CHATS.append(chat)
 
 
-# (municipality, LINE user id, text) -> the reply, or None when the text is not theirs to answer.
-TextAnswer = Callable[[Municipality, str, str], str | None]
+# (municipality, LINE user id, text) -> the reply (a text, or a Reply with quick replies), or
+# None when the text is not theirs to answer.
+TextAnswer = Callable[[Municipality, str, str], str | Reply | None]
 TEXT_ANSWERS: list[TextAnswer] = []
 
 
@@ -218,7 +219,7 @@ def wrote(municipality: Municipality, user_id: str, text: str) -> Reply:
     for answer in TEXT_ANSWERS:
         reply = answer(municipality, user_id, text)
         if reply is not None:
-            return Reply(reply)
+            return reply if isinstance(reply, Reply) else Reply(reply)
     command = command_of(text)
     reader = _reader(municipality, user_id)
     if reader is not None and command in UNDO_STOP_WORDS:

@@ -20,6 +20,7 @@ class Purpose(StrEnum):
     EMAIL_MOVE = "email-move"  # confirms the address a LINE reader gave to move to email
     FEEDBACK = "feedback"  # 「役に立った」／「いまひとつ」 on one stage message
     FOLLOWUP = "followup"  # a named questionnaire (followups)
+    CALENDAR = "calendar"  # a child's vaccination calendar, fetched by calendar apps (.ics)
 
 
 # A confirmation link is short-lived; an unsubscribe link must keep working in old messages.
@@ -38,6 +39,9 @@ MAX_AGE = {
     Purpose.FEEDBACK: timedelta(days=60),
     # A questionnaire is answered around its stage; two months leave room for a late reply.
     Purpose.FOLLOWUP: timedelta(days=60),
+    # A calendar app fetches the subscription for as long as it is kept: about a year, then
+    # the schedule page gives a new address.
+    Purpose.CALENDAR: timedelta(days=400),
 }
 
 

@@ -105,7 +105,7 @@ def test_the_readme_tour(browser, demo, live_server, shots):
     laptop.get_by_label("ユーザー名").fill(DEMO_EDITOR)
     laptop.get_by_label("パスワード").fill(demo[DEMO_EDITOR])
     laptop.get_by_role("button", name="ログイン").click()
-    expect(laptop.locator("#kizuna-staff-tools li")).to_have_count(11)
+    expect(laptop.locator("#kizuna-staff-tools li")).to_have_count(12)
     laptop.screenshot(path=shots / "tour-5-admin.png", full_page=True)
 
     # 5. Preview the timeline of a family due in five months.

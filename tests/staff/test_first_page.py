@@ -34,6 +34,7 @@ STAFF_TOOLS = {
     "事業報告と調達書類",
     "医療監修",
     "乳幼児健診",
+    "予防接種",
 }
 LISTS = [
     "/admin/municipalities/municipality/",

@@ -12,7 +12,8 @@ from subscribers import erasure, personal_data
 
 PROJECT_APPS = {
     "kizuna", "municipalities", "audit", "content", "subscribers", "delivery", "surveys",
-    "urgent_notices", "adoption", "accounts", "operations", "reviews",
+    "urgent_notices", "adoption", "accounts", "operations", "reviews", "vaccinations", "checkups",
+    "followups", "conversations", "line_accounts", "reports",
 }  # fmt: skip
 
 
