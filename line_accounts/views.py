@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from content.stages import Stage, Track, Unit
 from kizuna import clock
 from municipalities.access import previewable_municipalities
+from municipalities.models import Municipality
 from municipalities.staff_pages import staff_context, staff_page
 
 from . import preview, selectors
@@ -23,10 +27,12 @@ STAGES = [(f"pregnancy:week:{w}", f"妊娠{w}週") for w in range(4, 42)] + [
 
 
 class PreviewForm(forms.Form):
-    municipality = forms.ModelChoiceField(queryset=None, label="自治体", empty_label=None)
+    municipality: forms.ModelChoiceField[Municipality] = forms.ModelChoiceField(
+        queryset=Municipality.objects.none(), label="自治体", empty_label=None
+    )
     stage = forms.ChoiceField(choices=STAGES, label="時期", initial="pregnancy:week:20")
 
-    def __init__(self, *args, municipalities, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, municipalities: QuerySet[Municipality], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = municipalities  # type: ignore[attr-defined]
 
@@ -36,7 +42,8 @@ def line_preview(request: HttpRequest) -> HttpResponse:
     """How a stage text and the chat signup look in the LINE app, for one municipality."""
     municipalities = previewable_municipalities(request).order_by("code")
     form = PreviewForm(request.GET or None, municipalities=municipalities)
-    municipality = stage = None
+    municipality: Municipality | None = None
+    stage: Stage | None = None
     if form.is_bound and form.is_valid():
         municipality = form.cleaned_data["municipality"]
         track, unit, number = form.cleaned_data["stage"].split(":")

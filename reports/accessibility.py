@@ -93,16 +93,16 @@ def conformance(results: Mapping[str, Mapping[str, Any]]) -> list[CriterionResul
         seen = outcome.get(_tag(number), {})
         rules = sorted(set().union(*seen.values())) if seen else []
         if seen.get("violations"):
-            result = FAILED
+            verdict = FAILED
         elif seen.get("incomplete"):
-            result = REVIEW
+            verdict = REVIEW
         elif seen.get("passes"):
-            result = PASSED
+            verdict = PASSED
         elif seen.get("inapplicable"):
-            result = NOT_APPLICABLE
+            verdict = NOT_APPLICABLE
         else:
-            result = MANUAL
-        rows.append(CriterionResult(number, name, level, result, rules, violations[_tag(number)]))
+            verdict = MANUAL
+        rows.append(CriterionResult(number, name, level, verdict, rules, violations[_tag(number)]))
     return rows
 
 

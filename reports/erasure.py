@@ -6,6 +6,8 @@ are written (by year, week bucket, channel, source, reason, stage), never who; o
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import connection
 
 from .selectors import (
@@ -58,7 +60,7 @@ def count_before_erasure(subscriber_ids: list[int]) -> None:
     """Add the families and leavers about to be erased to the kept counts."""
     if not subscriber_ids:
         return
-    params: dict[str, object] = {"ids": list(subscriber_ids)}
+    params: dict[str, Any] = {"ids": list(subscriber_ids)}
     leavers = _LEAVERS.format(
         leavers=LEAVER_SQL.format(where="s.id = ANY(%(ids)s)"),
         year=FISCAL_YEAR_SQL.format(day="left_on"),

@@ -31,7 +31,7 @@ def _document(title: str, author: str) -> FPDF:
     return pdf
 
 
-def _heading(pdf: FPDF, text: str, size: int = 13) -> None:
+def _heading(pdf: FPDF, text: str, size: float = 13) -> None:
     if pdf.get_y() > pdf.h - 50:
         pdf.add_page()
     pdf.ln(3)

@@ -13,6 +13,7 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, Sum
@@ -193,7 +194,7 @@ _UNSUBSCRIBES = """
 """
 
 
-def _rows(sql: str, params: dict[str, object]) -> list[tuple]:
+def _rows(sql: str, params: dict[str, Any]) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return list(cursor.fetchall())

@@ -135,7 +135,7 @@ def save_births(request: HttpRequest, pk: int, fiscal_year: int) -> HttpResponse
         )
     else:
         for error in form.errors.get("births", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
     return redirect("reports:year", pk=pk, fiscal_year=fiscal_year)
 
 
@@ -152,7 +152,7 @@ def import_births(request: HttpRequest, pk: int) -> HttpResponse:
     form = BirthsFileForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form.errors.get("file", []):
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect(target)
     upload = form.cleaned_data["file"]
     if upload.size > services.MAX_BYTES:
