@@ -9,9 +9,10 @@ class FollowupsConfig(AppConfig):
     def ready(self) -> None:
         from delivery.kinds import register_kind
         from delivery.planner import register_plan_step
+        from kizuna.report_sections import register_section
         from subscribers import events, line_chat
 
-        from . import line, personal_data, services
+        from . import line, personal_data, report, services
         from .messages import PART_RANK, QuestionnaireTexts
         from .models import MESSAGE_KIND
         from .planning import plan_questionnaires
@@ -21,3 +22,4 @@ class FollowupsConfig(AppConfig):
         personal_data.register()
         events.loss_reported.connect(services.stop_after_loss, dispatch_uid="followups.loss")
         line_chat.register_text_answer(line.talk_link_answer)
+        register_section(report.SECTION)
