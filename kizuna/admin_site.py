@@ -17,6 +17,7 @@ APP_ORDER = [
     "followups",
     "urgent_notices",
     "adoption",
+    "line_accounts",
     "delivery",
     "operations",
     "audit",
