@@ -18,7 +18,7 @@ import frontmatter
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import Max, Model
 
 from audit import services as audit
 from content import pack as content_pack
@@ -122,12 +122,15 @@ DESCRIBED_FIELDS = (
 def _last_editors(model: type[Model], ids: list[int]) -> dict[int, int | None]:
     """Who saved each text last (its newest history row), in one query."""
     history = model.history.model  # type: ignore[attr-defined]
-    return dict(
+    # Newest history row per text by max(history_id), not DISTINCT ON: `make run`'s SQLite
+    # has no DISTINCT ON.
+    newest = (
         history.objects.filter(id__in=ids)
-        .order_by("id", "-history_id")
-        .distinct("id")
-        .values_list("id", "history_user_id")
+        .values("id")
+        .annotate(newest=Max("history_id"))
+        .values("newest")
     )
+    return dict(history.objects.filter(history_id__in=newest).values_list("id", "history_user_id"))
 
 
 def record_version(text: Any, *, edited_by: Any = None) -> TextVersion:
