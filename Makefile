@@ -11,6 +11,10 @@ PORT ?= 8000
 
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kizuna
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# `make test` runs the test files in two halves side by side (the machine's two cores), the
+# second on its own database (…_2) and Redis database; TEST_SHARDS=1 runs them in one process.
+TEST_SHARDS ?= 2
+TEST_REDIS_URL_2 ?= redis://127.0.0.1:6379/14
 # axe-core (npm) for the accessibility test (tests/reports/test_accessibility.py), kept in a cache.
 KIZUNA_AXE_DIR ?= $(HOME)/.cache/kizuna/axe
 AXE := $(KIZUNA_AXE_DIR)/node_modules/axe-core/axe.min.js
@@ -54,7 +58,19 @@ $(AXE):
 	npm install --no-audit --no-fund --silent --prefix $(KIZUNA_AXE_DIR) axe-core@4
 
 test: install services $(AXE)
+ifeq ($(TEST_SHARDS),1)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=true KIZUNA_AXE_PATH=$(AXE) $(BIN)/pytest
+else
+	@mkdir -p var; \
+	DATABASE_URL=$(TEST_DATABASE_URL)_2 REDIS_URL=$(TEST_REDIS_URL_2) DEBUG=true KIZUNA_AXE_PATH=$(AXE) \
+		KIZUNA_TEST_SHARD=2/2 $(BIN)/pytest -p no:cacheprovider > var/test-second-half.log 2>&1 & second=$$!; \
+	echo "make test: the second half of the test files runs beside this one (var/test-second-half.log)"; \
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DEBUG=true KIZUNA_AXE_PATH=$(AXE) \
+		KIZUNA_TEST_SHARD=1/2 $(BIN)/pytest; first=$$?; \
+	wait $$second; status=$$?; \
+	echo; echo "=== the second half of the test files ==="; cat var/test-second-half.log; \
+	[ $$first -eq 0 ] && [ $$status -eq 0 ]
+endif
 
 lint: install
 	$(BIN)/ruff check .
