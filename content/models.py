@@ -10,7 +10,7 @@ from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from kizuna.choices import Language
+from kizuna.choices import LANGUAGE_CODE_MAX_LENGTH, Language
 
 from . import validators
 from .programme import stage_range_label
@@ -135,7 +135,9 @@ class StageMessage(WrittenText):
     audience = models.CharField(
         _("対象"), max_length=12, choices=Audience, default=Audience.EVERYONE
     )
-    language = models.CharField(_("言語"), max_length=5, choices=Language, default=Language.JA)
+    language = models.CharField(
+        _("言語"), max_length=LANGUAGE_CODE_MAX_LENGTH, choices=Language, default=Language.JA
+    )
     needs_medical_review = models.BooleanField(
         _("医療監修待ち"), default=True, help_text=_("本番利用の前に医療監修が必要です。")
     )
@@ -183,7 +185,9 @@ class SpecialMessage(WrittenText):
     audience = models.CharField(
         _("対象"), max_length=12, choices=Audience, default=Audience.EVERYONE
     )
-    language = models.CharField(_("言語"), max_length=5, choices=Language, default=Language.JA)
+    language = models.CharField(
+        _("言語"), max_length=LANGUAGE_CODE_MAX_LENGTH, choices=Language, default=Language.JA
+    )
     needs_medical_review = models.BooleanField(_("医療監修待ち"), default=True)
     source_path = models.CharField(_("コンテンツパックのファイル"), max_length=200, blank=True)
 
@@ -222,7 +226,9 @@ class BirthdayMessage(WrittenText):
         validators=[MinValueValidator(1), MaxValueValidator(7)],
         help_text=_("何歳の誕生日に届けるか（1〜7）。"),
     )
-    language = models.CharField(_("言語"), max_length=5, choices=Language, default=Language.JA)
+    language = models.CharField(
+        _("言語"), max_length=LANGUAGE_CODE_MAX_LENGTH, choices=Language, default=Language.JA
+    )
     source_path = models.CharField(_("コンテンツパックのファイル"), max_length=200, blank=True)
 
     history = HistoricalRecords(verbose_name=_("誕生日メッセージの履歴"))

@@ -19,7 +19,9 @@ from .placeholders import unknown_placeholders
 from .stages import DAYS_PER_WEEK, Stage, Track, Unit, child_month_label_ja, whole_months
 
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
-LANGUAGES = ("ja", "en")
+LANGUAGES = ("ja", "en", "ja-easy", "zh-hans", "ko", "vi", "pt-br", "tl", "ne")
+# Written in Japanese script: their subjects take the full-width colon and Japanese labels.
+JAPANESE_SCRIPT_LANGUAGES = ("ja", "ja-easy")
 AUDIENCES = ("everyone", "partner", "grandparent")
 # "loss" is the general message after a loss; the three after it are chosen by the situation
 # reported (content.selectors.loss_message_for) and fall back to it.
@@ -49,7 +51,13 @@ def is_loss_kind(kind: str | None) -> bool:
 FRONT_MATTER_KEYS = {"subject", "medical_review"}
 # Optional: the public sources the text's facts rest on, for the medical reviewer; and, written
 # back by `manage.py write_reviews`, who approved which version (reviews.packfile) and when.
-OPTIONAL_FRONT_MATTER_KEYS = {"facts", "reviewed_by", "reviewed_on", "review_version"}
+OPTIONAL_FRONT_MATTER_KEYS = {
+    "facts",
+    "reviewed_by",
+    "reviewed_on",
+    "review_version",
+    "translation_review",  # a translation waits for a native speaker as well (issue 27)
+}
 
 _STAGE_FILE = re.compile(r"^(day|week|month)-(\d+)$")
 _BIRTHDAY_FILE = re.compile(r"^age-(\d+)$")
@@ -71,6 +79,25 @@ LENGTH_BUDGETS = {
     ("en", "everyone"): LengthBudget(400, 2400, 90),
     ("en", "variant"): LengthBudget(300, 1600, 90),
     ("en", "occasion"): LengthBudget(300, 2400, 90),
+    # The languages for foreign residents carry the base track (anchors, special messages,
+    # birthdays) translated from the Japanese: budgets follow each script's length against
+    # Japanese (やさしい日本語 spells more in kana and splits sentences; Chinese is about as dense
+    # as Japanese; Korean spaces its words; the Latin and Devanagari scripts need 2–3 times the
+    # characters), so that a text with the notices and footer stays below LINE's 5,000.
+    ("ja-easy", "everyone"): LengthBudget(200, 1400, 40),
+    ("ja-easy", "occasion"): LengthBudget(100, 1400, 40),
+    ("zh-hans", "everyone"): LengthBudget(150, 1000, 40),
+    ("zh-hans", "occasion"): LengthBudget(80, 1000, 40),
+    ("ko", "everyone"): LengthBudget(200, 1500, 50),
+    ("ko", "occasion"): LengthBudget(100, 1500, 50),
+    ("vi", "everyone"): LengthBudget(400, 3000, 90),
+    ("vi", "occasion"): LengthBudget(250, 3000, 90),
+    ("pt-br", "everyone"): LengthBudget(400, 3000, 90),
+    ("pt-br", "occasion"): LengthBudget(250, 3000, 90),
+    ("tl", "everyone"): LengthBudget(400, 3200, 90),
+    ("tl", "occasion"): LengthBudget(250, 3200, 90),
+    ("ne", "everyone"): LengthBudget(300, 3000, 90),
+    ("ne", "occasion"): LengthBudget(200, 3000, 90),
 }
 LINE_TEXT_LIMIT = 5000
 
@@ -100,6 +127,8 @@ class PackText:
         from .programme import is_anchor  # the programme reads this module's labels
 
         group = "everyone" if self.audience == "everyone" else "variant"
+        if (self.language, group) not in LENGTH_BUDGETS:
+            group = "everyone"  # the languages for foreign residents have no partner variants
         if group == "everyone" and self.stage is not None and not is_anchor(self.stage):
             group = "daily" if (self.language, "daily") in LENGTH_BUDGETS else group
         return LENGTH_BUDGETS[(self.language, group)]
@@ -107,7 +136,7 @@ class PackText:
 
 def stage_label(language: str, stage: Stage) -> str:
     """The words a subject must start with for ``stage`` (e.g. 妊娠20週, 1歳6か月, Week 20)."""
-    if language == "ja":
+    if language in JAPANESE_SCRIPT_LANGUAGES:
         if stage.track == Track.PREGNANCY and stage.unit == Unit.DAY:
             return f"妊娠{stage.number // DAYS_PER_WEEK}週{stage.number % DAYS_PER_WEEK}日"
         if stage.track == Track.PREGNANCY:
@@ -117,6 +146,8 @@ def stage_label(language: str, stage: Stage) -> str:
         if stage.unit == Unit.WEEK and stage.number > WEEKS_COUNTED_AS_WEEKS:
             return child_week_label_ja(stage.number)
         return f"生後{stage.number}{'日' if stage.unit == Unit.DAY else '週'}"
+    if language in STAGE_LABELS:
+        return _translated_label(STAGE_LABELS[language], stage)
     if stage.track == Track.PREGNANCY and stage.unit == Unit.DAY:
         return f"Week {stage.number // DAYS_PER_WEEK} day {stage.number % DAYS_PER_WEEK}"
     if stage.track == Track.PREGNANCY:
@@ -126,6 +157,87 @@ def stage_label(language: str, stage: Stage) -> str:
     if stage.unit == Unit.WEEK:
         return f"Week {stage.number} after birth"
     return _english_months(stage.number)
+
+
+def subject_separator(language: str) -> str:
+    """What follows the stage label in a subject: 「：」 in Japanese script, ": " elsewhere."""
+    if language in JAPANESE_SCRIPT_LANGUAGES or language == "zh-hans":
+        return "："
+    return ": "
+
+
+@dataclass(frozen=True)
+class StageLabels:
+    """How a language names the stages of the base track (anchors only), digits as 0-9."""
+
+    pregnancy_week: str  # {n}
+    child_day: str
+    child_week: str
+    under_a_year: str  # months before the first birthday: {n}
+    years: str  # {n}
+    months: str  # the months after whole years: {n}
+    joiner: str = " "  # between years and months
+    one_year: str = ""  # where 1 takes the singular
+    one_month: str = ""
+
+
+STAGE_LABELS = {
+    "zh-hans": StageLabels(
+        "孕{n}周", "出生第{n}天", "出生第{n}周", "{n}个月", "{n}岁", "{n}个月", joiner=""
+    ),
+    "ko": StageLabels("임신 {n}주", "생후 {n}일", "생후 {n}주", "생후 {n}개월", "{n}세", "{n}개월"),
+    "vi": StageLabels(
+        "Thai tuần {n}",
+        "Ngày {n} sau sinh",
+        "Tuần {n} sau sinh",
+        "{n} tháng tuổi",
+        "{n} tuổi",
+        "{n} tháng",
+    ),
+    "pt-br": StageLabels(
+        "Semana {n} de gestação",
+        "Dia {n} de vida",
+        "Semana {n} de vida",
+        "{n} meses",
+        "{n} anos",
+        "{n} meses",
+        joiner=" e ",
+        one_year="1 ano",
+        one_month="1 mês",
+    ),
+    "tl": StageLabels(
+        "Ika-{n} linggo ng pagbubuntis",
+        "Ika-{n} araw mula pagsilang",
+        "Ika-{n} linggo mula pagsilang",
+        "{n} buwan",
+        "{n} taon",
+        "{n} buwan",
+        joiner=" at ",
+    ),
+    "ne": StageLabels(
+        "गर्भावस्थाको {n} हप्ता",
+        "जन्मपछिको {n} दिन",
+        "जन्मपछिको {n} हप्ता",
+        "{n} महिना",
+        "{n} वर्ष",
+        "{n} महिना",
+    ),
+}
+
+
+def _translated_label(labels: StageLabels, stage: Stage) -> str:
+    if stage.track == Track.PREGNANCY:
+        return labels.pregnancy_week.format(n=stage.number)
+    if stage.unit == Unit.DAY:
+        return labels.child_day.format(n=stage.number)
+    if stage.unit == Unit.WEEK:
+        return labels.child_week.format(n=stage.number)
+    years, months = divmod(stage.number, 12)
+    month_part = (labels.one_month if months == 1 else "") or labels.months.format(n=months)
+    if years == 0:
+        return (labels.one_month if months == 1 else "") or labels.under_a_year.format(n=months)
+    year_part = (labels.one_year if years == 1 else "") or labels.years.format(n=years)
+    return year_part + labels.joiner + month_part if months else year_part
 
 
 # 生後1〜3週 are said in weeks; a week text after the first birthday is named by the age in months
@@ -242,7 +354,7 @@ def check_text(text: PackText) -> list[str]:
         problems.append(f"subject has {len(text.subject)} characters, over {budget.subject_max}")
     if text.stage is not None:
         label = stage_label(text.language, text.stage)
-        separator = "：" if text.language == "ja" else ": "
+        separator = subject_separator(text.language)
         if not text.subject.startswith(label + separator):
             problems.append(f"subject must start with {label + separator!r}: {text.subject!r}")
     if not budget.body_min <= len(text.body) <= budget.body_max:

@@ -5,8 +5,21 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Language(models.TextChoices):
+    """The languages Kizuna writes in: Japanese, やさしい日本語, and the 母子健康手帳 languages of
+    Japan's largest foreign-resident groups. Codes are Django's (BCP 47, lower case)."""
+
     JA = "ja", _("日本語")
+    JA_EASY = "ja-easy", _("やさしい日本語")
     EN = "en", _("英語")
+    ZH_HANS = "zh-hans", _("中国語（簡体字）")
+    KO = "ko", _("韓国語")
+    VI = "vi", _("ベトナム語")
+    PT_BR = "pt-br", _("ポルトガル語")
+    TL = "tl", _("タガログ語")
+    NE = "ne", _("ネパール語")
+
+
+LANGUAGE_CODE_MAX_LENGTH = 12
 
 
 class Channel(models.TextChoices):

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from content.models import Audience
-from kizuna.choices import Language
+from kizuna.choices import LANGUAGE_CODE_MAX_LENGTH, Language
 
 
 class Field(models.TextChoices):
@@ -97,7 +97,7 @@ class TextVersion(models.Model):
     track = models.CharField(_("トラック"), max_length=12, blank=True)
     stage_label = models.CharField(_("段階"), max_length=60, blank=True)
     sort_key = models.CharField(max_length=60, blank=True, editable=False)
-    language = models.CharField(_("言語"), max_length=5, blank=True)
+    language = models.CharField(_("言語"), max_length=LANGUAGE_CODE_MAX_LENGTH, blank=True)
     audience = models.CharField(_("対象"), max_length=12, blank=True)
     source_path = models.CharField(_("コンテンツパックのファイル"), max_length=200, blank=True)
     facts = models.JSONField(_("根拠"), default=list, blank=True)

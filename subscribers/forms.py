@@ -205,7 +205,11 @@ class SignupForm(StageDatesMixin):
         required=False,
         help_text=_("メッセージの呼びかけに使います。30文字まで。"),
     )
-    language = forms.ChoiceField(label=_("言語"), choices=Language.choices, initial=Language.JA)
+    language = forms.ChoiceField(
+        label=_("言語"),
+        choices=[(code, label) for code, label in Language.choices if code in ("ja", "en")],
+        initial=Language.JA,
+    )
     consent = forms.BooleanField(
         required=True,
         error_messages={"required": _("登録にはプライバシーポリシーへの同意が必要です。")},

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from content.models import Audience
 from content.stages import Track
 from kizuna import email_addresses
-from kizuna.choices import Channel, Language
+from kizuna.choices import LANGUAGE_CODE_MAX_LENGTH, Channel, Language
 from kizuna.email_addresses import MailboxField
 from municipalities.models import Municipality
 
@@ -71,7 +71,9 @@ class Subscriber(models.Model):
         _("子どもとの関係"), max_length=20, choices=Relationship, default=Relationship.SELF
     )
     nickname = models.CharField(_("ニックネーム"), max_length=30, blank=True)
-    language = models.CharField(_("言語"), max_length=5, choices=Language, default=Language.JA)
+    language = models.CharField(
+        _("言語"), max_length=LANGUAGE_CODE_MAX_LENGTH, choices=Language, default=Language.JA
+    )
     source = models.CharField(_("登録経路"), max_length=10, choices=Source, default=Source.SIGNUP)
     signup_tag = models.CharField(
         _("登録のきっかけ"),

@@ -101,6 +101,16 @@ def test_no_stray_files_and_no_stage_outside_the_programme():
         ("en", Stage(Track.CHILD, Unit.MONTH, 13), "1 year 1 month"),
         ("en", Stage(Track.CHILD, Unit.MONTH, 26), "2 years 2 months"),
         ("en", Stage(Track.CHILD, Unit.WEEK, 3), "Week 3 after birth"),
+        ("ja-easy", Stage(Track.CHILD, Unit.MONTH, 18), "1歳6か月"),
+        ("zh-hans", Stage(Track.PREGNANCY, Unit.WEEK, 20), "孕20周"),
+        ("zh-hans", Stage(Track.CHILD, Unit.MONTH, 18), "1岁6个月"),
+        ("ko", Stage(Track.CHILD, Unit.MONTH, 4), "생후 4개월"),
+        ("vi", Stage(Track.CHILD, Unit.DAY, 100), "Ngày 100 sau sinh"),
+        ("pt-br", Stage(Track.CHILD, Unit.MONTH, 1), "1 mês"),
+        ("pt-br", Stage(Track.CHILD, Unit.MONTH, 13), "1 ano e 1 mês"),
+        ("pt-br", Stage(Track.CHILD, Unit.MONTH, 26), "2 anos e 2 meses"),
+        ("tl", Stage(Track.CHILD, Unit.MONTH, 18), "1 taon at 6 buwan"),
+        ("ne", Stage(Track.CHILD, Unit.WEEK, 2), "जन्मपछिको 2 हप्ता"),
     ],
 )
 def test_stage_labels(language, stage, label):
