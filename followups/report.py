@@ -11,14 +11,16 @@ import datetime
 from django.db.models import Count, Q
 
 from kizuna import clock
+from kizuna.fiscal import fiscal_year_bounds
 from kizuna.report_sections import ReportSection, SectionCounts
 
 from .models import Case
 
 
 def _fiscal_year_start(fiscal_year: int) -> datetime.datetime:
-    """0:00 on 1 April in Tokyo: a fiscal year (年度) runs from 1 April to 31 March."""
-    return datetime.datetime(fiscal_year, 4, 1, tzinfo=clock.TOKYO)
+    """0:00 in Tokyo on the first day of the fiscal year (年度)."""
+    first_day, _ = fiscal_year_bounds(fiscal_year)
+    return datetime.datetime.combine(first_day, datetime.time(), tzinfo=clock.TOKYO)
 
 
 def case_counts(municipality_id: int, fiscal_year: int) -> SectionCounts:

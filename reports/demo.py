@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kizuna import clock
+from kizuna.fiscal import fiscal_year_of
 from municipalities.models import Municipality
-from surveys.fiscal import fiscal_year_of
 
 from .models import BirthCount
 

@@ -21,11 +21,11 @@ from django.db.models import Count, Sum
 from delivery.models import DayCount
 from kizuna import clock
 from kizuna.choices import Channel
+from kizuna.fiscal import fiscal_year_bounds
 from municipalities.models import Municipality
 from subscribers.erasure import ONE_CLICK_REASON
 from subscribers.forms import UnsubscribeForm
 from subscribers.models import Child
-from surveys.fiscal import fiscal_year_bounds
 from surveys.models import Survey
 from surveys.selectors import published_years
 

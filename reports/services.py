@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from kizuna.fiscal import FIRST_FISCAL_YEAR, fiscal_year_of
 from kizuna.spreadsheets import unquote
 from municipalities.models import Municipality
-from surveys.fiscal import FIRST_FISCAL_YEAR, fiscal_year_of
 
 from .models import BirthCount
 

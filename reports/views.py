@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from audit.decorators import audited
 from kizuna import clock, spreadsheets
+from kizuna.fiscal import FIRST_FISCAL_YEAR, fiscal_year_label, fiscal_year_of
 from municipalities.models import Municipality
 from municipalities.staff_pages import signed_in_user, staff_context, staff_page
-from surveys.fiscal import FIRST_FISCAL_YEAR, fiscal_year_label, fiscal_year_of
 
 from . import exports, papers, pdf, services
 from .access import can_enter_births, report_municipalities, report_municipality

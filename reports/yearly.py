@@ -8,11 +8,11 @@ import datetime
 from dataclasses import dataclass, field
 
 from kizuna.choices import Channel
+from kizuna.fiscal import fiscal_year_label, wareki_fiscal_year
 from kizuna.report_sections import registered_sections
 from municipalities.charts import Bar, HorizontalBar, horizontal_bars
 from municipalities.models import Municipality
 from subscribers.models import Child
-from surveys.fiscal import fiscal_year_label, wareki_fiscal_year
 
 from . import selectors
 from .cells import HIDDEN, Cell, Count, Number, Share, Text, count_text

@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from content.admin import STAFF_CSS
 from kizuna import clock
+from kizuna.fiscal import fiscal_year_label, fiscal_year_of
 from municipalities.access import roles_for_request
 from municipalities.admin_scoping import ALL, NONE, READ, MunicipalityScopedAdminMixin
 from subscribers.models import Subscriber
 
 from . import stage_buckets
-from .fiscal import fiscal_year_label, fiscal_year_of
 from .models import Question, Survey
 
 

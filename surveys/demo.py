@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime
 
 from kizuna import clock
+from kizuna.fiscal import fiscal_year_of, wareki_fiscal_year
 from municipalities.models import Municipality
 from subscribers.models import Subscriber
 
-from .fiscal import fiscal_year_of, wareki_fiscal_year
 from .models import Question, Response, Survey
 from .services import record_response
 

@@ -7,11 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from content.validators import markdown_safety_problems, placeholder_problems
 from delivery.outbox import MessageKey
 from kizuna import clock
+from kizuna.fiscal import FIRST_FISCAL_YEAR, fiscal_year_label, wareki_fiscal_year
 from municipalities.models import Municipality
 from subscribers.models import Subscriber
 
 from . import stage_buckets
-from .fiscal import FIRST_FISCAL_YEAR, fiscal_year_label, wareki_fiscal_year
 
 # A survey link lives as long as its survey is open; tokens.py caps it at this many days.
 LONGEST_SURVEY_DAYS = 365

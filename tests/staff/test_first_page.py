@@ -15,8 +15,8 @@ from playwright.sync_api import sync_playwright
 
 from content.services import load_pack
 from kizuna import clock
+from kizuna.fiscal import fiscal_year_of
 from operations.demo import DEMO_EDITOR, load_demo
-from surveys.fiscal import fiscal_year_of
 from tests.staff.layout import BAD_WRAPS_JS, OVERFLOWING_JS, RECORD_CSP_VIOLATIONS_JS
 
 CHROMIUM = "/usr/bin/chromium"

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from surveys.fiscal import (
+from kizuna.fiscal import (
     fiscal_year_bounds,
     fiscal_year_label,
     fiscal_year_of,
