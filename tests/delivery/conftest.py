@@ -4,6 +4,7 @@ import pytest
 import time_machine
 
 from content.models import BirthdayMessage, SpecialMessage, StageMessage
+from content.signals import texts_written
 from kizuna import clock
 from tests.factories import MunicipalityFactory, SubscriptionFactory
 from tests.fakes import FakeLine, FakePostmark, SmtpMailbox
@@ -13,8 +14,8 @@ LINE_SECRET = "line-secret-for-tests"
 MORNING = datetime.datetime(2026, 11, 24, 7, 30, tzinfo=clock.TOKYO)
 
 
-def stage_text(track, unit, number, audience="everyone", language="ja", body=None):
-    return StageMessage.objects.create(
+def _stage_row(track, unit, number, audience="everyone", language="ja", body=None):
+    return StageMessage(
         track=track,
         unit=unit,
         number=number,
@@ -26,24 +27,51 @@ def stage_text(track, unit, number, audience="everyone", language="ja", body=Non
     )
 
 
+def stage_text(track, unit, number, audience="everyone", language="ja", body=None):
+    text = _stage_row(track, unit, number, audience, language, body)
+    text.save()
+    return text
+
+
+def _write_in_bulk(model, rows):
+    """As the pack loader writes: one INSERT, then the signal that records their versions."""
+    rows = model.objects.bulk_create(rows)
+    texts_written.send(sender=model, rows=rows)
+    return rows
+
+
 @pytest.fixture
 def texts():
     """A small published content set: weekly pregnancy, the first child stages, specials."""
-    for week in range(4, 43):
-        stage_text("pregnancy", "week", week)
-    stage_text(
-        "pregnancy", "week", 20, audience="partner", body="## パートナーへ\n支えてあげてください。"
-    )
-    for day in range(7):
-        stage_text("child", "day", day)
-    for month in range(1, 37):
-        stage_text("child", "month", month)
-    for kind in ("welcome", "birth", "loss", "graduation", "birth-check"):
-        SpecialMessage.objects.create(
-            kind=kind, subject=f"{kind}", body=f"## {kind}\n本文です。", published=True
+    stages = [_stage_row("pregnancy", "week", week) for week in range(4, 43)]
+    stages.append(
+        _stage_row(
+            "pregnancy",
+            "week",
+            20,
+            audience="partner",
+            body="## パートナーへ\n支えてあげてください。",
         )
-    BirthdayMessage.objects.create(
-        age_years=1, subject="1歳おめでとう", body="## 1歳\n本文", published=True
+    )
+    stages += [_stage_row("child", "day", day) for day in range(7)]
+    stages += [_stage_row("child", "month", month) for month in range(1, 37)]
+    _write_in_bulk(StageMessage, stages)
+    _write_in_bulk(
+        SpecialMessage,
+        [
+            SpecialMessage(
+                kind=kind, subject=f"{kind}", body=f"## {kind}\n本文です。", published=True
+            )
+            for kind in ("welcome", "birth", "loss", "graduation", "birth-check")
+        ],
+    )
+    _write_in_bulk(
+        BirthdayMessage,
+        [
+            BirthdayMessage(
+                age_years=1, subject="1歳おめでとう", body="## 1歳\n本文", published=True
+            )
+        ],
     )
 
 
