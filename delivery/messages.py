@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
 from content import selectors
 from content.programme import is_anchor
 from kizuna.choices import Channel
@@ -76,7 +79,7 @@ class StageMessages:
             shared=True,
             ids={"stage_message_id": text.pk},
         )
-        return with_feedback(composed, delivery, text.pk)
+        return with_feedback(composed, delivery, text.pk, text.language)
 
 
 class BirthdayMessages:
@@ -150,19 +153,34 @@ class SpecialMessages:
 # Postback data of the LINE buttons: the same for every reader of a text (the reader is who
 # pressed it), so readers at one stage still share one multicast. The reviews app answers it.
 FEEDBACK_POSTBACK = "kizuna-feedback"
-FEEDBACK_WORDS = {
-    "ja": ("このメッセージは役に立ちましたか？", "役に立った", "いまひとつ"),
-    "en": ("Was this message helpful?", "Helpful", "Not really"),
-}
+FEEDBACK_MSGIDS = (
+    gettext_noop("このメッセージは役に立ちましたか？"),
+    gettext_noop("役に立った"),
+    gettext_noop("いまひとつ"),
+)
+# English keeps its words here until locale/en carries them.
+FEEDBACK_BUILTIN = {"en": ("Was this message helpful?", "Helpful", "Not really")}
 
 
-def with_feedback(composed: Composed, delivery: Delivery, stage_message_id: int) -> Composed:
+def feedback_words(language: str) -> tuple[str, str, str]:
+    """The question and the two answers under a stage message, in the message's language."""
+    with translation.override(language):
+        found = tuple(gettext(msgid) for msgid in FEEDBACK_MSGIDS)
+    if found == FEEDBACK_MSGIDS and language in FEEDBACK_BUILTIN:
+        return FEEDBACK_BUILTIN[language]
+    question, yes, no = found
+    return question, yes, no
+
+
+def with_feedback(
+    composed: Composed, delivery: Delivery, stage_message_id: int, language: str = ""
+) -> Composed:
     """A stage message asks 「役に立った」／「いまひとつ」: LINE buttons, or a signed link in mail."""
     if not isinstance(composed, Composed):
         # A part of the day's one message being collected (compose.Composer._compose_day): the
         # day's message goes out under its lead's kind, without the buttons.
         return composed
-    question, yes, no = FEEDBACK_WORDS.get(delivery.subscriber.language, FEEDBACK_WORDS["ja"])
+    question, yes, no = feedback_words(language or delivery.subscriber.language)
     message = composed.message
     if delivery.channel == Channel.LINE:
         postbacks = (
