@@ -97,7 +97,9 @@ def _plain_run(text: str, annotate: Annotate) -> str:
         kana = getattr(token.feature, "kana", None) or ""
         reading = _hiragana(kana) if kana and kana != "*" else ""
         out.append(token.white_space + _word(surface, reading, annotate))
-    return "".join(out)
+    # The analyser keeps the spaces before a word, not those after the last one.
+    trailing = text[len(text.rstrip()) :]
+    return "".join(out) + trailing
 
 
 def _text(text: str, annotate: Annotate) -> str:
