@@ -170,7 +170,9 @@ class CheckReminders(TextKind):
             return "健診の対象のお子さんがわかりません"
         if delivery.municipality_id not in self.notes:
             self.prepare([delivery])
-        text = reminder_text(key.record_id, child.birth_date, self.notes[delivery.municipality_id])
+        text = reminder_text(
+            key.record_id, child.birth_date, self.notes[delivery.municipality_id], self.language
+        )
         return ExtraText(text, {"checkup": key.record_id, "review": MEDICAL_REVIEW})
 
 

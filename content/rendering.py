@@ -26,7 +26,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext, gettext_noop
 
-from . import honorifics
+from . import honorifics, ruby
 from .pack import is_loss_kind
 from .placeholders import PLACEHOLDER_PATTERN
 from .stages import Track, child_age, gestational_age
@@ -245,15 +245,22 @@ def render_markdown(
 ) -> RenderedFragment:
     """Sanitised HTML and plain text for ``source``, placeholders filled (escaped in the HTML)."""
     protected = _protect(source)
+    protected_html, protected_text = protected.html, _protected_text(protected.html, language)
+    if language == RUBY_LANGUAGE:
+        # Ruby before the placeholders are filled: a nickname or a town's name never gets any.
+        protected_html, protected_text = _with_ruby(protected_html, protected_text)
     return RenderedFragment(
-        html=_fill(protected.html, protected.names, placeholders, escape=True),
-        text=_fill(
-            _protected_text(protected.html, language),
-            protected.names,
-            placeholders,
-            escape=False,
-        ),
+        html=_fill(protected_html, protected.names, placeholders, escape=True),
+        text=_fill(protected_text, protected.names, placeholders, escape=False),
     )
+
+
+RUBY_LANGUAGE = "ja-easy"
+
+
+@functools.lru_cache(maxsize=4096)
+def _with_ruby(protected_html: str, protected_text: str) -> tuple[str, str]:
+    return ruby.ruby_html(protected_html), ruby.ruby_text(protected_text)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -413,16 +420,27 @@ class _NoticePart:
 
 
 def _notice_parts(
-    notices: Iterable[LocalNotice], placeholders: dict[str, str], language: str, channel: str
+    notices: Iterable[LocalNotice],
+    placeholders: dict[str, str],
+    language: str,
+    channel: str,
+    japanese_note: str = "",
 ) -> list[_NoticePart]:
+    """The notices in the message's language: a notice's translation where staff wrote one,
+    else the Japanese notice after ``japanese_note`` (one line in the message's language)."""
     parts = []
     for notice in sorted(notices, key=lambda n: (n.order, n.pk or 0)):
         if notice.channels not in ("both", channel):
             continue
-        fragment = render_markdown(notice.body, placeholders, language=language)
-        parts.append(
-            _NoticePart(fill_plain(notice.title, placeholders), fragment.html, fragment.text)
-        )
+        in_language = getattr(notice, "in_language", None)
+        translated = in_language(language) if in_language and language != "ja" else None
+        title, body = translated or (notice.title, notice.body)
+        fragment = render_markdown(body, placeholders, language=language)
+        html_part, text_part = fragment.html, fragment.text
+        if translated is None and japanese_note:
+            html_part = f'<p class="notice-language">{escape(japanese_note)}</p>{html_part}'
+            text_part = f"{japanese_note}\n{text_part}"
+        parts.append(_NoticePart(fill_plain(title, placeholders), html_part, text_part))
     return parts
 
 
@@ -493,8 +511,13 @@ def _render_message(
         "municipality": municipality.name,
         "service_name": municipality.service_name,
     }
-    email_notices = [] if loss else _notice_parts(notices, values, language, "email")
-    line_notices = [] if loss else _notice_parts(notices, values, language, "line")
+    japanese_note = (
+        words["japanese_notice"] % {"municipality": municipality.name}
+        if language not in JAPANESE_LANGUAGES
+        else ""
+    )
+    email_notices = [] if loss else _notice_parts(notices, values, language, "email", japanese_note)
+    line_notices = [] if loss else _notice_parts(notices, values, language, "line", japanese_note)
 
     page = render_to_string(
         "content/email/message.html",

@@ -12,6 +12,7 @@ table it extends.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from django.conf.locale import LANG_INFO
 
@@ -187,3 +188,14 @@ def local_date(value: object, style: str = "date", language: str | None = None) 
     language = language or translation.get_language() or "ja"
     formats = DATE_FORMATS.get(language, _JAPANESE_DATES)
     return dateformat.format(value, formats.get(style, formats["date"]))
+
+
+def has_catalog(language: str) -> bool:
+    """Whether Kizuna's own words exist in ``language`` (a compiled catalog in LOCALE_PATHS)."""
+    from django.conf import settings
+
+    locale = LOCALES.get(language, language)
+    return any(
+        (Path(path) / locale / "LC_MESSAGES" / "django.mo").exists()
+        for path in settings.LOCALE_PATHS
+    )

@@ -208,6 +208,7 @@ class VaccineReminders(TextKind):
             note=settings.note,
             channel=delivery.channel,
             schedule_url=schedule_url,
+            language=self.language,
         )
         versions = {"vaccinations": schedule.rules_version(), "doses": [d.dose.code for d in doses]}
         return ExtraText(text, versions)
