@@ -26,7 +26,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext, gettext_noop
 
-from . import honorifics
+from . import honorifics, ruby
 from .pack import is_loss_kind
 from .placeholders import PLACEHOLDER_PATTERN
 from .stages import Track, child_age, gestational_age
@@ -245,15 +245,22 @@ def render_markdown(
 ) -> RenderedFragment:
     """Sanitised HTML and plain text for ``source``, placeholders filled (escaped in the HTML)."""
     protected = _protect(source)
+    protected_html, protected_text = protected.html, _protected_text(protected.html, language)
+    if language == RUBY_LANGUAGE:
+        # Ruby before the placeholders are filled: a nickname or a town's name never gets any.
+        protected_html, protected_text = _with_ruby(protected_html, protected_text)
     return RenderedFragment(
-        html=_fill(protected.html, protected.names, placeholders, escape=True),
-        text=_fill(
-            _protected_text(protected.html, language),
-            protected.names,
-            placeholders,
-            escape=False,
-        ),
+        html=_fill(protected_html, protected.names, placeholders, escape=True),
+        text=_fill(protected_text, protected.names, placeholders, escape=False),
     )
+
+
+RUBY_LANGUAGE = "ja-easy"
+
+
+@functools.lru_cache(maxsize=4096)
+def _with_ruby(protected_html: str, protected_text: str) -> tuple[str, str]:
+    return ruby.ruby_html(protected_html), ruby.ruby_text(protected_text)
 
 
 @functools.lru_cache(maxsize=4096)

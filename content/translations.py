@@ -108,3 +108,28 @@ def check_language(language: str, root: Path = PACKS_DIR) -> TranslationReport:
         if found:
             problems[relative] = found
     return TranslationReport(language, missing, problems)
+
+
+# やさしい日本語: every base-track text at least this easy by jreadability (higher is easier;
+# 4.5–5.5 is 中級前半). The daily band of the Japanese pack is content.pack_checks'.
+EASY_JAPANESE = "ja-easy"
+EASY_JAPANESE_READABILITY_FLOOR = 4.0
+
+
+def readability_problems(root: Path = PACKS_DIR) -> dict[str, float]:
+    """The やさしい日本語 texts below the floor, with their scores (empty when all pass)."""
+    from .pack_checks import readability
+
+    low: dict[str, float] = {}
+    for relative in base_track_paths():
+        path = root / EASY_JAPANESE / relative
+        if path.exists():
+            score = readability(read_text(path, root))
+            if score < EASY_JAPANESE_READABILITY_FLOOR:
+                low[relative] = round(score, 2)
+    return low
+
+
+def languages_present(root: Path = PACKS_DIR) -> list[str]:
+    """The foreign-resident languages that have a folder in the pack (each must be complete)."""
+    return [language for language in FOREIGN_RESIDENT_LANGUAGES if (root / language).is_dir()]

@@ -18,6 +18,9 @@ class Field(models.TextChoices):
     PUBLIC_HEALTH_NURSE = "public_health_nurse", _("保健師")
     DIETITIAN = "dietitian", _("管理栄養士")
     DENTIST = "dentist", _("歯科医師")
+    # Native-speaker review of a translation (issue 27): approves texts in its languages only,
+    # in addition to the medical approval. やさしい日本語 is reviewed as Japanese.
+    TRANSLATOR = "translator", _("翻訳の確認（母語話者）")
 
 
 # The names KIZUNA_REVIEW_REQUIRED_FIELDS may use: a group, or any single field by its code.
@@ -49,6 +52,15 @@ class Reviewer(models.Model):
         verbose_name=_("自治体"),
         help_text=_(
             "空欄は全国共通の本文の監修者。自治体を選ぶと、その自治体独自の本文だけを監修します。"
+        ),
+    )
+    languages = models.JSONField(
+        _("確認する言語"),
+        default=list,
+        blank=True,
+        help_text=_(
+            '翻訳の確認（母語話者）のとき、確認する言語のコード。例: ["vi"]。'
+            "日本語・やさしい日本語の本文は医療監修だけで承認されます。"
         ),
     )
     active = models.BooleanField(_("有効"), default=True)

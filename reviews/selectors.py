@@ -92,7 +92,7 @@ def queue(
 
 def fields_still_needed(version: TextVersion) -> set[str]:
     """Fields whose approval would bring the version closer to approved."""
-    needed = requirement(current_decisions(version))
+    needed = requirement(current_decisions(version), version.language)
     if needed.met:
         return set()
     fields: set[str] = set()

@@ -28,7 +28,7 @@ from kizuna import clock
 from municipalities.access import roles_of
 from subscribers.models import Subscriber
 
-from .models import FIELD_GROUPS, Decision, Reviewer, TextVersion, Vote
+from .models import FIELD_GROUPS, Decision, Field, Reviewer, TextVersion, Vote
 
 REVIEWED_MODELS: tuple[type[Model], ...] = (StageMessage, SpecialMessage, BirthdayMessage)
 State = TextVersion.State
@@ -420,15 +420,26 @@ class Requirement:
         return self.approvals >= self.needed and not self.missing_groups
 
 
-def requirement(decisions: Iterable[Decision]) -> Requirement:
+# Languages reviewed as Japanese: their texts need no native-speaker approval of a translation.
+REVIEWED_AS_JAPANESE = ("", "ja", "ja-easy")
+
+
+def requirement(decisions: Iterable[Decision], language: str = "") -> Requirement:
+    """What the version still lacks: medical approvals, and for a translation a native
+    speaker's approval in its language."""
     approvals = [d for d in decisions if d.verdict == Decision.Verdict.APPROVE]
-    fields = {d.field for d in approvals}
+    medical = [d for d in approvals if d.field != Field.TRANSLATOR]
+    fields = {d.field for d in medical}
     missing = [
         group
         for group in settings.KIZUNA_REVIEW_REQUIRED_FIELDS
         if not FIELD_GROUPS.get(group, frozenset({group})) & fields
     ]
-    return Requirement(len(approvals), settings.KIZUNA_REVIEW_APPROVALS, missing)
+    if language not in REVIEWED_AS_JAPANESE and not any(
+        d.field == Field.TRANSLATOR and language in (d.reviewer.languages or []) for d in approvals
+    ):
+        missing.append(Field.TRANSLATOR.value)
+    return Requirement(len(medical), settings.KIZUNA_REVIEW_APPROVALS, missing)
 
 
 def decide(
@@ -447,6 +458,11 @@ def decide(
             raise ReviewError("監修者だけが承認・修正依頼できます。")
         if not may_review(reviewer, version):
             raise ReviewError("この本文を監修する権限がありません（担当の自治体が違います）。")
+        if reviewer.field == Field.TRANSLATOR and (
+            version.language in REVIEWED_AS_JAPANESE
+            or version.language not in (reviewer.languages or [])
+        ):
+            raise ReviewError("この言語の翻訳を確認する担当ではありません。")
         if content_hash and content_hash != version.content_hash:
             raise ReviewError(
                 "読んだ版と現在の版が違います。本文が変わったので、読み直してください。"
@@ -484,7 +500,7 @@ def decide(
             _change_state(
                 version, State.CHANGES_REQUESTED, user=user, action="review.state_changed"
             )
-        elif requirement(current_decisions(version)).met:
+        elif requirement(current_decisions(version), version.language).met:
             _change_state(version, State.APPROVED, user=user, action="review.state_changed")
         return version
 
@@ -492,7 +508,10 @@ def decide(
 def current_decisions(version: TextVersion) -> list[Decision]:
     """This round's decisions: those since the version last entered review."""
     latest: dict[int, Decision] = {}
-    for decision in version.decisions.filter(at__gte=version.review_started_at).order_by("at"):
+    decisions = version.decisions.filter(at__gte=version.review_started_at).select_related(
+        "reviewer"
+    )
+    for decision in decisions.order_by("at"):
         latest[decision.reviewer_id] = decision
     return list(latest.values())
 

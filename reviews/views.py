@@ -147,7 +147,7 @@ def version(request: HttpRequest, pk: int) -> HttpResponse:
     previous = selectors.last_approved(version)
     reviewer = services.reviewer_of(request.user)
     decisions = services.current_decisions(version)
-    needed = services.requirement(decisions)
+    needed = services.requirement(decisions, version.language)
     text = services.text_of(version)
     score = services.score_of(text) if isinstance(text, StageMessage) else None
     comments_by_readers = (

@@ -2,7 +2,16 @@
 
 from pathlib import Path
 
-from content.translations import base_track_paths, check_language
+import pytest
+
+from content.pack import PACKS_DIR
+from content.translations import (
+    FOREIGN_RESIDENT_LANGUAGES,
+    base_track_paths,
+    check_language,
+    languages_present,
+    readability_problems,
+)
 
 JAPANESE = """---
 subject: 妊娠20週：折り返し地点
@@ -72,3 +81,33 @@ def test_japanese_left_outside_brackets_is_reported(tmp_path):
 def test_the_subject_must_carry_the_languages_own_stage_label(tmp_path):
     problems = _problems(tmp_path, VIETNAMESE.replace("Thai tuần 20: ", "Tuần 20: "))
     assert any("subject must start with 'Thai tuần 20: '" in p for p in problems)
+
+
+# Checks of the real pack (make test): a language folder that exists must be complete and
+# clean; a language without a folder yet is not promised. Parametrized over every language so
+# that none is ever skipped: an absent one passes by having nothing to check.
+@pytest.mark.parametrize("language", FOREIGN_RESIDENT_LANGUAGES)
+def test_each_language_in_the_pack_is_complete_and_keeps_what_families_act_on(language):
+    if language not in languages_present():
+        assert not (PACKS_DIR / language).exists()
+        return
+    report = check_language(language)
+    assert report.missing == []
+    assert {path: found[:3] for path, found in report.problems.items()} == {}
+
+
+def test_every_easy_japanese_text_is_within_the_readability_band():
+    assert readability_problems() == {}
+
+
+def test_a_hard_easy_japanese_text_is_reported(tmp_path):
+    hard = (
+        "---\nsubject: 妊娠20週：テスト\nmedical_review: pending\n---\n"
+        "## 妊娠中期\n妊娠中期における母体の循環血液量増加に伴う生理的貧血の顕在化に留意し、"
+        "定期的な妊婦健康診査の受診により早期発見と適切な治療介入を図ることが肝要である。\n"
+    )
+    path = tmp_path / "ja-easy" / "pregnancy" / "week-20.md"
+    path.parent.mkdir(parents=True)
+    path.write_text(hard, encoding="utf-8")
+    assert list(readability_problems(tmp_path)) == ["pregnancy/week-20.md"]
+    assert languages_present(tmp_path) == ["ja-easy"]
