@@ -12,11 +12,15 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from content import honorifics
 from delivery.compose import Composed, Composer
 from delivery.kinds import ExtraText, TextKind
 from delivery.models import Delivery
 from delivery.outbox import MessageKey
+from kizuna import i18n
 from kizuna.choices import Channel
 
 from . import ics, links
@@ -56,24 +60,36 @@ def _greeting(nickname: str) -> str:
     return f"{name}、" if name else ""
 
 
-def reminder_text(check_number: int, birth: datetime.date, note: str) -> CheckText:
+def reminder_text(
+    check_number: int, birth: datetime.date, note: str, language: str = "ja"
+) -> CheckText:
+    """The reminder of a national check, its fixed words in ``language`` (the message's)."""
     check = BY_NUMBER[check_number]
     span = window(check, birth)
-    parts = [
-        "## 受ける時期の目安",
-        f"{day_text(span.opens)}から{day_text(span.last_day)}ごろまでが、"
-        f"{check.label}を受ける時期の目安です。",
-    ]
-    if check.basis == Basis.STATUTORY:
-        parts.append("母子保健法で、すべての市区町村が行うと定められている健診です。")
-    parts.append(
-        "集団健診か医療機関で受けるか、受診票が必要かは市区町村によって違います。"
-        "届いたご案内と母子健康手帳を確かめておきましょう。"
-        "ふだん気になっていることをメモしておくと、当日相談しやすくなります。"
-    )
-    if note.strip():
-        parts.append(note.strip())
-    return CheckText(subject=f"{check.label}の時期が近づいています", body="\n\n".join(parts))
+    with translation.override(language):
+        label = _(check.label)
+        parts = [
+            "## " + _("受ける時期の目安"),
+            _("%(opens)sから%(last)sごろまでが、%(check)sを受ける時期の目安です。")
+            % {
+                "opens": i18n.local_date(span.opens, "month_day_weekday"),
+                "last": i18n.local_date(span.last_day, "month_day_weekday"),
+                "check": label,
+            },
+        ]
+        if check.basis == Basis.STATUTORY:
+            parts.append(_("母子保健法で、すべての市区町村が行うと定められている健診です。"))
+        parts.append(
+            _(
+                "集団健診か医療機関で受けるか、受診票が必要かは市区町村によって違います。"
+                "届いたご案内と母子健康手帳を確かめておきましょう。"
+                "ふだん気になっていることをメモしておくと、当日相談しやすくなります。"
+            )
+        )
+        if note.strip():
+            parts.append(note.strip())
+        subject = _("%(check)sの時期が近づいています") % {"check": label}
+    return CheckText(subject=subject, body="\n\n".join(parts), language=language)
 
 
 def _session_lines(session: Session) -> list[str]:
@@ -154,7 +170,9 @@ class CheckReminders(TextKind):
             return "健診の対象のお子さんがわかりません"
         if delivery.municipality_id not in self.notes:
             self.prepare([delivery])
-        text = reminder_text(key.record_id, child.birth_date, self.notes[delivery.municipality_id])
+        text = reminder_text(
+            key.record_id, child.birth_date, self.notes[delivery.municipality_id], self.language
+        )
         return ExtraText(text, {"checkup": key.record_id, "review": MEDICAL_REVIEW})
 
 

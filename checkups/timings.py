@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from django.utils.translation import gettext_noop
+
 from content.stages import add_months
 
 MEDICAL_REVIEW = "pending"
@@ -58,7 +60,7 @@ CHECKS: tuple[Check, ...] = (
     Check(
         number=1,
         code="1m",
-        label="1か月児健診",
+        label=gettext_noop("1か月児健診"),
         opens_months=1,
         closes_months=2,
         opens_days=27,
@@ -76,7 +78,7 @@ CHECKS: tuple[Check, ...] = (
     Check(
         number=2,
         code="3-4m",
-        label="3〜4か月児健診",
+        label=gettext_noop("3〜4か月児健診"),
         opens_months=3,
         closes_months=5,
         basis=Basis.MUNICIPAL,
@@ -86,7 +88,7 @@ CHECKS: tuple[Check, ...] = (
     Check(
         number=3,
         code="6-7m",
-        label="6〜7か月児健診",
+        label=gettext_noop("6〜7か月児健診"),
         opens_months=6,
         closes_months=8,
         basis=Basis.MUNICIPAL,
@@ -96,7 +98,7 @@ CHECKS: tuple[Check, ...] = (
     Check(
         number=4,
         code="9-10m",
-        label="9〜10か月児健診",
+        label=gettext_noop("9〜10か月児健診"),
         opens_months=9,
         closes_months=11,
         basis=Basis.MUNICIPAL,
@@ -106,7 +108,7 @@ CHECKS: tuple[Check, ...] = (
     Check(
         number=5,
         code="18m",
-        label="1歳6か月児健診",
+        label=gettext_noop("1歳6か月児健診"),
         opens_months=18,
         closes_months=24,
         basis=Basis.STATUTORY,
@@ -120,7 +122,7 @@ CHECKS: tuple[Check, ...] = (
     Check(
         number=6,
         code="3y",
-        label="3歳児健診",
+        label=gettext_noop("3歳児健診"),
         opens_months=36,
         closes_months=48,
         basis=Basis.STATUTORY,
@@ -133,7 +135,7 @@ CHECKS: tuple[Check, ...] = (
     Check(
         number=7,
         code="5y",
-        label="5歳児健診",
+        label=gettext_noop("5歳児健診"),
         opens_months=60,
         closes_months=72,
         basis=Basis.MUNICIPAL,

@@ -228,6 +228,7 @@ class LocalNoticeAdmin(MunicipalityScopedAdminMixin, SimpleHistoryAdmin):
     history_list_display = ["published"]
     fieldsets = [
         (None, {"fields": ["municipality", "title", "body"]}),
+        (_("翻訳（外国語の読者向け）"), {"fields": ["translations"], "classes": ["collapse"]}),
         (
             _("載せる時期（妊娠週数・月齢）"),
             {

@@ -256,6 +256,20 @@ class BirthdayMessage(WrittenText):
         validators.check_line_length_alone(self)
 
 
+def _translations_problem(translations: object) -> str:
+    """Why a notice's translations cannot be saved, or ""."""
+    if not isinstance(translations, dict):
+        return str(_('翻訳は {"言語コード": {"title": "…", "body": "…"}} の形で書いてください。'))
+    for language, value in translations.items():
+        if language not in Language.values or language == Language.JA:
+            return str(_("「%(code)s」は翻訳の言語コードとして使えません。")) % {"code": language}
+        if not isinstance(value, dict) or not isinstance(value.get("body", ""), str):
+            return str(_("「%(code)s」の翻訳には title と body を文字で書いてください。")) % {
+                "code": language
+            }
+    return ""
+
+
 class LocalNotice(models.Model):
     """A municipality's own part, added under its heading to the stage messages in a range."""
 
@@ -315,6 +329,16 @@ class LocalNotice(models.Model):
         default=0,
         help_text=_("同じ日に複数のお知らせがあるとき、小さい順に並びます。"),
     )
+    translations = models.JSONField(
+        _("翻訳"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            '言語ごとのタイトルと本文。例: {"vi": {"title": "…", "body": "…"}}。'
+            "翻訳のない言語の読者には、日本語のお知らせに「日本語のままのお知らせです」という"
+            "一行をその読者の言語で添えて届けます。"
+        ),
+    )
     published = models.BooleanField(
         _("公開"),
         default=False,
@@ -356,10 +380,20 @@ class LocalNotice(models.Model):
             errors["unit"] = [_("妊娠トラックに「歳」の単位はありません。")]
         elif self.track == Track.PREGNANCY and self.unit == Unit.MONTH and self.number_from == 0:
             errors["number_from"] = [_("妊娠月数は1か月から数えます。")]
+        translation_error = _translations_problem(self.translations)
+        if translation_error:
+            errors["translations"] = [translation_error]
         if errors:
             raise ValidationError(errors)
         validators.check_written_text(self, track=self.track, subject_field="title")
         validators.check_notice_line_length(self)
+
+    def in_language(self, language: str) -> tuple[str, str] | None:
+        """(title, body) as translated for ``language``, or None where there is no translation."""
+        found = (self.translations or {}).get(language) if language != "ja" else None
+        if not isinstance(found, dict) or not str(found.get("body", "")).strip():
+            return None
+        return str(found.get("title") or self.title), str(found["body"])
 
     @property
     def stage_range_label(self) -> str:

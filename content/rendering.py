@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 import markdown
 import nh3
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.html import escape
+from django.utils.translation import gettext, gettext_noop
 
 from . import honorifics
 from .pack import is_loss_kind
@@ -50,38 +52,63 @@ _PLACEHOLDER_WITH_HONORIFIC = re.compile(
     rf"{PLACEHOLDER_PATTERN.pattern}({honorifics.AFTER_PLACEHOLDER})?"
 )
 
-_PHRASES = {
-    "ja": {
-        "greeting": "{name}、こんにちは。",
-        "greeting_anonymous": "こんにちは。",
-        "greeting_loss": "{name}へ",
-        "notices_heading": "{municipality}からのお知らせ",
-        "contacts_heading": "ご相談窓口",
-        "contacts_short": "困ったときの相談先：",
-        "manage": "配信の設定・変更",
-        "unsubscribe": "配信停止",
-        "sender": "このメッセージは、{municipality}の「{service_name}」からお送りしています。",
-        "bullet": "・",
-        "link": "{text}\n{url}",
-        "section": "■ ",
-        "line_commands": "登録内容の変更は「設定」、配信の停止は「配信停止」と、このトークに送ってください。",
-    },
+# The message's fixed words, in the language the message is written in (gettext, msgids in
+# Japanese). English keeps its words here until locale/en carries them.
+_PHRASE_MSGIDS = {
+    "greeting": gettext_noop("%(name)s、こんにちは。"),
+    "greeting_anonymous": gettext_noop("こんにちは。"),
+    "greeting_loss": gettext_noop("%(name)sへ"),
+    "notices_heading": gettext_noop("%(municipality)sからのお知らせ"),
+    "contacts_heading": gettext_noop("ご相談窓口"),
+    "contacts_short": gettext_noop("困ったときの相談先："),
+    "manage": gettext_noop("配信の設定・変更"),
+    "unsubscribe": gettext_noop("配信停止"),
+    "sender": gettext_noop(
+        "このメッセージは、%(municipality)sの「%(service_name)s」からお送りしています。"
+    ),
+    "line_commands": gettext_noop(
+        "登録内容の変更は「設定」、配信の停止は「配信停止」と、このトークに送ってください。"
+    ),
+    "japanese_notice": gettext_noop(
+        "（%(municipality)sからのお知らせを、日本語のまま載せています）"
+    ),
+}
+_BUILTIN_PHRASES = {
     "en": {
-        "greeting": "Hello {name},",
+        "greeting": "Hello %(name)s,",
         "greeting_anonymous": "Hello,",
-        "greeting_loss": "Dear {name},",
-        "notices_heading": "News from {municipality}",
+        "greeting_loss": "Dear %(name)s,",
+        "notices_heading": "News from %(municipality)s",
         "contacts_heading": "Where to ask for help",
         "contacts_short": "If you need someone to talk to:",
         "manage": "Change your settings",
         "unsubscribe": "Unsubscribe",
-        "sender": "This message comes from {service_name}, run by {municipality}.",
-        "bullet": "- ",
-        "link": "{text}\n{url}",
-        "section": "■ ",
+        "sender": "This message comes from %(service_name)s, run by %(municipality)s.",
         "line_commands": 'Send "settings" here to change your registration, or "stop" to unsubscribe.',
+        "japanese_notice": "(This notice from %(municipality)s is in Japanese.)",
     },
 }
+JAPANESE_LANGUAGES = ("ja", "ja-easy")
+
+
+def phrases(language: str) -> dict[str, str]:
+    """The fixed words of a message in ``language`` (greeting, headings, footer links), plus
+    the plain text's list and section markers."""
+    with translation.override(language):
+        found = {key: gettext(msgid) for key, msgid in _PHRASE_MSGIDS.items()}
+    builtin = _BUILTIN_PHRASES.get(language, {})
+    for key, msgid in _PHRASE_MSGIDS.items():
+        if found[key] == msgid and key in builtin:
+            found[key] = builtin[key]
+    found.update(_markers(language))
+    return found
+
+
+def _markers(language: str) -> dict[str, str]:
+    bullet = "・" if language in JAPANESE_LANGUAGES else "- "
+    return {"bullet": bullet, "link": "{text}\n{url}", "section": "■ "}
+
+
 _RULE = "━━━━━━━━━━"
 
 
@@ -264,7 +291,7 @@ class _TextWriter(HTMLParser):
 
     def __init__(self, language: str) -> None:
         super().__init__(convert_charrefs=True)
-        self.phrases = _PHRASES.get(language, _PHRASES["ja"])
+        self.phrases = _markers(language)
         self.blocks: list[str] = []
         self.line = ""
         self.lists: list[list[Any]] = []  # [kind, next number]
@@ -386,16 +413,27 @@ class _NoticePart:
 
 
 def _notice_parts(
-    notices: Iterable[LocalNotice], placeholders: dict[str, str], language: str, channel: str
+    notices: Iterable[LocalNotice],
+    placeholders: dict[str, str],
+    language: str,
+    channel: str,
+    japanese_note: str = "",
 ) -> list[_NoticePart]:
+    """The notices in the message's language: a notice's translation where staff wrote one,
+    else the Japanese notice after ``japanese_note`` (one line in the message's language)."""
     parts = []
     for notice in sorted(notices, key=lambda n: (n.order, n.pk or 0)):
         if notice.channels not in ("both", channel):
             continue
-        fragment = render_markdown(notice.body, placeholders, language=language)
-        parts.append(
-            _NoticePart(fill_plain(notice.title, placeholders), fragment.html, fragment.text)
-        )
+        in_language = getattr(notice, "in_language", None)
+        translated = in_language(language) if in_language and language != "ja" else None
+        title, body = translated or (notice.title, notice.body)
+        fragment = render_markdown(body, placeholders, language=language)
+        html_part, text_part = fragment.html, fragment.text
+        if translated is None and japanese_note:
+            html_part = f'<p class="notice-language">{escape(japanese_note)}</p>{html_part}'
+            text_part = f"{japanese_note}\n{text_part}"
+        parts.append(_NoticePart(fill_plain(title, placeholders), html_part, text_part))
     return parts
 
 
@@ -424,27 +462,55 @@ def render_message(
     message never carries notices and lists every consultation contact in full.
     """
     language = getattr(text, "language", "ja") or "ja"
-    phrases = _PHRASES.get(language, _PHRASES["ja"])
+    with translation.override(language):
+        return _render_message(
+            text,
+            language=language,
+            municipality=municipality,
+            placeholders=placeholders,
+            notices=notices,
+            contacts=contacts,
+            manage_url=manage_url,
+            unsubscribe_url=unsubscribe_url,
+        )
+
+
+def _render_message(
+    text: Any,
+    *,
+    language: str,
+    municipality: Municipality,
+    placeholders: dict[str, str],
+    notices: Sequence[LocalNotice],
+    contacts: Sequence[ConsultationContact],
+    manage_url: str,
+    unsubscribe_url: str,
+) -> RenderedMessage:
+    words = phrases(language)
     loss = _is_loss(text)
     values = {name: " ".join(str(value).splitlines()) for name, value in placeholders.items()}
     nickname = values.get("nickname", "").strip()
 
     subject = fill_plain(text.subject, values)
-    name = honorifics.addressed(nickname) if language == "ja" else nickname
+    name = honorifics.addressed(nickname) if language in JAPANESE_LANGUAGES else nickname
     if loss:
-        greeting = phrases["greeting_loss"].format(name=name) if nickname else ""
+        greeting = words["greeting_loss"] % {"name": name} if nickname else ""
     else:
-        greeting = (
-            phrases["greeting"].format(name=name) if nickname else phrases["greeting_anonymous"]
-        )
+        greeting = words["greeting"] % {"name": name} if nickname else words["greeting_anonymous"]
     body = render_markdown(text.body, values, language=language)
     contacts = list(contacts)
-    heading = phrases["notices_heading"].format(municipality=municipality.name)
-    sender = phrases["sender"].format(
-        municipality=municipality.name, service_name=municipality.service_name
+    heading = words["notices_heading"] % {"municipality": municipality.name}
+    sender = words["sender"] % {
+        "municipality": municipality.name,
+        "service_name": municipality.service_name,
+    }
+    japanese_note = (
+        words["japanese_notice"] % {"municipality": municipality.name}
+        if language not in JAPANESE_LANGUAGES
+        else ""
     )
-    email_notices = [] if loss else _notice_parts(notices, values, language, "email")
-    line_notices = [] if loss else _notice_parts(notices, values, language, "line")
+    email_notices = [] if loss else _notice_parts(notices, values, language, "email", japanese_note)
+    line_notices = [] if loss else _notice_parts(notices, values, language, "line", japanese_note)
 
     page = render_to_string(
         "content/email/message.html",
@@ -460,7 +526,7 @@ def render_message(
             "loss": loss,
             "contacts": contacts,
             "contact_lines": [_contact_line(contact) for contact in contacts],
-            "phrases": phrases,
+            "phrases": words,
             "sender": sender,
             "manage_url": manage_url,
             "unsubscribe_url": unsubscribe_url,
@@ -475,7 +541,7 @@ def render_message(
             lines += [greeting, ""]
         lines += [body.text, ""]
         if loss and contacts:
-            lines += [_RULE, phrases["contacts_heading"], _RULE]
+            lines += [_RULE, words["contacts_heading"], _RULE]
             for contact in contacts:
                 lines.append(_contact_line(contact))
                 if contact.note:
@@ -486,18 +552,18 @@ def render_message(
             for part in notice_parts:
                 lines += [f"◆ {part.title}", part.text, ""]
         if contacts and not loss:
-            lines += [phrases["contacts_short"]]
+            lines += [words["contacts_short"]]
             lines += [_contact_line(contact) for contact in contacts]
             lines.append("")
         lines += ["――――", f"{municipality.service_name}（{municipality.sender_name}）", sender]
         if with_subject:
             # LINE readers manage by chat commands, so the text carries no personal link and
             # readers at the same stage get the same text: one multicast instead of many pushes.
-            lines.append(phrases["line_commands"])
+            lines.append(words["line_commands"])
         else:
             # Each URL on a line of its own: a bracket or a full-width colon next to it would be
             # taken into the link by some mail apps.
-            lines += [phrases["manage"], manage_url, phrases["unsubscribe"], unsubscribe_url]
+            lines += [words["manage"], manage_url, words["unsubscribe"], unsubscribe_url]
         return "\n".join(lines).strip() + "\n"
 
     return RenderedMessage(

@@ -39,29 +39,39 @@ FALLBACK_LANGUAGE = Language.JA.value
 EXPIRY_WARNING_DAYS = 30
 
 
-def variant_order(audience: str, language: str) -> list[tuple[str, str]]:
+def languages_to_try(language: str, chain: Sequence[str] | None = None) -> tuple[str, ...]:
+    """The reader's fallback chain (content.language_policy), or their language then Japanese."""
+    return tuple(dict.fromkeys([*(chain or (language,)), FALLBACK_LANGUAGE]))
+
+
+def variant_order(
+    audience: str, language: str, chain: Sequence[str] | None = None
+) -> list[tuple[str, str]]:
     """(audience, language) pairs to try, best first.
 
-    The reader's own variant, then the text for everyone in their language, then the same two
-    in Japanese: a partner reading English gets the English text for everyone before any
-    Japanese text.
+    Within each language of the reader's chain, the reader's own variant, then the text for
+    everyone: a partner reading English gets the English text for everyone before any Japanese
+    text, and a Nepali reader the やさしい日本語 text before the Japanese one.
     """
-    pairs = [
-        (audience, language),
-        (Audience.EVERYONE.value, language),
-        (audience, FALLBACK_LANGUAGE),
-        (Audience.EVERYONE.value, FALLBACK_LANGUAGE),
-    ]
+    pairs = []
+    for each in languages_to_try(language, chain):
+        pairs += [(audience, each), (Audience.EVERYONE.value, each)]
     return list(dict.fromkeys(pairs))
 
 
-def choose_variant(candidates: Iterable[T], *, audience: str, language: str) -> T | None:
+def choose_variant(
+    candidates: Iterable[T],
+    *,
+    audience: str,
+    language: str,
+    chain: Sequence[str] | None = None,
+) -> T | None:
     """The best of ``candidates`` (texts of one stage or kind) for a reader, or None."""
     by_variant = {
         (getattr(text, "audience", Audience.EVERYONE.value), text.language): text
         for text in candidates
     }
-    for pair in variant_order(audience, language):
+    for pair in variant_order(audience, language, chain):
         if pair in by_variant:
             return by_variant[pair]
     return None
@@ -81,15 +91,16 @@ def stage_message_for(
     language: str,
     include_drafts: bool = False,
     approved_only: bool = False,
+    chain: Sequence[str] | None = None,
 ) -> StageMessage | None:
     """The published stage message a reader gets for ``stage`` (drafts too in previews)."""
     candidates = _texts(StageMessage.objects, include_drafts, approved_only).filter(
         track=stage.track.value,
         unit=stage.unit.value,
         number=stage.number,
-        language__in={language, FALLBACK_LANGUAGE},
+        language__in=languages_to_try(language, chain),
     )
-    return choose_variant(candidates, audience=audience, language=language)
+    return choose_variant(candidates, audience=audience, language=language, chain=chain)
 
 
 def special_message_for(
@@ -99,12 +110,13 @@ def special_message_for(
     language: str,
     include_drafts: bool = False,
     approved_only: bool = False,
+    chain: Sequence[str] | None = None,
 ) -> SpecialMessage | None:
     """The welcome, birth, loss, graduation or birth-check message for a reader."""
     candidates = _texts(SpecialMessage.objects, include_drafts, approved_only).filter(
-        kind=kind, language__in={language, FALLBACK_LANGUAGE}
+        kind=kind, language__in=languages_to_try(language, chain)
     )
-    return choose_variant(candidates, audience=audience, language=language)
+    return choose_variant(candidates, audience=audience, language=language, chain=chain)
 
 
 def loss_message_for(
@@ -114,6 +126,7 @@ def loss_message_for(
     language: str,
     include_drafts: bool = False,
     approved_only: bool = False,
+    chain: Sequence[str] | None = None,
 ) -> SpecialMessage | None:
     """The message after a loss, written for the situation reported, else the general one.
 
@@ -124,10 +137,10 @@ def loss_message_for(
     kinds = [kind for kind in (LOSS_MESSAGE_KINDS.get(loss), SpecialMessage.Kind.LOSS) if kind]
     candidates = list(
         _texts(SpecialMessage.objects, include_drafts, approved_only).filter(
-            kind__in=kinds, language__in={language, FALLBACK_LANGUAGE}
+            kind__in=kinds, language__in=languages_to_try(language, chain)
         )
     )
-    for each_language in dict.fromkeys([language, FALLBACK_LANGUAGE]):
+    for each_language in languages_to_try(language, chain):
         for kind in kinds:
             found = choose_variant(
                 [t for t in candidates if t.kind == kind and t.language == each_language],
@@ -146,6 +159,7 @@ def birthday_message_for(
     language: str,
     include_drafts: bool = False,
     approved_only: bool = False,
+    chain: Sequence[str] | None = None,
 ) -> BirthdayMessage | None:
     """The municipality's own birthday message for this age, else the national default.
 
@@ -158,30 +172,28 @@ def birthday_message_for(
             # SQL's IN never matches NULL: the national defaults need their own condition.
             Q(municipality__isnull=True) | Q(municipality=municipality.pk),
             age_years=age_years,
-            language__in={language, FALLBACK_LANGUAGE},
+            language__in=languages_to_try(language, chain),
         )
     }
-    for key in dict.fromkeys(
-        [
-            (municipality.pk, language),
-            (None, language),
-            (municipality.pk, FALLBACK_LANGUAGE),
-            (None, FALLBACK_LANGUAGE),
-        ]
-    ):
+    keys = []
+    for each in languages_to_try(language, chain):
+        keys += [(municipality.pk, each), (None, each)]
+    for key in keys:
         if key in candidates:
             return candidates[key]
     return None
 
 
-def birthday_message_exists(municipality_id: int, age_years: int, *, language: str) -> bool:
+def birthday_message_exists(
+    municipality_id: int, age_years: int, *, language: str, chain: Sequence[str] | None = None
+) -> bool:
     """Whether any published birthday text (approved or not) would reach this reader."""
     return (
         BirthdayMessage.objects.published()
         .filter(
             Q(municipality__isnull=True) | Q(municipality=municipality_id),
             age_years=age_years,
-            language__in={language, FALLBACK_LANGUAGE},
+            language__in=languages_to_try(language, chain),
         )
         .exists()
     )

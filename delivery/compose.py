@@ -16,12 +16,12 @@ from typing import Any, TypeVar, cast
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
-from content import honorifics
+from content import honorifics, language_policy
 from content.models import LocalNotice
 from content.programme import stage_order
 from content.rendering import RenderedMessage, placeholder_values, render_message
 from content.stages import Track
-from kizuna import clock
+from kizuna import clock, i18n
 from kizuna.choices import Channel
 from municipalities.models import Municipality
 from subscribers import links
@@ -97,6 +97,7 @@ class Composed:
     stage_message_id: int | None = None
     special_message_id: int | None = None
     birthday_message_id: int | None = None
+    language: str = ""  # the one language of the message: its text's, greeting's and footer's
 
 
 # Marks standing for one reader's values in a rendering shared by many readers: letters only,
@@ -126,6 +127,10 @@ class _DayText:
     language: str
     pk: None = None
     kind: str = ""
+
+
+def _language_of(text: Any) -> str:
+    return getattr(text, "language", "") or language_policy.JAPANESE
 
 
 def _day_of(delivery: Delivery) -> tuple[int, str, datetime.date, int]:
@@ -191,6 +196,9 @@ class Composer:
         self._keys: dict[int, MessageKey] = {}
         self._days: dict[tuple[int, str, datetime.date, int], list[Delivery]] = {}
         self._collecting: list[_Part] | None = None
+        # While a day's parts are collected: the language of its first text, which every later
+        # part built by code (a reminder) speaks too.
+        self._day_language: str | None = None
 
     def _kind(self, kind: str) -> MessageKind | None:
         if kind not in self._kinds:
@@ -244,6 +252,29 @@ class Composer:
             for member in members:
                 member.municipality = next(d.municipality for d in deliveries if _day_of(d) == day)
             self._days[day] = members
+
+    def chain_for(self, delivery: Delivery) -> tuple[str, ...]:
+        """The languages to look for this reader's texts in, best first (their municipality's
+        fallback chain); inside a day's message, from the language its first part is in."""
+        language = delivery.subscriber.language or language_policy.JAPANESE
+        chain = self.once(
+            ("chain", delivery.municipality_id, language),
+            lambda: language_policy.language_chain(delivery.municipality_id, language),
+        )
+        if self._day_language and self._day_language in chain:
+            return chain[chain.index(self._day_language) :]
+        return chain
+
+    def message_language(self, delivery: Delivery) -> str:
+        """The language a text built by code (a reminder, an invitation) is written in for this
+        reader: the day's message's language, else the first of the reader's chain whose words
+        Kizuna has (a catalog in locale/), else Japanese."""
+        if self._day_language:
+            return self._day_language
+        for language in self.chain_for(delivery):
+            if language == language_policy.JAPANESE or i18n.has_catalog(language):
+                return language
+        return language_policy.JAPANESE
 
     def once(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
         """``load()``, called once per ``key`` for this Composer's whole run."""
@@ -300,17 +331,17 @@ class Composer:
         self, lead: Delivery, lead_key: MessageKey, parts: Sequence[Delivery]
     ) -> Composed | Skip:
         """One message of the parts' texts, in :data:`PART_ORDER`, under the first one's subject."""
-        collected: list[_Part] = []
-        for part in parts:
-            part_key = MessageKey.parse(part.message_key)
-            kind = self._kind(part_key.kind)
-            assert kind is not None  # noqa: S101 (_parts_of_day keeps known kinds only)
-            self._collecting = []
-            try:
-                kind.compose(part, part_key, self)
-                collected += self._collecting
-            finally:
-                self._collecting = None
+        # One language per message: when a part is found only further down the reader's chain
+        # (the stage text is Nepali, the birthday text only やさしい日本語), the day is collected
+        # again from that language on, until every part speaks the same one.
+        chain = self.chain_for(lead)
+        collected = self._collect_day(parts, None)
+        for _ in chain:
+            languages = {_language_of(c.text) for c in collected}
+            if len(languages) <= 1:
+                break
+            latest = max(languages, key=lambda x: chain.index(x) if x in chain else len(chain))
+            collected = self._collect_day(parts, latest)
         if not collected:
             return Skip(lead.pk, "送る文面がありません（未公開または削除）")
         first = collected[0].text
@@ -319,7 +350,7 @@ class Composer:
             body="\n\n".join(
                 [first.body] + [f"**{c.text.subject}**\n\n{c.text.body}" for c in collected[1:]]
             ),
-            language=getattr(first, "language", "ja"),
+            language=_language_of(first),
         )
         versions = {f"part{index}": c.versions for index, c in enumerate(collected)}
         ids: dict[str, int | None] = {}
@@ -331,6 +362,28 @@ class Composer:
         for finish in DAY_FINISHERS:
             composed = finish(composed, lead)
         return composed
+
+    def _collect_day(self, parts: Sequence[Delivery], language: str | None) -> list[_Part]:
+        """The texts of the day's parts; from ``language`` on in the chain where given, else
+        from the language the first part is found in."""
+        collected: list[_Part] = []
+        self._day_language = language
+        try:
+            for part in parts:
+                part_key = MessageKey.parse(part.message_key)
+                kind = self._kind(part_key.kind)
+                assert kind is not None  # noqa: S101 (_parts_of_day keeps known kinds only)
+                self._collecting = []
+                try:
+                    kind.compose(part, part_key, self)
+                    collected += self._collecting
+                finally:
+                    self._collecting = None
+                if collected and self._day_language is None:
+                    self._day_language = _language_of(collected[0].text)
+        finally:
+            self._day_language = None
+        return collected
 
     @staticmethod
     def track_and_anchor(delivery: Delivery, key: MessageKey) -> tuple[str | None, Any]:
@@ -395,7 +448,10 @@ class Composer:
             unsubscribe_url,
         )
         return Composed(
-            outgoing(delivery, subscriber, rendered, unsubscribe_url), versions, **(ids or {})
+            outgoing(delivery, subscriber, rendered, unsubscribe_url),
+            versions,
+            language=_language_of(text),
+            **(ids or {}),
         )
 
     def _render_for_reader(

@@ -45,6 +45,9 @@ class TextKind:
     """A kind that only finds its text: the Composer renders and addresses it like any other."""
 
     late_is_fine = False
+    # The language of the message being composed (Composer.message_language): a text built by
+    # code writes its fixed words in it, so the message speaks one language.
+    language = "ja"
 
     def prepare(self, deliveries: Sequence[Delivery]) -> None:
         return None
@@ -54,6 +57,7 @@ class TextKind:
         raise NotImplementedError
 
     def compose(self, delivery: Delivery, key: MessageKey, composer: Composer) -> Composed | str:
+        self.language = composer.message_language(delivery)
         found = self.text(delivery, key)
         if isinstance(found, str):
             return found

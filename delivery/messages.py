@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
+
 from content import selectors
 from content.programme import is_anchor
 from kizuna.choices import Channel
@@ -42,15 +45,16 @@ class StageMessages:
         if stage is None or delivery.child is None:
             return "ステージのわからないメッセージです"
         audience, language = delivery.subscriber.audience, delivery.subscriber.language
+        chain = composer.chain_for(delivery)
         reviewed = delivery.municipality.send_only_reviewed
         text = composer.once(
-            (STAGE, stage, audience, language, reviewed),
+            (STAGE, stage, audience, chain, reviewed),
             lambda: selectors.stage_message_for(
-                stage, audience=audience, language=language, approved_only=reviewed
+                stage, audience=audience, language=language, approved_only=reviewed, chain=chain
             ),
         )
         if text is None:
-            return _missing(composer, (STAGE, stage, audience, language), reviewed)
+            return _missing(composer, (STAGE, stage, audience, chain), reviewed)
         if text.language != language and not is_anchor(stage):
             # A language without daily texts gets its weekly and monthly texts on their days and
             # nothing between them: never a Japanese text in between.
@@ -76,7 +80,7 @@ class StageMessages:
             shared=True,
             ids={"stage_message_id": text.pk},
         )
-        return with_feedback(composed, delivery, text.pk)
+        return with_feedback(composed, delivery, text.pk, text.language)
 
 
 class BirthdayMessages:
@@ -87,15 +91,16 @@ class BirthdayMessages:
 
     def compose(self, delivery: Delivery, key: MessageKey, composer: Composer) -> Composed | str:
         municipality, language = delivery.municipality, delivery.subscriber.language
+        chain = composer.chain_for(delivery)
         reviewed = municipality.send_only_reviewed
         text = composer.once(
-            (BIRTHDAY, municipality.pk, key.age, language, reviewed),
+            (BIRTHDAY, municipality.pk, key.age, chain, reviewed),
             lambda: selectors.birthday_message_for(
-                municipality, key.age, language=language, approved_only=reviewed
+                municipality, key.age, language=language, approved_only=reviewed, chain=chain
             ),
         )
         if text is None:
-            return _missing(composer, (BIRTHDAY, municipality.pk, key.age, language), reviewed)
+            return _missing(composer, (BIRTHDAY, municipality.pk, key.age, chain), reviewed)
         versions = composer.once(
             ("versions", BIRTHDAY, text.pk, ()),
             lambda: selectors.current_versions(birthday_message=text),
@@ -115,25 +120,30 @@ class SpecialMessages:
 
     def compose(self, delivery: Delivery, key: MessageKey, composer: Composer) -> Composed | str:
         audience, language = delivery.subscriber.audience, delivery.subscriber.language
+        chain = composer.chain_for(delivery)
         reviewed = delivery.municipality.send_only_reviewed
         child = delivery.child
         if key.name == LOSS and child is not None:
             # One key for every loss (rows planned before the split still go out once); the text
             # is the one written for the situation the parent reported.
             loss = child.loss
-            memo: tuple[object, ...] = (SPECIAL, key.name, loss, audience, language)
+            memo: tuple[object, ...] = (SPECIAL, key.name, loss, audience, chain)
             text = composer.once(
                 (*memo, reviewed),
                 lambda: selectors.loss_message_for(
-                    loss, audience=audience, language=language, approved_only=reviewed
+                    loss, audience=audience, language=language, approved_only=reviewed, chain=chain
                 ),
             )
         else:
-            memo = (SPECIAL, key.name, audience, language)
+            memo = (SPECIAL, key.name, audience, chain)
             text = composer.once(
                 (*memo, reviewed),
                 lambda: selectors.special_message_for(
-                    key.name, audience=audience, language=language, approved_only=reviewed
+                    key.name,
+                    audience=audience,
+                    language=language,
+                    approved_only=reviewed,
+                    chain=chain,
                 ),
             )
         if text is None:
@@ -150,19 +160,34 @@ class SpecialMessages:
 # Postback data of the LINE buttons: the same for every reader of a text (the reader is who
 # pressed it), so readers at one stage still share one multicast. The reviews app answers it.
 FEEDBACK_POSTBACK = "kizuna-feedback"
-FEEDBACK_WORDS = {
-    "ja": ("このメッセージは役に立ちましたか？", "役に立った", "いまひとつ"),
-    "en": ("Was this message helpful?", "Helpful", "Not really"),
-}
+FEEDBACK_MSGIDS = (
+    gettext_noop("このメッセージは役に立ちましたか？"),
+    gettext_noop("役に立った"),
+    gettext_noop("いまひとつ"),
+)
+# English keeps its words here until locale/en carries them.
+FEEDBACK_BUILTIN = {"en": ("Was this message helpful?", "Helpful", "Not really")}
 
 
-def with_feedback(composed: Composed, delivery: Delivery, stage_message_id: int) -> Composed:
+def feedback_words(language: str) -> tuple[str, str, str]:
+    """The question and the two answers under a stage message, in the message's language."""
+    with translation.override(language):
+        found = tuple(gettext(msgid) for msgid in FEEDBACK_MSGIDS)
+    if found == FEEDBACK_MSGIDS and language in FEEDBACK_BUILTIN:
+        return FEEDBACK_BUILTIN[language]
+    question, yes, no = found
+    return question, yes, no
+
+
+def with_feedback(
+    composed: Composed, delivery: Delivery, stage_message_id: int, language: str = ""
+) -> Composed:
     """A stage message asks 「役に立った」／「いまひとつ」: LINE buttons, or a signed link in mail."""
     if not isinstance(composed, Composed):
         # A part of the day's one message being collected (compose.Composer._compose_day): the
         # day's message goes out under its lead's kind, without the buttons.
         return composed
-    question, yes, no = FEEDBACK_WORDS.get(delivery.subscriber.language, FEEDBACK_WORDS["ja"])
+    question, yes, no = feedback_words(language or delivery.subscriber.language)
     message = composed.message
     if delivery.channel == Channel.LINE:
         postbacks = (
@@ -194,23 +219,30 @@ def _missing(composer: Composer, memo: tuple[Any, ...], reviewed: bool) -> str:
 def _any_published(memo: tuple[Any, ...]) -> bool:
     kind = memo[0]
     if kind == STAGE:
-        _, stage, audience, language = memo
-        return selectors.stage_message_for(stage, audience=audience, language=language) is not None
+        _, stage, audience, chain = memo
+        found = selectors.stage_message_for(
+            stage, audience=audience, language=chain[0], chain=chain
+        )
+        return found is not None
     if kind == BIRTHDAY:
-        _, municipality_id, age, language = memo
-        return selectors.birthday_message_exists(municipality_id, age, language=language)
+        _, municipality_id, age, chain = memo
+        return selectors.birthday_message_exists(
+            municipality_id, age, language=chain[0], chain=chain
+        )
     if len(memo) == 5:
-        _, _, loss, audience, language = memo
-        return selectors.loss_message_for(loss, audience=audience, language=language) is not None
-    _, name, audience, language = memo
-    return selectors.special_message_for(name, audience=audience, language=language) is not None
+        _, _, loss, audience, chain = memo
+        found = selectors.loss_message_for(loss, audience=audience, language=chain[0], chain=chain)
+        return found is not None
+    _, name, audience, chain = memo
+    found = selectors.special_message_for(name, audience=audience, language=chain[0], chain=chain)
+    return found is not None
 
 
 def _feedback_on_the_day(composed: Composed, lead: Delivery) -> Composed:
     """The day's one message asks about the stage text it carries, as a stage message would."""
     if composed.stage_message_id is None:
         return composed
-    return with_feedback(composed, lead, composed.stage_message_id)
+    return with_feedback(composed, lead, composed.stage_message_id, composed.language)
 
 
 def register() -> None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from delivery.kinds import ExtraText, TextKind
 from delivery.models import Delivery
 from delivery.outbox import MessageKey
@@ -29,14 +32,20 @@ class QuestionnaireText:
     kind: str = "questionnaire"
 
 
-def questionnaire_text(questionnaire: Questionnaire, url: str) -> QuestionnaireText:
+def questionnaire_text(
+    questionnaire: Questionnaire, url: str, language: str = "ja"
+) -> QuestionnaireText:
+    """The invitation to a questionnaire, its fixed words in ``language``."""
     parts = [questionnaire.intro.strip()] if questionnaire.intro.strip() else []
-    parts += [
-        f"{questionnaire.municipality.name}の保健師が読む「{questionnaire.title}」です。"
-        "5分ほどで答えられます。",
-        f"[{questionnaire.title}に答える]({url})",
-    ]
-    return QuestionnaireText(subject=questionnaire.title, body="\n\n".join(parts))
+    with translation.override(language):
+        words = {"municipality": questionnaire.municipality.name, "title": questionnaire.title}
+        parts += [
+            _("%(municipality)sの保健師が読む「%(title)s」です。5分ほどで答えられます。") % words,
+            "[" + _("%(title)sに答える") % words + f"]({url})",
+        ]
+    return QuestionnaireText(
+        subject=questionnaire.title, body="\n\n".join(parts), language=language
+    )
 
 
 class QuestionnaireTexts(TextKind):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("staff/reports/", include("reports.urls")),
     path("", include("reviews.urls")),
     path("staff/line/", include("line_accounts.urls")),
+    path("", include("languages.urls")),
     path("staff/", include("kizuna.staff_urls")),
     path("ops/", include("operations.urls")),
     path("healthz", operations_views.healthz, name="healthz"),

@@ -10,9 +10,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from content import language_policy
 from content.programme import Programme, programme_end_ja, programme_from
 from kizuna import clock, email_addresses, japanese_dates
 from kizuna.choices import Channel, Language
+from kizuna.i18n import LANGUAGE_NAMES
 
 from .models import Child, Subscriber
 
@@ -81,6 +83,15 @@ def refuse_unsendable_address(form: forms.Form, *, line_url: str = "") -> None:
 # The fields' HTML of unbound forms, per process (see ParentForm.fields_html).
 _UNBOUND_HTML: dict[tuple, SafeString] = {}
 _UNBOUND_HTML_MAX = 4096
+
+
+def offer_languages(field: forms.ChoiceField, municipality) -> tuple[str, ...]:
+    """Only the municipality's languages, the page's language chosen to start with."""
+    offered = language_policy.offered_languages(municipality.pk)
+    field.choices = [(code, label) for code, label in field.choices if code in offered]
+    current = get_language()
+    field.initial = current if current in offered else Language.JA
+    return offered
 
 
 class ParentForm(forms.Form):
@@ -207,7 +218,8 @@ class SignupForm(StageDatesMixin):
     )
     language = forms.ChoiceField(
         label=_("言語"),
-        choices=[(code, label) for code, label in Language.choices if code in ("ja", "en")],
+        # Each language by its own name: a reader looks for the name they write it with.
+        choices=[(code, LANGUAGE_NAMES.get(code, label)) for code, label in Language.choices],
         initial=Language.JA,
     )
     consent = forms.BooleanField(
@@ -230,7 +242,8 @@ class SignupForm(StageDatesMixin):
         self.municipality = municipality
         self.programme = programme_from(municipality)
         self.fields["consent"].label = _consent_label(privacy_url)
-        self.rendering_key = privacy_url
+        offered = offer_languages(self.fields["language"], municipality)
+        self.rendering_key = f"{privacy_url}|{','.join(offered)}"
 
     def clean(self) -> dict:
         data = super().clean()
@@ -262,7 +275,8 @@ class InvitationForm(ParentForm):
         super().__init__(*args, **kwargs)
         self.municipality = municipality
         self.fields["consent"].label = _consent_label(privacy_url)
-        self.rendering_key = privacy_url
+        offered = offer_languages(self.fields["language"], municipality)
+        self.rendering_key = f"{privacy_url}|{','.join(offered)}"
 
     def clean(self) -> dict:
         data = super().clean()

@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from content.models import StageMessage
 from content.pack import stage_label
@@ -23,8 +24,8 @@ from kizuna import clock
 from .models import Child, Subscriber
 
 # After a loss the card keeps no count and no clinical word, only this line.
-AFTER_LOSS = "このお子さまへのお便りは、お届けを終えました。"
-AFTER_PROGRAMME = "配信期間のお便りは、すべてお届けしました。"
+AFTER_LOSS = _("このお子さまへのお便りは、お届けを終えました。")
+AFTER_PROGRAMME = _("配信期間のお便りは、すべてお届けしました。")
 
 
 @dataclass(frozen=True)
@@ -95,17 +96,26 @@ def card_heading(child: Child, today: datetime.date) -> str:
     if child.track == Track.PREGNANCY:
         age = gestational_age(child.due_date, today)
         if age.days < 0:
-            return "おなかの赤ちゃん"
-        return f"おなかの赤ちゃん（{age.label_ja}）"
+            return str(_("おなかの赤ちゃん"))
+        return str(_("おなかの赤ちゃん（妊娠%(week)s週%(day)s日）")) % {
+            "week": age.week,
+            "day": age.day,
+        }
     age = child_age(child.birth_date, today)
     if age.days < 0:
-        return "お子さま"
+        return str(_("お子さま"))
     if age.months == 0:
-        return f"生後{age.days}日の赤ちゃん"
+        return str(_("生後%(days)s日の赤ちゃん")) % {"days": age.days}
     if age.months < 12:
         # In the first year the day count is what parents (and the health checks) go by.
-        return f"{age.label_ja}の赤ちゃん（生後{age.days}日）"
-    return f"{age.label_ja}のお子さま"
+        return str(_("生後%(months)sか月の赤ちゃん（生後%(days)s日）")) % {
+            "months": age.months,
+            "days": age.days,
+        }
+    years, months = divmod(age.months, 12)
+    if months == 0:
+        return str(_("%(years)s歳のお子さま")) % {"years": years}
+    return str(_("%(years)s歳%(months)sか月のお子さま")) % {"years": years, "months": months}
 
 
 def family_summaries(subscriber: Subscriber, today: datetime.date) -> list[ChildSummary]:

@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from kizuna import clock, email_addresses
 from municipalities.models import Municipality
@@ -68,7 +69,7 @@ class Registration:
         }
 
 
-REJOIN_NEEDED = (
+REJOIN_NEEDED = _(
     "この登録は配信を停止しています。もう一度受け取るには、登録ページか登録内容のページから"
     "新しい確認メールを受け取ってください。"
 )
@@ -183,7 +184,7 @@ def confirm(
     """
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber_id)
     if subscriber.erased_at:
-        raise ServiceError("この登録はすでに削除されています。もう一度ご登録ください。")
+        raise ServiceError(_("この登録はすでに削除されています。もう一度ご登録ください。"))
     if subscriber.unsubscribed_at is not None:
         if rejoin is None or rejoin.get("left") != links.departure_mark(subscriber):
             raise ServiceError(REJOIN_NEEDED)
@@ -191,7 +192,7 @@ def confirm(
     if child_id is None:
         return subscriber  # a rejoin link clicked again: already back
     child = Child.objects.get(pk=child_id, municipality_id=subscriber.municipality_id)
-    subscription, _ = Subscription.objects.update_or_create(
+    subscription, _created = Subscription.objects.update_or_create(
         subscriber=subscriber, child=child, defaults={"ended_at": None}
     )
     if subscriber.confirmed_at is None:
@@ -276,13 +277,13 @@ def report_birth(child_id: int, born_on: datetime.date) -> Child:
     if child.status == Child.Status.BORN:
         if child.birth_date == born_on:
             return child
-        raise ServiceError("ご出産はすでに報告されています。日付の訂正は窓口にご連絡ください。")
+        raise ServiceError(_("ご出産はすでに報告されています。日付の訂正は窓口にご連絡ください。"))
     if child.status != Child.Status.EXPECTING:
-        raise ServiceError("このお子さまの配信は終了しています。")
+        raise ServiceError(_("このお子さまの配信は終了しています。"))
     if born_on > clock.today():
-        raise ServiceError("生年月日に未来の日付は指定できません。")
+        raise ServiceError(_("生年月日に未来の日付は指定できません。"))
     if child.due_date and born_on < earliest_birth_date(child.due_date):
-        raise ServiceError("生年月日が出産予定日から離れすぎています。日付をご確認ください。")
+        raise ServiceError(_("生年月日が出産予定日から離れすぎています。日付をご確認ください。"))
     child.birth_date = born_on
     child.status = Child.Status.BORN
     child.status_changed_at = clock.now()
@@ -299,7 +300,7 @@ def report_loss(child_id: int, loss: str) -> Child:
     reads followed children, and senders check the child's status before sending.
     """
     if loss not in Child.Loss.values:
-        raise ServiceError("報告の種類を選んでください。")
+        raise ServiceError(_("報告の種類を選んでください。"))
     child = Child.objects.select_for_update().get(pk=child_id)
     if child.status == Child.Status.LOST:
         return child
@@ -328,9 +329,9 @@ def update_settings(
     subscriber: Subscriber, *, nickname: str, language: str, channel: str
 ) -> Subscriber:
     if channel == "line" and not subscriber.line_user_id:
-        raise ServiceError("LINEで受け取るには、先にLINEの友だち追加と連携をしてください。")
+        raise ServiceError(_("LINEで受け取るには、先にLINEの友だち追加と連携をしてください。"))
     if channel == "email" and not subscriber.email:
-        raise ServiceError("メールで受け取るには、メールアドレスの登録が必要です。")
+        raise ServiceError(_("メールで受け取るには、メールアドレスの登録が必要です。"))
     subscriber.nickname = nickname
     subscriber.language = language
     if channel != subscriber.channel:
@@ -347,7 +348,7 @@ def accept_invitation(
     """A family member opened an invitation: follow the same child after confirming by mail."""
     child = Child.objects.get(pk=child_id, municipality=municipality)
     if child.status not in (Child.Status.EXPECTING, Child.Status.BORN):
-        raise ServiceError("この招待リンクは使えなくなりました。")
+        raise ServiceError(_("この招待リンクは使えなくなりました。"))
     email = normalize_email(registration.email)
     subscriber = (
         Subscriber.objects.select_for_update().filter(municipality=municipality).holding(email)
@@ -395,3 +396,11 @@ def erase_unsubscribed(now: datetime.datetime | None = None) -> int:
 def export_personal_data(subscriber: Subscriber) -> dict[str, personal_data.Value]:
     """Everything kept about the reader, for the manage page's download (subscribers.personal_data)."""
     return personal_data.export(subscriber)
+
+
+def change_language(subscriber: Subscriber, language: str) -> Subscriber:
+    """The reader's language, chosen with a page's language switch while signed in."""
+    if subscriber.language != language:
+        subscriber.language = language
+        subscriber.save(update_fields=["language", "updated_at"])
+    return subscriber

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+
 from content.rendering import RenderedMessage, placeholder_values, render_message
 from delivery.compose import Composed, Composer, outgoing
 from delivery.models import Delivery
 from delivery.outbox import MessageKey
+from kizuna import i18n
 from municipalities.models import Municipality
 from subscribers import links
 from subscribers.models import Child, Subscription
@@ -44,20 +48,30 @@ def japanese_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日（{_WEEKDAYS[day.weekday()]}）"
 
 
-def invitation_text(survey: Survey) -> InvitationText:
+def invitation_text(survey: Survey, language: str = "ja") -> InvitationText:
+    """The invitation, its fixed words in ``language``; the survey's own words as staff wrote
+    them."""
     parts = [survey.intro.strip()] if survey.intro.strip() else []
-    parts += [
-        f"{survey.wareki}の「{survey.title}」にご協力ください。"
-        "数分で答えられます。回答は時期や続柄ごとの集計にだけ使い、"
-        "お名前や連絡先と結びつけて公表することはありません。",
-        f"**回答の締め切り：{japanese_date(survey.closes_on)}**"
-        "（締め切りまでは、同じリンクから回答を変更できます）",
-        f"[アンケートに回答する]({_LINK_STAND_IN})",
-    ]
-    return InvitationText(
-        subject=f"【{survey.wareki}】{survey.title}へのご協力のお願い",
-        body="\n\n".join(parts),
-    )
+    with translation.override(language):
+        closes = i18n.local_date(survey.closes_on, "weekday")
+        parts += [
+            _(
+                "%(wareki)sの「%(title)s」にご協力ください。"
+                "数分で答えられます。回答は時期や続柄ごとの集計にだけ使い、"
+                "お名前や連絡先と結びつけて公表することはありません。"
+            )
+            % {"wareki": survey.wareki, "title": survey.title},
+            "**"
+            + _("回答の締め切り：%(date)s") % {"date": closes}
+            + "**"
+            + _("（締め切りまでは、同じリンクから回答を変更できます）"),
+            "[" + _("アンケートに回答する") + f"]({_LINK_STAND_IN})",
+        ]
+        subject = _("【%(wareki)s】%(title)sへのご協力のお願い") % {
+            "wareki": survey.wareki,
+            "title": survey.title,
+        }
+    return InvitationText(subject=subject, body="\n\n".join(parts), language=language)
 
 
 def render_invitation(

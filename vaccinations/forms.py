@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from kizuna import clock
 
@@ -13,11 +14,11 @@ class RecordForm(forms.Form):
     child = forms.IntegerField(widget=forms.HiddenInput)
     dose = forms.CharField(max_length=20, widget=forms.HiddenInput)
     given_on = forms.DateField(
-        label="接種日",
+        label=_("接種日"),
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={
-            "required": "接種日を入れてください。",
-            "invalid": "接種日の形が正しくありません。",
+            "required": _("接種日を入れてください。"),
+            "invalid": _("接種日の形が正しくありません。"),
         },
     )
 

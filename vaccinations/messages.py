@@ -14,9 +14,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from delivery.kinds import ExtraText, TextKind
 from delivery.models import Delivery
 from delivery.outbox import MessageKey
+from kizuna import i18n
 from subscribers.models import Child
 
 from . import links, schedule, services
@@ -33,6 +38,11 @@ def full_date(day: date) -> str:
     return f"{day.year}年{japanese_date(day)}"
 
 
+def _day(day: date) -> str:
+    """「12月3日（木）」 in the active language."""
+    return i18n.local_date(day, "month_day_weekday")
+
+
 @dataclass(frozen=True)
 class ReminderText:
     """What render_message reads from a text: a subject, a Markdown body, a language."""
@@ -45,16 +55,16 @@ class ReminderText:
 
 def lead_words(days: int) -> str:
     if days == 7:
-        return "1週間"
+        return _("1週間")
     if 28 <= days <= 31:
-        return "1か月"
-    return f"{days}日"
+        return _("1か月")
+    return _("%(days)s日") % {"days": days}
 
 
 def opens_subject(target: date, on: date) -> str:
     if (target - on).days == 7:
-        return "来週から受けられる予防接種"
-    return f"{japanese_date(target)}から受けられる予防接種"
+        return _("来週から受けられる予防接種")
+    return _("%(date)sから受けられる予防接種") % {"date": _day(target)}
 
 
 def _line(entry: schedule.DoseDates) -> str:
@@ -62,11 +72,11 @@ def _line(entry: schedule.DoseDates) -> str:
     return f"- {entry.name}{product}"
 
 
-CHILD_CLOSING = (
+CHILD_CLOSING = gettext_noop(
     "予約や受け方は、かかりつけの小児科に相談してください。"
     "当日は母子健康手帳と予診票を忘れずに。体調がすぐれない日は、無理をせず日を改めましょう。"
 )
-PREGNANCY_CLOSING = (
+PREGNANCY_CLOSING = gettext_noop(
     "受けるかどうかや日程は、妊婦健診を受けている医療機関で相談してください。"
     "当日は母子健康手帳を持っていきましょう。"
 )
@@ -81,37 +91,71 @@ def reminder_text(
     note: str,
     channel: str,
     schedule_url: str,
+    language: str = "ja",
 ) -> ReminderText:
-    """The reminder for these doses (all opening, or all closing, on ``target``)."""
+    """The reminder for these doses (all opening, or all closing, on ``target``), its fixed
+    words in ``language`` (the language of the message it goes out in)."""
+    with translation.override(language):
+        subject, body = _reminder_words(
+            reminder,
+            target,
+            on,
+            doses,
+            note=note,
+            channel=channel,
+            schedule_url=schedule_url,
+        )
+    return ReminderText(subject=subject, body=body, language=language)
+
+
+def _reminder_words(
+    reminder: schedule.Reminder,
+    target: date,
+    on: date,
+    doses: Sequence[schedule.DoseDates],
+    *,
+    note: str,
+    channel: str,
+    schedule_url: str,
+) -> tuple[str, str]:
     pregnancy = any(entry.vaccine.pregnancy for entry in doses)
     listed = "\n".join(_line(entry) for entry in doses)
     if reminder == schedule.Reminder.OPENS:
         subject = opens_subject(target, on)
         if pregnancy:
             last = max(entry.last_day for entry in doses if entry.last_day)
-            lead = (
-                f"{japanese_date(target)}に妊娠28週になり、RSウイルスワクチンの定期接種が"
-                f"受けられるようになります（{japanese_date(last)}の妊娠36週6日まで）。"
+            lead = _(
+                "%(date)sに妊娠28週になり、RSウイルスワクチンの定期接種が"
+                "受けられるようになります（%(last)sの妊娠36週6日まで）。"
                 "おなかの赤ちゃんに抗体を届け、生まれてからのRSウイルス感染症の重症化を防ぐための接種です。"
-            )
+            ) % {"date": _day(target), "last": _day(last)}
         else:
-            lead = f"{japanese_date(target)}から、次の予防接種を受ける時期になります。\n\n{listed}"
+            lead = _("%(date)sから、次の予防接種を受ける時期になります。") % {"date": _day(target)}
+            lead = f"{lead}\n\n{listed}"
     else:
         first = doses[0].vaccine.short
-        more = "など" if len({entry.vaccine.code for entry in doses}) > 1 else ""
-        subject = f"{first}{more}の接種期限まであと{lead_words((target - on).days)}"
-        lead = (
-            f"次の予防接種を定期接種として受けられるのは、{full_date(target)}までです。"
-            f"\n\n{listed}\n\nもう受けていたら、記録しておくとこのお知らせは届かなくなります。"
+        several = len({entry.vaccine.code for entry in doses}) > 1
+        words = {"vaccine": first, "lead": lead_words((target - on).days)}
+        if several:
+            subject = _("%(vaccine)sなどの接種期限まであと%(lead)s") % words
+        else:
+            subject = _("%(vaccine)sの接種期限まであと%(lead)s") % words
+        lead = "\n\n".join(
+            [
+                _("次の予防接種を定期接種として受けられるのは、%(date)sまでです。")
+                % {"date": i18n.local_date(target, "weekday")},
+                listed,
+                _("もう受けていたら、記録しておくとこのお知らせは届かなくなります。"),
+            ]
         )
-    parts = [lead, PREGNANCY_CLOSING if pregnancy else CHILD_CLOSING]
+    parts = [lead, _(PREGNANCY_CLOSING if pregnancy else CHILD_CLOSING)]
     if note.strip():
         parts.append(note.strip())
     if channel == "line":
-        parts.append("受けたら、このトークに「接種しました」と送ると記録できます。")
+        parts.append(_("受けたら、このトークに「接種しました」と送ると記録できます。"))
     elif schedule_url:
-        parts.append(f"[予防接種の予定と記録を見る]({schedule_url})")
-    return ReminderText(subject=subject, body="\n\n".join(parts))
+        parts.append(f"[{_('予防接種の予定と記録を見る')}]({schedule_url})")
+    return subject, "\n\n".join(parts)
 
 
 class VaccineReminders(TextKind):
@@ -164,6 +208,7 @@ class VaccineReminders(TextKind):
             note=settings.note,
             channel=delivery.channel,
             schedule_url=schedule_url,
+            language=self.language,
         )
         versions = {"vaccinations": schedule.rules_version(), "doses": [d.dose.code for d in doses]}
         return ExtraText(text, versions)

@@ -11,10 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.decorators import audited
-from kizuna import clock, spreadsheets
+from kizuna import clock, i18n, spreadsheets
 from municipalities.access import readable_municipalities, roles_for_request
 from municipalities.models import Municipality
 from municipalities.staff_pages import staff_context, staff_page
@@ -60,10 +61,10 @@ def _children(subscriber: Subscriber) -> list[Child]:
 
 def _heading(child: Child) -> str:
     if child.status == Child.Status.EXPECTING and child.due_date:
-        return f"出産予定日 {child.due_date.year}年{child.due_date.month}月{child.due_date.day}日の妊娠"
+        return _("出産予定日 %(date)sの妊娠") % {"date": i18n.local_date(child.due_date)}
     assert child.birth_date is not None  # noqa: S101 (a born child has a birth date)
     born = child.birth_date
-    return f"{born.year}年{born.month}月{born.day}日生まれのお子さま"
+    return _("%(date)s生まれのお子さま") % {"date": i18n.local_date(born)}
 
 
 def _schedule_of(subscriber: Subscriber, child: Child) -> ChildSchedule:
@@ -138,7 +139,7 @@ def _first_error(form: django_forms.Form) -> str:
     for errors in form.errors.values():
         for error in errors:
             return str(error)
-    return "入力を確かめてください。"
+    return _("入力を確かめてください。")
 
 
 @require_POST
@@ -150,7 +151,7 @@ def record(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
         return _back()
     child = _followed_child(subscriber, form.cleaned_data["child"])
     if child is None:
-        messages.error(request, "このお子さまの情報は見つかりませんでした。")
+        messages.error(request, _("このお子さまの情報は見つかりませんでした。"))
         return _back()
     try:
         recorded = services.record_dose(
@@ -166,8 +167,15 @@ def record(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
     label = rules.all_rules().doses[recorded.dose].label
     messages.success(
         request,
-        f"{vaccine.name} {label}を{recorded.given_on.month}月{recorded.given_on.day}日の接種として"
-        "記録しました。この接種のお知らせはもう届きません。",
+        _(
+            "%(vaccine)s %(dose)sを%(date)sの接種として記録しました。"
+            "この接種のお知らせはもう届きません。"
+        )
+        % {
+            "vaccine": vaccine.name,
+            "dose": label,
+            "date": i18n.local_date(recorded.given_on, "month_day"),
+        },
     )
     return _back(child.pk)
 
@@ -178,15 +186,15 @@ def remove(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
     form = RemoveForm(request.POST)
     child = _followed_child(subscriber, form.cleaned_data["child"]) if form.is_valid() else None
     if child is None:
-        messages.error(request, "このお子さまの情報は見つかりませんでした。")
+        messages.error(request, _("このお子さまの情報は見つかりませんでした。"))
         return _back()
     removed = services.remove_record(child=child, dose=form.cleaned_data["dose"])
     if removed:
         messages.success(
             request,
-            "記録を取り消しました（あとの回の記録も取り消しました）。"
+            _("記録を取り消しました（あとの回の記録も取り消しました）。")
             if removed > 1
-            else "記録を取り消しました。",
+            else _("記録を取り消しました。"),
         )
     return _back(child.pk)
 
@@ -213,7 +221,8 @@ def calendar_file(request: HttpRequest, token: str) -> HttpResponse:
     body = calendar.build(
         child.pk,
         entries,
-        calendar_name=f"予防接種（{subscriber.municipality.service_name}）",
+        calendar_name=_("予防接種（%(service)s）")
+        % {"service": subscriber.municipality.service_name},
         schedule_url=links.schedule_url(subscriber) if active else "",
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
