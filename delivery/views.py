@@ -54,14 +54,16 @@ def line_webhook(request: HttpRequest, slug: str) -> HttpResponse:
         return JsonResponse({"error": "try again later"}, status=503)
     # Answers leave the request: a slow reply API must not hold LINE's webhook call open (LINE
     # redelivers what it thinks went unanswered).
+    animated: set[str] = set()  # one animation per user and call, however many events
     for event, answer in answers:
         reply_token: str = getattr(event, "reply_token", "")  # an unfollow has none
         if answer is None or not reply_token:
             continue
         personal_chat = not getattr(event, "in_group", False)
         read_token = getattr(event, "mark_as_read_token", "") if options.mark_as_read else ""
-        if personal_chat and options.loading_animation:
+        if personal_chat and options.loading_animation and event.user_id not in animated:
             # The answer waits for a worker: the animation says so until it arrives.
+            animated.add(event.user_id)
             line.show_loading(slug, event.user_id, LOADING_SECONDS, LOADING_CALL_TIMEOUT)
         try:
             tasks.answer_on_line.delay(

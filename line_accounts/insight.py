@@ -112,9 +112,7 @@ def fetch_all(today: datetime.date) -> Fetched:
     rows = failed = 0
     for municipality in Municipality.objects.filter(
         line_enabled=True,
-        pk__in=LineAccountSettings.objects.filter(stage_statistics=True).values(
-            "municipality_id"
-        ),
+        pk__in=LineAccountSettings.objects.filter(stage_statistics=True).values("municipality_id"),
     ):
         fetched = fetch(municipality, today)
         rows += fetched.rows

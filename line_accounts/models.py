@@ -186,7 +186,9 @@ class ChannelToken(models.Model):
     class Meta:
         verbose_name = _("発行したチャネルアクセストークン")
         verbose_name_plural = _("発行したチャネルアクセストークン")
-        indexes = [models.Index(fields=["municipality", "-expires_at"], name="channel_token_latest")]
+        indexes = [
+            models.Index(fields=["municipality", "-expires_at"], name="channel_token_latest")
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key_id}"

@@ -296,8 +296,12 @@ class FakeLine(FakeHttpService):
         if not 1 <= len(unit) <= 30:
             return 400, {"message": "customAggregationUnit: size must be between 1 and 30"}, {}
         try:
-            first = datetime.datetime.strptime(start, "%Y%m%d").date()
-            last = datetime.datetime.strptime(end, "%Y%m%d").date()
+            first, last = (
+                datetime.date.fromisoformat(f"{d[:4]}-{d[4:6]}-{d[6:]}") if len(d) == 8 else None
+                for d in (start, end)
+            )
+            if first is None or last is None:
+                raise ValueError(start)
         except ValueError:
             return 400, {"message": "from and to must be yyyyMMdd"}, {}
         if not first <= last <= first + datetime.timedelta(days=30):

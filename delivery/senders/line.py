@@ -303,9 +303,7 @@ class LineSender:
                 # One bad user id fails a whole multicast (nothing was sent): find it by
                 # sending one by one. Any other 400 is the request's own fault, and would fail
                 # each push the same way.
-                return [
-                    r for m in chunk for r in self._send_fresh(api, message, [m], slug, unit)
-                ]
+                return [r for m in chunk for r in self._send_fresh(api, message, [m], slug, unit)]
             if error.status == 429:  # someone else shares the channel: everyone waits
                 pacing.hold_back(account, retry_after_seconds(error.headers) or 1.0)
             return [_result_for_error(m.delivery_id, error, key) for m in chunk]
@@ -330,9 +328,9 @@ def _by_text_in_order(
     rounds: their first message is in a group sent before the group of their second.
     """
     seen: dict[str, int] = defaultdict(int)
-    groups: dict[
-        tuple[int, str, str, tuple[tuple[str, str], ...], str], list[OutgoingMessage]
-    ] = defaultdict(list)
+    groups: dict[tuple[int, str, str, tuple[tuple[str, str], ...], str], list[OutgoingMessage]] = (
+        defaultdict(list)
+    )
     for message in messages:
         key = (
             seen[message.to],

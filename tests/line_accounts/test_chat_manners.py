@@ -47,6 +47,14 @@ def test_an_answered_message_is_marked_read_and_the_loading_animation_shows_firs
     ]
 
 
+def test_two_messages_in_one_call_get_one_animation_and_each_its_read_mark(municipality, line):
+    turn_on(municipality, mark_as_read=True, loading_animation=True)
+    post([hooks.text(A, "設定", read_token="r1"), hooks.text(A, "配信停止", read_token="r2")])
+    assert line.loading == [(A, 20)]
+    assert line.read_tokens == ["r1", "r2"]
+    assert len(line.replies) == 2
+
+
 def test_nothing_is_marked_or_animated_where_the_account_leaves_them_off(municipality, line):
     post([hooks.text(A, "設定")])
     assert line.read_tokens == [] and line.loading == []
@@ -88,7 +96,7 @@ def test_the_fake_refuses_what_line_refuses_for_the_loading_animation(municipali
     import urllib.request
 
     for body in ({"chatId": "C" + "1" * 32}, {"chatId": A, "loadingSeconds": 7}):
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 (the loopback fake)
             line.url + "/v2/bot/chat/loading/start",
             data=json.dumps(body).encode(),
             headers={

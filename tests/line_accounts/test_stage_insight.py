@@ -86,16 +86,14 @@ def test_the_nightly_fetch_writes_each_unit_and_day_once_and_a_refetch_updates_i
     assert StageInsight.objects.get(unit="p_w20").clicked == 22
 
 
-def test_the_staff_page_shows_counts_per_stage_and_hides_lines_nulls(
-    municipality, texts, line
-):
+def test_the_staff_page_shows_counts_per_stage_and_hides_lines_nulls(municipality, texts, line):
     statistics_on(municipality)
     with time_machine.travel(MORNING, tick=True):
         send(municipality)
     line.insight[("p_w20", SENT_ON)] = (25, None)
     with time_machine.travel(NEXT_NIGHT, tick=False):
         fetch_stage_insights()
-        days, rows = insight.table(municipality, NEXT_NIGHT.date())
+        _, rows = insight.table(municipality, NEXT_NIGHT.date())
         page = staff_of(municipality).get("/staff/line/preview/").content.decode()
     assert [r.label for r in rows] == ["妊娠20週", "妊娠30週"]
     assert rows[0].cells[-1] == "開封 25・少数のため非表示"

@@ -37,9 +37,7 @@ def v21(municipality, line, private_key, monkeypatch):
     """The account set to v2.1, its signing key in the environment as LINE's console gives it
     (a private JWK), the public half registered with the fake under its kid."""
     monkeypatch.setenv("LINE_CHANNEL_ID_KOTO", CHANNEL_ID)
-    monkeypatch.setenv(
-        "LINE_ASSERTION_KEY_KOTO", jwt.algorithms.RSAAlgorithm.to_jwk(private_key)
-    )
+    monkeypatch.setenv("LINE_ASSERTION_KEY_KOTO", jwt.algorithms.RSAAlgorithm.to_jwk(private_key))
     monkeypatch.setenv("LINE_ASSERTION_KID_KOTO", KID)
     line.assertion_keys[KID] = (CHANNEL_ID, private_key.public_key())
     line.channels[CHANNEL_ID] = LINE_SECRET
@@ -86,9 +84,7 @@ def test_the_assertion_is_what_line_asks_for(municipality, v21, private_key):
     assert claims["token_exp"] == 30 * 24 * 3600  # capped at LINE's 30 days
 
 
-def test_beat_renews_before_expiry_and_revokes_only_its_own_older_token(
-    municipality, line, v21
-):
+def test_beat_renews_before_expiry_and_revokes_only_its_own_older_token(municipality, line, v21):
     with time_machine.travel(MORNING, tick=False):
         first = channel_access_token("koto")
         assert tokens.renew_all().issued == 0  # 30 days left: nothing to do
@@ -167,7 +163,9 @@ def test_the_static_token_from_the_environment_still_works(municipality, texts, 
     assert channel_access_token("koto") == LINE_TOKEN
 
 
-def test_the_fake_refuses_an_assertion_lasting_over_30_minutes(municipality, line, v21, private_key):
+def test_the_fake_refuses_an_assertion_lasting_over_30_minutes(
+    municipality, line, v21, private_key
+):
     import urllib.parse
     import urllib.request
 
@@ -185,7 +183,7 @@ def test_the_fake_refuses_an_assertion_lasting_over_30_minutes(municipality, lin
                 "client_assertion": too_long,
             }
         ).encode()
-        request = urllib.request.Request(line.url + "/oauth2/v2.1/token", data=body)
+        request = urllib.request.Request(line.url + "/oauth2/v2.1/token", data=body)  # noqa: S310
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=3)  # noqa: S310 (the loopback fake)
     assert refused.value.code == 400
