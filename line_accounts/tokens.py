@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import jwt
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from django.conf import settings
 from django.db import transaction
 from linebot.v3.oauth import ApiClient, ApiException, ChannelAccessToken, Configuration
@@ -64,7 +65,7 @@ def _env(name: str, slug: str) -> str:
 @dataclass(frozen=True)
 class SigningKey:
     kid: str
-    private_key: object  # what PyJWT signs with
+    private_key: RSAPrivateKey | str  # a JWK's key object, or PEM text
 
 
 def signing_key(slug: str) -> SigningKey:
@@ -77,7 +78,9 @@ def signing_key(slug: str) -> SigningKey:
         if raw.startswith("{"):
             jwk = json.loads(raw)
             kid = kid or str(jwk.get("kid") or "")
-            key: object = jwt.PyJWK(jwk, algorithm="RS256").key
+            key: RSAPrivateKey | str = jwt.PyJWK(jwk, algorithm="RS256").key
+            if not isinstance(key, RSAPrivateKey):
+                raise ValueError("not an RSA private key")
         else:
             key = raw
     except (ValueError, jwt.PyJWKError) as error:
