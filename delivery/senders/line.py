@@ -138,24 +138,90 @@ def _options(municipality_ids: list[int]) -> dict[int, AccountOptions]:
     return found
 
 
+QUICK_REPLY_LIMIT = 13  # LINE: at most 13 quick reply buttons under a message
+LABEL_LIMIT = 20  # LINE: a quick reply button's label, in characters
+
+
+@dataclass(frozen=True)
+class QuickButton:
+    """One quick-reply button under a LINE message, of the three kinds Kizuna uses: a message
+    action (tapping sends ``text`` back as the user's message), a postback (sends ``data``,
+    showing the label) and a date picker (sends ``data`` with the chosen date, ``mode: date``
+    between ``earliest`` and ``latest``, dates as YYYY-MM-DD)."""
+
+    label: str
+    text: str = ""
+    data: str = ""
+    initial: str = ""
+    earliest: str = ""
+    latest: str = ""
+
+    @classmethod
+    def message(cls, label: str) -> QuickButton:
+        return cls(label, text=label)
+
+    @classmethod
+    def postback(cls, label: str, data: str) -> QuickButton:
+        return cls(label, data=data)
+
+    @classmethod
+    def from_json(cls, value: str | dict[str, str]) -> QuickButton:
+        """A button as the answer task carries it (``subscribers.line_chat.Reply.buttons``): a
+        text is a message action, a dict a date picker."""
+        if isinstance(value, str):
+            return cls.message(value)
+        return cls(
+            value["label"],
+            data=value["data"],
+            initial=value["initial"],
+            earliest=value["min"],
+            latest=value["max"],
+        )
+
+    def action(self) -> MessageAction | PostbackAction | DatetimePickerAction:
+        label = self.label[:LABEL_LIMIT]
+        if self.initial:
+            return DatetimePickerAction(
+                label=label,
+                data=self.data,
+                mode="date",
+                initial=self.initial,
+                min=self.earliest,
+                max=self.latest,
+            )
+        if self.data:
+            return PostbackAction(label=label, data=self.data, displayText=self.label)
+        return MessageAction(label=label, text=self.text)
+
+
+def quick_reply(buttons: tuple[QuickButton, ...] | list[QuickButton]) -> QuickReply | None:
+    """The buttons under a message, within LINE's limits (13 buttons, labels of 20 characters):
+    the one place they are checked, for stage texts and chat answers alike."""
+    if not buttons:
+        return None
+    if len(buttons) > QUICK_REPLY_LIMIT:
+        logger.warning("%d quick reply buttons: LINE shows %d", len(buttons), QUICK_REPLY_LIMIT)
+    return QuickReply(
+        items=[QuickReplyItem(action=b.action()) for b in buttons[:QUICK_REPLY_LIMIT]]
+    )
+
+
 def line_message(
-    text: str, header: str, flex: bool, postbacks: tuple[tuple[str, str], ...] = ()
+    text: str, header: str, flex: bool, buttons: tuple[QuickButton, ...] = ()
 ) -> TextMessage | FlexMessage:
-    """The message object for a text: its Flex Message where that is on and it fits, with
-    quick-reply ``postbacks`` (label, data) under it."""
-    quick_reply = None
-    if postbacks:
-        items = [
-            QuickReplyItem(action=PostbackAction(label=label, data=data, displayText=label))
-            for label, data in postbacks
-        ]
-        quick_reply = QuickReply(items=items)
+    """The message object for a text: its Flex Message where that is on and it fits, with the
+    quick-reply ``buttons`` under it."""
+    quick_reply_ = quick_reply(buttons)
     built = line_flex.stage_flex(text, header) if flex else None
     if built is None:
-        return TextMessage(text=text, quickReply=quick_reply)
+        return TextMessage(text=text, quickReply=quick_reply_)
     flex_message = FlexMessage.from_dict(built)
-    flex_message.quick_reply = quick_reply
+    flex_message.quick_reply = quick_reply_
     return flex_message
+
+
+def _postbacks(message: OutgoingMessage) -> tuple[QuickButton, ...]:
+    return tuple(QuickButton.postback(label, data) for label, data in message.line_postbacks)
 
 
 def new_retry_key() -> str:
@@ -223,7 +289,7 @@ class LineSender:
             first = same[0]
             yield self._send_chunk(
                 api,
-                line_message(first.line_text, first.line_header, flex, first.line_postbacks),
+                line_message(first.line_text, first.line_header, flex, _postbacks(first)),
                 same,
                 key,
                 slug,
@@ -231,7 +297,7 @@ class LineSender:
             )
         requests = [
             (
-                line_message(text, same[0].line_header, flex, same[0].line_postbacks),
+                line_message(text, same[0].line_header, flex, _postbacks(same[0])),
                 same[start : start + MULTICAST_LIMIT],
             )
             for text, same in _by_text_in_order(fresh)
@@ -407,15 +473,12 @@ def _result_for_error(delivery_id: int, error: ApiException, key: str) -> Result
     )
 
 
-QuickButton = str | dict[str, str]
-
-
 def answer(
     slug: str,
     reply_token: str,
     user_id: str,
     text: str,
-    quick_replies: tuple[QuickButton, ...] = (),
+    quick_replies: tuple[str | dict[str, str], ...] = (),
     mark_as_read_token: str = "",
 ) -> str:
     """Answer a LINE event (a follow, a chat command) with one text; returns how it went.
@@ -429,7 +492,9 @@ def answer(
     read) the user's messages up to that one are marked read first; that failing never stops
     the answer.
     """
-    message = TextMessage(text=text, quick_reply=_quick_reply(quick_replies))
+    message = TextMessage(
+        text=text, quick_reply=quick_reply([QuickButton.from_json(b) for b in quick_replies])
+    )
     configuration = Configuration(
         host=settings.LINE_API_BASE_URL, access_token=channel_access_token(slug)
     )
@@ -513,28 +578,3 @@ def show_loading(slug: str, user_id: str, seconds: float, timeout: float) -> boo
 
 
 LINE_USER_ID = re.compile(r"U[0-9a-f]{32}")
-QUICK_REPLY_LIMIT = 13  # LINE: at most 13 quick reply buttons under a message
-LABEL_LIMIT = 20  # LINE: a quick reply button's label, in characters
-
-
-def _quick_reply(buttons: tuple[QuickButton, ...]) -> QuickReply | None:
-    """Buttons under the answer (LINE: up to 13, labels up to 20 characters): a text sends
-    itself back; a dict (``subscribers.line_chat.Reply.buttons``) opens the date picker."""
-    if not buttons:
-        return None
-    return QuickReply(
-        items=[QuickReplyItem(action=_action(b)) for b in buttons[:QUICK_REPLY_LIMIT]]
-    )
-
-
-def _action(button: QuickButton) -> MessageAction | DatetimePickerAction:
-    if isinstance(button, str):
-        return MessageAction(label=button[:LABEL_LIMIT], text=button)
-    return DatetimePickerAction(
-        label=button["label"][:LABEL_LIMIT],
-        data=button["data"],
-        mode="date",
-        initial=button["initial"],
-        min=button["min"],
-        max=button["max"],
-    )
