@@ -146,8 +146,8 @@ def table(
 def _cell(row: StageInsight | None) -> str:
     if row is None:
         return "―"
-    opened = HIDDEN if row.opened is None else f"開封 {row.opened}"
-    clicked = HIDDEN if row.clicked is None else f"クリック {row.clicked}"
     if row.opened is None and row.clicked is None:
         return HIDDEN
-    return f"{opened}・{clicked}"
+    opened = HIDDEN if row.opened is None else row.opened
+    clicked = HIDDEN if row.clicked is None else row.clicked
+    return f"開封 {opened}・クリック {clicked}"

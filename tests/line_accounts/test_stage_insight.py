@@ -96,6 +96,6 @@ def test_the_staff_page_shows_counts_per_stage_and_hides_lines_nulls(municipalit
         _, rows = insight.table(municipality, NEXT_NIGHT.date())
         page = staff_of(municipality).get("/staff/line/preview/").content.decode()
     assert [r.label for r in rows] == ["妊娠20週", "妊娠30週"]
-    assert rows[0].cells[-1] == "開封 25・少数のため非表示"
+    assert rows[0].cells[-1] == "開封 25・クリック 少数のため非表示"
     assert rows[1].cells[-1] == "少数のため非表示"
     assert "妊娠20週" in page and "開封 25" in page and "少数のため非表示" in page
