@@ -27,7 +27,7 @@ from municipalities.models import Municipality
 from subscribers import links
 from subscribers.models import Child, Subscriber
 
-from . import line_flex
+from . import line_flex, line_insight
 from .kinds import KINDS, PART_KINDS, MessageKind
 from .models import Delivery
 from .outbox import BIRTHDAY, SPECIAL, STAGE, MessageKey
@@ -178,6 +178,11 @@ def outgoing(
         retry_key=str(delivery.retry_key or ""),
         line_header=(
             line_flex.stage_header(delivery.message_key) if delivery.channel == Channel.LINE else ""
+        ),
+        line_unit=(
+            line_insight.stage_unit(delivery.message_key)
+            if delivery.channel == Channel.LINE
+            else ""
         ),
     )
 

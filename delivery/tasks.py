@@ -48,9 +48,12 @@ def answer_on_line(
     user_id: str,
     text: str,
     quick_replies: list[str | dict[str, str]] | None = None,
+    mark_as_read_token: str = "",
 ) -> str:
     """A LINE chat answer, outside the webhook's request (see ``senders.line.answer``)."""
-    return line.answer(slug, reply_token, user_id, text, tuple(quick_replies or ()))
+    return line.answer(
+        slug, reply_token, user_id, text, tuple(quick_replies or ()), mark_as_read_token
+    )
 
 
 @shared_task(ignore_result=True)

@@ -107,6 +107,8 @@ class LineText:
     occurred_at: datetime.datetime | None = None
     # Written in a group or a room, where everyone would see a personal answer.
     in_group: bool = False
+    # LINE's ``markAsReadToken`` of the message: marks it (and the user's earlier ones) read.
+    mark_as_read_token: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,8 +208,17 @@ def parse_line_events(body: str, signature: str, channel_secret: str) -> list[Li
                 if "\x00" in text or len(text) > LINE_TEXT_LIMIT:
                     raise BadPayload("not a LINE text")
                 reply_token = str(event.reply_token or "")
+                read_token = str(getattr(event.message, "mark_as_read_token", "") or "")
                 ours.append(
-                    LineText(user_id, reply_token, text.strip(), event_id, occurred_at, in_group)
+                    LineText(
+                        user_id,
+                        reply_token,
+                        text.strip(),
+                        event_id,
+                        occurred_at,
+                        in_group,
+                        read_token[:500],
+                    )
                 )
             elif isinstance(event, PostbackEvent) and event.postback is not None:
                 data = str(event.postback.data or "")

@@ -303,6 +303,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "line_accounts.tasks.switch_rich_menus",
         "schedule": crontab(hour=5, minute=10),
     },
+    "renew-line-channel-tokens": {
+        "task": "line_accounts.tasks.renew_channel_tokens",
+        "schedule": crontab(minute=20),
+    },
+    "fetch-line-stage-insights": {
+        "task": "line_accounts.tasks.fetch_stage_insights",
+        "schedule": crontab(hour=6, minute=40),
+    },
     "erase-unsubscribed-readers": {
         "task": "subscribers.tasks.erase_unsubscribed_readers",
         "schedule": crontab(hour=3, minute=15),

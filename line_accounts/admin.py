@@ -8,7 +8,14 @@ from .models import LineAccountSettings
 @admin.register(LineAccountSettings)
 class LineAccountSettingsAdmin(MunicipalityScopedAdminMixin, admin.ModelAdmin):
     member_editor_actions = ALL
-    list_display = ["municipality", "flex_messages", "updated_at"]
-    list_filter = ["flex_messages"]
+    list_display = [
+        "municipality",
+        "flex_messages",
+        "push_only",
+        "token_kind",
+        "stage_statistics",
+        "updated_at",
+    ]
+    list_filter = ["flex_messages", "push_only", "token_kind", "stage_statistics"]
     list_select_related = ["municipality"]
     search_fields = ["municipality__name"]

@@ -11,8 +11,10 @@ class LineAccountsConfig(AppConfig):
         from delivery.senders import line
         from subscribers import erasure
 
-        from . import relay, selectors
+        from . import relay, selectors, tokens
 
         line.register_flex_switch(selectors.flex_municipality_ids)
+        line.register_account_options(selectors.account_options)
+        line.register_token_source(tokens.token_for)
         erasure.register_step("line_accounts", selectors.forget_readers)
         line_events.register_webhook_tap(relay.keep)

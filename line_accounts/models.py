@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +33,53 @@ class LineAccountSettings(models.Model):
             "転送します（届かなければ間隔をあけて再送します）。"
         ),
     )
+    push_only = models.BooleanField(
+        _("プッシュ配信のみ（Webhookを使わない）"),
+        default=False,
+        help_text=_(
+            "このアカウントのWebhookをほかのツールが使っていて、転送もしない場合に選びます。"
+            "時期のメッセージは、Web登録のLINE連携（連携コード）で登録した方にプッシュで届きます。"
+            "Kizunaはイベントを受け取らないため、トークでの登録、トークの「設定」「配信停止」などの"
+            "コマンド、ブロックの検知、カードのボタンは使えません（Kizuna宛のWebhookは拒否して記録します）。"
+        ),
+    )
+    mark_as_read = models.BooleanField(
+        _("返答するメッセージに既読をつける"),
+        default=False,
+        help_text=_(
+            "LINE Official Account Managerで「チャット」をオンにしている場合に使います"
+            "（オフのときはLINEが自動で既読にします）。失敗しても返答は届きます。"
+        ),
+    )
+    loading_animation = models.BooleanField(
+        _("返答を準備するあいだ「読み込み中」を表示する"),
+        default=False,
+        help_text=_("1対1のトークだけに表示します（グループ・複数人トークには出ません）。"),
+    )
+    stage_statistics = models.BooleanField(
+        _("時期ごとの開封数・クリック数を集計する"),
+        default=False,
+        help_text=_(
+            "時期のメッセージに集計単位（妊娠20週、生後4か月など）をつけて送り、毎晩LINEの統計を"
+            "取り込みます。20人未満の値はLINEが返さないため「少数のため非表示」と表示します。"
+        ),
+    )
+
+    class TokenKind(models.TextChoices):
+        STATIC = "static", _("環境変数のトークン（LINE_CHANNEL_ACCESS_TOKEN_…）")
+        V2_1 = "v2.1", _("チャネルアクセストークンv2.1（アサーション署名キーで発行）")
+        STATELESS = "stateless", _("ステートレスチャネルアクセストークン（15分）")
+
+    token_kind = models.CharField(
+        _("チャネルアクセストークン"),
+        max_length=10,
+        choices=TokenKind,
+        default=TokenKind.STATIC,
+        help_text=_(
+            "v2.1とステートレスは、Kizunaが自分のトークンを発行します。長期のトークンを再発行しないので、"
+            "ほかのツールが使っているトークンが無効になることはありません。"
+        ),
+    )
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     class Meta:
@@ -40,6 +88,17 @@ class LineAccountSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.municipality)
+
+    def clean(self) -> None:
+        if self.push_only and self.relay_url:
+            raise ValidationError(
+                {
+                    "push_only": _(
+                        "プッシュ配信のみの場合はWebhookを受け取らないため、イベントの転送先は"
+                        "設定できません。どちらか一方を選んでください。"
+                    )
+                }
+            )
 
 
 class RichMenuLink(models.Model):
@@ -104,3 +163,58 @@ class RelayEvent(models.Model):
 
     def __str__(self) -> str:
         return self.webhook_event_id
+
+
+class ChannelToken(models.Model):
+    """A channel access token Kizuna issued for itself (v2.1 by JWT assertion, or stateless),
+    so that it never needs the long-lived token another tool holds.
+
+    The token is stored encrypted (:mod:`line_accounts.tokens`); ``key_id`` is LINE's id of a
+    v2.1 token, the only handle Kizuna revokes by: it never touches a token it did not issue.
+    """
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.CASCADE, verbose_name=_("自治体")
+    )
+    kind = models.CharField(_("種類"), max_length=10, choices=LineAccountSettings.TokenKind)
+    key_id = models.CharField(_("キーID"), max_length=100, blank=True)
+    encrypted_token = models.TextField(_("トークン（暗号化）"))
+    issued_at = models.DateTimeField(_("発行日時"))
+    expires_at = models.DateTimeField(_("有効期限"))
+    revoked_at = models.DateTimeField(_("取り消し日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("発行したチャネルアクセストークン")
+        verbose_name_plural = _("発行したチャネルアクセストークン")
+        indexes = [
+            models.Index(fields=["municipality", "-expires_at"], name="channel_token_latest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key_id}"
+
+
+class StageInsight(models.Model):
+    """What LINE's Insight API counted for one aggregation unit (a stage: 妊娠20週, 生後4か月)
+    on one day: readers who opened and who tapped a link. None is LINE's null: fewer than 20."""
+
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.CASCADE, verbose_name=_("自治体")
+    )
+    unit = models.CharField(_("集計単位"), max_length=30)
+    day = models.DateField(_("日付"))
+    opened = models.PositiveIntegerField(_("開封した人数"), null=True, blank=True)
+    clicked = models.PositiveIntegerField(_("URLをタップした人数"), null=True, blank=True)
+    fetched_at = models.DateTimeField(_("取得日時"))
+
+    class Meta:
+        verbose_name = _("時期ごとの開封・クリック数")
+        verbose_name_plural = _("時期ごとの開封・クリック数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "unit", "day"], name="one_stage_insight_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.day}"

@@ -20,7 +20,7 @@ from content import selectors as content_selectors
 from content.rendering import placeholder_values, render_message
 from content.stages import Stage, stage_start
 from delivery import line_flex
-from delivery.senders.line import line_message
+from delivery.senders.line import QuickButton, line_message, quick_reply
 from kizuna import clock
 from municipalities.models import ConsultationContact, Municipality
 from subscribers import line_chat
@@ -152,9 +152,8 @@ def signup_transcript(municipality: Municipality) -> list[tuple[str, Json]]:
             buttons = reply.buttons()
             message: Json = {"type": "text", "text": reply.text}
             if buttons:
-                message["quickReply"] = {
-                    "items": [{"type": "action", "action": _action(b)} for b in buttons]
-                }
+                built = quick_reply([QuickButton.from_json(b) for b in buttons])
+                message["quickReply"] = built.to_dict() if built else {}
             turns.append(("account", message))
 
     today = clock.today()
@@ -169,12 +168,6 @@ def signup_transcript(municipality: Municipality) -> list[tuple[str, Json]]:
         account(line_chat.wrote(municipality, PREVIEW_USER, "本人"))
         transaction.set_rollback(True)
     return turns
-
-
-def _action(button: str | dict[str, str]) -> Json:
-    if isinstance(button, str):
-        return {"type": "message", "label": button, "text": button}
-    return {"type": "datetimepicker", **button, "mode": "date"}
 
 
 def transcript_html(turns: list[tuple[str, Json]]) -> SafeString:

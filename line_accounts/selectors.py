@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from delivery.senders.line import AccountOptions
 from municipalities.models import Municipality
 from subscribers.models import Subscriber
 
@@ -15,12 +16,27 @@ def of(municipality: Municipality) -> LineAccountSettings:
 
 
 def flex_municipality_ids(municipality_ids: list[int]) -> set[int]:
-    """Those of ``municipality_ids`` that send stage texts as Flex Messages."""
+    """Those of ``municipality_ids`` that send stage texts as Flex Messages. Not a push-only
+    account: the card's buttons send chat commands, which would reach nobody there."""
     return set(
         LineAccountSettings.objects.filter(
-            municipality_id__in=municipality_ids, flex_messages=True
+            municipality_id__in=municipality_ids, flex_messages=True, push_only=False
         ).values_list("municipality_id", flat=True)
     )
+
+
+def account_options(municipality_ids: list[int]) -> dict[int, AccountOptions]:
+    """How Kizuna behaves on these municipalities' LINE accounts (those without settings have
+    the defaults)."""
+    return {
+        row.municipality_id: AccountOptions(
+            push_only=row.push_only,
+            mark_as_read=row.mark_as_read,
+            loading_animation=row.loading_animation,
+            stage_statistics=row.stage_statistics,
+        )
+        for row in LineAccountSettings.objects.filter(municipality_id__in=municipality_ids)
+    }
 
 
 def forget_readers(subscriber_ids: list[int]) -> None:

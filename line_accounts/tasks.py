@@ -10,7 +10,7 @@ from delivery.senders.line import channel_access_token
 from kizuna import clock
 from municipalities.models import Municipality
 
-from . import menu_switch, relay
+from . import insight, menu_switch, relay, tokens
 from .models import RelayEvent
 from .rich_menus import LineApiError, RichMenuApi
 
@@ -51,3 +51,24 @@ def relay_all_events() -> int:
         .distinct()
     )
     return sum(relay_events(municipality_id) for municipality_id in ids)
+
+
+@shared_task(ignore_result=True)
+def renew_channel_tokens() -> int:
+    """Hourly from beat: v2.1 tokens renewed a week before they expire, superseded ones revoked."""
+    renewal = tokens.renew_all()
+    logger.info(
+        "LINE channel access tokens: %d issued, %d revoked, %d failed",
+        renewal.issued,
+        renewal.revoked,
+        renewal.failed,
+    )
+    return renewal.issued
+
+
+@shared_task(ignore_result=True)
+def fetch_stage_insights() -> int:
+    """Nightly from beat: the per-stage open and click counts of the last days, from LINE."""
+    fetched = insight.fetch_all(clock.today())
+    logger.info("LINE insight: %d stage days fetched, %d failed", fetched.rows, fetched.failed)
+    return fetched.rows

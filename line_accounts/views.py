@@ -1,4 +1,5 @@
-"""Staff pages for the LINE account: the Flex Message preview and the chat signup preview."""
+"""Staff pages for the LINE account: the Flex Message preview, the chat signup preview and the
+per-stage open and click counts."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from municipalities.access import previewable_municipalities
 from municipalities.models import Municipality
 from municipalities.staff_pages import staff_context, staff_page
 
-from . import preview, selectors
+from . import insight, preview, selectors
 
 STAGES = [(f"pregnancy:week:{w}", f"妊娠{w}週") for w in range(4, 42)] + [
     (
@@ -54,11 +55,17 @@ def line_preview(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"form": form, "municipality": municipality}
     if municipality is not None and stage is not None:
         shown = preview.stage_preview(municipality, stage, clock.today())
+        account = selectors.of(municipality)
+        insight_days, insight_rows = insight.table(municipality, clock.today())
         context.update(
             stage=shown,
             stage_html=preview.message_html(shown.message) if shown else "",
-            flex_on=selectors.of(municipality).flex_messages,
+            flex_on=account.flex_messages and not account.push_only,
+            push_only=account.push_only,
             chat_html=preview.transcript_html(preview.signup_transcript(municipality)),
+            stage_statistics=account.stage_statistics,
+            insight_days=insight_days,
+            insight_rows=insight_rows,
         )
     return render(
         request, "line_accounts/preview.html", staff_context(request, "LINEの見え方", **context)

@@ -4,7 +4,11 @@
   reply tokens good for one reply, quick replies (13 buttons, labels of 20, message, postback
   and date picker actions with their fields and formats, as the API reference defines them),
   message count and the 5,000-character text limit, multicast's 500 recipients, and
-  ``X-Line-Retry-Key`` (a UUID; a key already accepted gets 409, as LINE answers).
+  ``X-Line-Retry-Key`` (a UUID; a key already accepted gets 409, as LINE answers);
+  ``customAggregationUnits`` (one name, 1–30 of [A-Za-z0-9_]); ``markAsRead`` and
+  ``loading/start`` (a user id, 5–60 seconds in steps of 5); Insight's per-unit statistics; and
+  the channel access token endpoints (v2.1 by a verified RS256 JWT assertion, stateless, revoke),
+  an issued token answering 401 once it has expired.
 - :class:`FakePostmark`: Postmark's ``/email`` (as django-anymail calls it) and ``/email/batch``.
 - :class:`SmtpMailbox`: a real SMTP server (aiosmtpd) that stores what it accepts.
 
@@ -22,14 +26,17 @@ import re
 import socket
 import threading
 import time
+import urllib.parse
 import uuid
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import jwt
 from aiosmtpd.controller import Controller
 
 LINE_USER_ID = re.compile(r"^U[0-9a-f]{32}$")
+UNIT_NAME = re.compile(r"^[A-Za-z0-9_]{1,30}$")
 
 
 def free_port() -> int:
@@ -216,10 +223,31 @@ class FakeLine(FakeHttpService):
         self.aliases: dict[str, str] = {}  # alias id -> rich menu id
         self.user_menus: dict[str, str] = {}  # user id -> rich menu id (per-user link)
         self.rich_menu_writes = 0  # requests that changed rich menus, aliases or links
+        self.read_tokens: list[str] = []  # markAsReadToken of each markAsRead call
+        self.loading: list[tuple[str, int | None]] = []  # (chatId, loadingSeconds) shown
+        self.units_sent: Counter = Counter()  # aggregation unit -> messages sent with it
+        # Insight's answer per (unit, yyyyMMdd): (uniqueImpression, uniqueClick), None = null.
+        self.insight: dict[tuple[str, str], tuple[int | None, int | None]] = {}
+        self.insight_requests: list[tuple[str, str, str]] = []  # (unit, from, to)
+        # Channel access tokens: when each issued one expires (time.time()), per channel.
+        self.token_expiry: dict[str, float] = {}
+        self.channels: dict[str, str] = {}  # channel id -> channel secret
+        self.assertion_keys: dict[str, tuple[str, object]] = {}  # kid -> (channel id, public key)
+        self.v21_keys: dict[str, str] = {}  # key id -> the v2.1 token it names
+        self.issued: Counter = Counter()  # "v2.1" / "stateless" -> tokens issued
+        self.revoked_keys: list[str] = []
+
+    def _bearer(self, headers: dict) -> str:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        return lowered.get("authorization", "").removeprefix("Bearer ")
 
     def _authorised(self, headers: dict) -> bool:
-        lowered = {k.lower(): v for k, v in headers.items()}
-        return lowered.get("authorization", "").removeprefix("Bearer ") in self.tokens
+        """A token LINE knows and that has not expired (an issued one lives its lifetime)."""
+        token = self._bearer(headers)
+        if token not in self.tokens:
+            return False
+        expiry = self.token_expiry.get(token)
+        return expiry is None or time.time() < expiry
 
     UNAUTHORISED = (
         401,
@@ -228,12 +256,19 @@ class FakeLine(FakeHttpService):
     )
 
     def takes_raw(self, path: str) -> bool:
-        return path.startswith("/v2/bot/richmenu/") and path.endswith("/content")
+        return path.startswith("/oauth2/") or (
+            path.startswith("/v2/bot/richmenu/") and path.endswith("/content")
+        )
 
     def handle_raw(self, method: str, path: str, headers: dict, raw: bytes):
         self.requests[f"{method} {path}"] += 1
+        if path.startswith("/oauth2/"):  # authenticated by the form's own fields
+            return self._oauth(method, path, raw)
         if not self._authorised(headers):
             return self.UNAUTHORISED
+        route, _, query = path.partition("?")
+        if method == "GET" and route == "/v2/bot/insight/message/event/aggregation":
+            return self._insight(query)
         with self.lock:
             if method == "GET" and path == "/v2/bot/richmenu/list":
                 return 200, {"richmenus": list(self.rich_menus.values())}, {}
@@ -251,6 +286,144 @@ class FakeLine(FakeHttpService):
             if method == "POST" and self.takes_raw(path):
                 return self._upload(path.split("/")[4], headers, raw)
         return 404, {"message": "Not found"}, {}
+
+    def _insight(self, query: str):
+        """``GET /v2/bot/insight/message/event/aggregation``: a unit of 1 to 30 characters;
+        from and to as yyyyMMdd, to not before from nor more than 30 days after it."""
+        params = {k: v[0] for k, v in urllib.parse.parse_qs(query).items()}
+        unit = params.get("customAggregationUnit", "")
+        start, end = params.get("from", ""), params.get("to", "")
+        if not 1 <= len(unit) <= 30:
+            return 400, {"message": "customAggregationUnit: size must be between 1 and 30"}, {}
+        try:
+            first, last = (
+                datetime.date.fromisoformat(f"{d[:4]}-{d[4:6]}-{d[6:]}") if len(d) == 8 else None
+                for d in (start, end)
+            )
+            if first is None or last is None:
+                raise ValueError(start)
+        except ValueError:
+            return 400, {"message": "from and to must be yyyyMMdd"}, {}
+        if not first <= last <= first + datetime.timedelta(days=30):
+            return 400, {"message": "to must be from to 30 days after from"}, {}
+        with self.lock:
+            self.insight_requests.append((unit, start, end))
+            opened, clicked = self.insight.get((unit, start), (None, None))
+        overview = {
+            "uniqueImpression": opened,
+            "uniqueClick": clicked,
+            "uniqueMediaPlayed": None,
+            "uniqueMediaPlayed100Percent": None,
+        }
+        return 200, {"overview": overview, "messages": [], "clicks": []}, {}
+
+    def _oauth(self, method: str, path: str, raw: bytes):
+        """The channel access token endpoints, as form posts (``application/x-www-form-
+        urlencoded``): v2.1 by JWT assertion, stateless by channel id and secret, revoke."""
+        form = {k: v[0] for k, v in urllib.parse.parse_qs(raw.decode()).items()}
+        bad = 400, {"error": "invalid_request"}, {}
+        if method != "POST":
+            return 405, {"error": "method not allowed"}, {}
+        if path == "/oauth2/v2.1/token":
+            if form.get("grant_type") != "client_credentials" or form.get(
+                "client_assertion_type"
+            ) != ("urn:ietf:params:oauth:client-assertion-type:jwt-bearer"):
+                return bad
+            problem = self._check_assertion(form.get("client_assertion", ""), token=True)
+            if problem:
+                return 400, {"error": "invalid_client", "error_description": problem}, {}
+            claims = jwt.decode(form["client_assertion"], options={"verify_signature": False})
+            return 200, self._issue("v2.1", int(claims["token_exp"])), {}
+        if path == "/oauth2/v3/token":
+            if form.get("grant_type") != "client_credentials":
+                return bad
+            if "client_assertion" in form:
+                problem = self._check_assertion(form["client_assertion"], token=False)
+            elif self.channels.get(form.get("client_id", "")) != form.get("client_secret"):
+                problem = "invalid client_id or client_secret"
+            else:
+                problem = ""
+            if problem:
+                return 400, {"error": "invalid_client", "error_description": problem}, {}
+            return 200, self._issue("stateless", 900), {}
+        if path == "/oauth2/v2.1/revoke":
+            if self.channels.get(form.get("client_id", "")) != form.get("client_secret"):
+                return 400, {"error": "invalid_client"}, {}
+            token = form.get("access_token", "")
+            with self.lock:
+                key_id = next((k for k, t in self.v21_keys.items() if t == token), None)
+                if key_id is None:
+                    return 400, {"error": "invalid_request"}, {}
+                self.tokens.discard(token)
+                self.revoked_keys.append(key_id)
+            return 200, {}, {}
+        return 404, {"error": "not found"}, {}
+
+    def _check_assertion(self, assertion: str, *, token: bool) -> str:
+        """What LINE checks of the JWT: RS256, a registered kid, iss = sub = its channel, aud,
+        exp in the future and at most 30 minutes away; token_exp 1 s to 30 days (v2.1)."""
+        try:
+            header = jwt.get_unverified_header(assertion)
+        except jwt.PyJWTError:
+            return "not a JWT"
+        if header.get("alg") != "RS256" or header.get("kid") not in self.assertion_keys:
+            return "invalid kid or alg"
+        channel_id, public_key = self.assertion_keys[header["kid"]]
+        try:
+            claims = jwt.decode(
+                assertion,
+                public_key,
+                algorithms=["RS256"],
+                audience="https://api.line.me/",
+                options={"require": ["exp", "iss", "sub", "aud"]},
+            )
+        except jwt.PyJWTError as error:
+            return f"invalid assertion: {type(error).__name__}"
+        if not claims["iss"] == claims["sub"] == channel_id:
+            return "iss and sub must be the channel id"
+        if claims["exp"] > time.time() + 30 * 60:
+            return "exp more than 30 minutes ahead"
+        if token:
+            token_exp = claims.get("token_exp")
+            if not isinstance(token_exp, int) or not 1 <= token_exp <= 30 * 24 * 3600:
+                return "token_exp must be 1 second to 30 days"
+        return ""
+
+    def _issue(self, kind: str, lifetime: int) -> dict:
+        token = f"{kind}-{uuid.uuid4().hex}"
+        with self.lock:
+            self.tokens.add(token)
+            self.token_expiry[token] = time.time() + lifetime
+            self.issued[kind] += 1
+            answer = {"access_token": token, "expires_in": lifetime, "token_type": "Bearer"}
+            if kind == "v2.1":
+                answer["key_id"] = uuid.uuid4().hex
+                self.v21_keys[answer["key_id"]] = token
+        return answer
+
+    def _chat(self, path: str, body: dict):
+        """``markAsRead`` (a markAsReadToken) and ``loading/start`` (a user id as chatId, never
+        a group or room; loadingSeconds, if given, 5 to 60 in steps of 5), as LINE checks them."""
+        if path == "/v2/bot/chat/markAsRead":
+            token = body.get("markAsReadToken")
+            if not isinstance(token, str) or not token:
+                return 400, {"message": "The request body has 1 error(s)",
+                             "details": [{"message": "must be specified", "property": "markAsReadToken"}]}, {}  # fmt: skip
+            with self.lock:
+                self.read_tokens.append(token)
+            return 200, {}, {}
+        chat_id, seconds = body.get("chatId"), body.get("loadingSeconds")
+        if not isinstance(chat_id, str) or not LINE_USER_ID.match(chat_id):
+            return 400, {"message": "The request body has 1 error(s)",
+                         "details": [{"message": "invalid chatId", "property": "chatId"}]}, {}  # fmt: skip
+        if seconds is not None and (
+            not isinstance(seconds, int) or not 5 <= seconds <= 60 or seconds % 5
+        ):
+            return 400, {"message": "The request body has 1 error(s)",
+                         "details": [{"message": "must be a multiple of 5 from 5 to 60", "property": "loadingSeconds"}]}, {}  # fmt: skip
+        with self.lock:
+            self.loading.append((chat_id, seconds))
+        return 202, {}, {}
 
     def _upload(self, menu_id: str, headers: dict, raw: bytes):
         """LINE's rules for a rich menu image: JPEG or PNG, at most 1 MB, the menu's size, once."""
@@ -315,15 +488,12 @@ class FakeLine(FakeHttpService):
     def handle(self, path: str, headers: dict, body: dict) -> tuple[int, dict, dict]:
         lowered = {k.lower(): v for k, v in headers.items()}
         self.requests[path] += 1
-        token = lowered.get("authorization", "").removeprefix("Bearer ")
-        if token not in self.tokens:
-            return (
-                401,
-                {"message": "Authentication failed due to the following reason: invalid token."},
-                {},
-            )
+        if not self._authorised(headers):
+            return self.UNAUTHORISED
         if path.startswith("/v2/bot/richmenu"):
             return self._rich_menu_post(path, body)
+        if path in ("/v2/bot/chat/markAsRead", "/v2/bot/chat/loading/start"):
+            return self._chat(path, body)
         messages = body.get("messages")
         problem, at = self._check_messages(messages)
         if problem:
@@ -368,6 +538,15 @@ class FakeLine(FakeHttpService):
             return 404, {"message": "Not found"}, {}
         if not all(isinstance(r, str) and LINE_USER_ID.match(r) for r in recipients):
             return 400, {"message": "The property, 'to', in the request body is invalid"}, {}
+        units = body.get("customAggregationUnits")
+        if units is not None and (
+            not isinstance(units, list)
+            or len(units) > 1
+            or not all(isinstance(u, str) and UNIT_NAME.match(u) for u in units)
+        ):
+            # LINE: one unit name a request, 1 to 30 characters of [A-Za-z0-9_].
+            return 400, {"message": "The request body has 1 error(s)",
+                         "details": [{"message": "invalid unit name", "property": "customAggregationUnits"}]}, {}  # fmt: skip
         if path.endswith("/push") and recipients[0] in self.blocked:
             # A push to a user who blocked the account; a multicast skips them silently.
             return 400, {"message": "Failed to send messages"}, {}
@@ -385,6 +564,8 @@ class FakeLine(FakeHttpService):
                 self.accepted_keys[key] = request_id
             for recipient in recipients:
                 if recipient not in self.blocked:
+                    for unit in units or ():
+                        self.units_sent[unit] += 1
                     self.received.append((recipient, _shown(messages[0])))
                     self.sent_messages.append((recipient, messages[0]))
                     items = (messages[0].get("quickReply") or {}).get("items", [])

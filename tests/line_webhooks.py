@@ -60,12 +60,22 @@ def unfollow(user_id: str, *, at: int = EPOCH_MS, event_id=None, redelivery=Fals
 
 
 def text(
-    user_id: str, words: str, *, where="user", at=EPOCH_MS, event_id=None, redelivery=False
+    user_id: str,
+    words: str,
+    *,
+    where="user",
+    at=EPOCH_MS,
+    event_id=None,
+    redelivery=False,
+    read_token=None,
 ) -> dict:
+    """A text message event; like LINE's, it carries a ``markAsReadToken`` (``read_token``)."""
     return MessageEvent(
         **_common(user_id, where, at, event_id, redelivery),
         reply_token=uuid.uuid4().hex,
-        message=TextMessageContent(id="1", text=words, quote_token="q"),
+        message=TextMessageContent(
+            id="1", text=words, quote_token="q", mark_as_read_token=read_token or uuid.uuid4().hex
+        ),
     ).to_dict()
 
 

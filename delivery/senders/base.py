@@ -45,6 +45,8 @@ class OutgoingMessage:
     attachments: tuple[tuple[str, bytes, str], ...] = ()
     # The stage a LINE message is about (「妊娠20週0日」): the header of its Flex Message.
     line_header: str = ""
+    # The LINE aggregation unit of a stage message (``p_w20``), for Insight's per-stage counts.
+    line_unit: str = ""
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import TypeAlias
 
 import urllib3
@@ -31,6 +33,7 @@ from linebot.v3.messaging import (
     Configuration,
     DatetimePickerAction,
     FlexMessage,
+    MarkMessagesAsReadByTokenRequest,
     MessageAction,
     MessagingApi,
     MulticastRequest,
@@ -39,6 +42,7 @@ from linebot.v3.messaging import (
     QuickReply,
     QuickReplyItem,
     ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
     TextMessage,
 )
 
@@ -55,8 +59,29 @@ CHANNEL_SETUP = {401, 403}
 UNREACHABLE_USER = "Failed to send messages"
 
 
+# Where a municipality's token comes from when it is not the static one in the environment:
+# an app above (line_accounts, tokens v2.1 and stateless) registers ``slug -> token``, or None
+# for "this municipality uses LINE_CHANNEL_ACCESS_TOKEN_<SLUG>".
+TokenSource = Callable[[str], str | None]
+TOKEN_SOURCES: list[TokenSource] = []
+
+
+def register_token_source(source: TokenSource) -> None:
+    if source not in TOKEN_SOURCES:
+        TOKEN_SOURCES.append(source)
+
+
 def channel_access_token(slug: str) -> str:
-    """Each municipality's LINE channel token comes from LINE_CHANNEL_ACCESS_TOKEN_<SLUG>."""
+    """The one place every LINE call gets its token: one Kizuna issued for itself (v2.1 or
+    stateless) where the account is set up so, else LINE_CHANNEL_ACCESS_TOKEN_<SLUG>."""
+    for source in TOKEN_SOURCES:
+        token = source(slug)
+        if token is not None:
+            return token
+    return static_channel_access_token(slug)
+
+
+def static_channel_access_token(slug: str) -> str:
     return os.environ.get(f"LINE_CHANNEL_ACCESS_TOKEN_{_env_suffix(slug)}", "")
 
 
@@ -83,24 +108,120 @@ def _flex_on(municipality_ids: list[int]) -> set[int]:
     return set().union(*(switch(municipality_ids) for switch in FLEX_SWITCHES))
 
 
+@dataclass(frozen=True)
+class AccountOptions:
+    """How Kizuna behaves on one municipality's LINE account (line_accounts' settings)."""
+
+    push_only: bool = False  # the webhook belongs to another tool: no events reach Kizuna
+    mark_as_read: bool = False  # mark the messages Kizuna answers as read
+    loading_animation: bool = False  # show LINE's loading animation while an answer is queued
+    stage_statistics: bool = False  # push stage texts with a customAggregationUnits name
+
+
+OptionsSource = Callable[[list[int]], dict[int, AccountOptions]]
+OPTIONS_SOURCES: list[OptionsSource] = []
+
+
+def register_account_options(source: OptionsSource) -> None:
+    if source not in OPTIONS_SOURCES:
+        OPTIONS_SOURCES.append(source)
+
+
+def account_options(municipality_id: int) -> AccountOptions:
+    return _options([municipality_id]).get(municipality_id, AccountOptions())
+
+
+def _options(municipality_ids: list[int]) -> dict[int, AccountOptions]:
+    found: dict[int, AccountOptions] = {}
+    for source in OPTIONS_SOURCES:
+        found.update(source(municipality_ids))
+    return found
+
+
+QUICK_REPLY_LIMIT = 13  # LINE: at most 13 quick reply buttons under a message
+LABEL_LIMIT = 20  # LINE: a quick reply button's label, in characters
+
+
+@dataclass(frozen=True)
+class QuickButton:
+    """One quick-reply button under a LINE message, of the three kinds Kizuna uses: a message
+    action (tapping sends ``text`` back as the user's message), a postback (sends ``data``,
+    showing the label) and a date picker (sends ``data`` with the chosen date, ``mode: date``
+    between ``earliest`` and ``latest``, dates as YYYY-MM-DD)."""
+
+    label: str
+    text: str = ""
+    data: str = ""
+    initial: str = ""
+    earliest: str = ""
+    latest: str = ""
+
+    @classmethod
+    def message(cls, label: str) -> QuickButton:
+        return cls(label, text=label)
+
+    @classmethod
+    def postback(cls, label: str, data: str) -> QuickButton:
+        return cls(label, data=data)
+
+    @classmethod
+    def from_json(cls, value: str | dict[str, str]) -> QuickButton:
+        """A button as the answer task carries it (``subscribers.line_chat.Reply.buttons``): a
+        text is a message action, a dict a date picker."""
+        if isinstance(value, str):
+            return cls.message(value)
+        return cls(
+            value["label"],
+            data=value["data"],
+            initial=value["initial"],
+            earliest=value["min"],
+            latest=value["max"],
+        )
+
+    def action(self) -> MessageAction | PostbackAction | DatetimePickerAction:
+        label = self.label[:LABEL_LIMIT]
+        if self.initial:
+            return DatetimePickerAction(
+                label=label,
+                data=self.data,
+                mode="date",
+                initial=self.initial,
+                min=self.earliest,
+                max=self.latest,
+            )
+        if self.data:
+            return PostbackAction(label=label, data=self.data, displayText=self.label)
+        return MessageAction(label=label, text=self.text)
+
+
+def quick_reply(buttons: tuple[QuickButton, ...] | list[QuickButton]) -> QuickReply | None:
+    """The buttons under a message, within LINE's limits (13 buttons, labels of 20 characters):
+    the one place they are checked, for stage texts and chat answers alike."""
+    if not buttons:
+        return None
+    if len(buttons) > QUICK_REPLY_LIMIT:
+        logger.warning("%d quick reply buttons: LINE shows %d", len(buttons), QUICK_REPLY_LIMIT)
+    return QuickReply(
+        items=[QuickReplyItem(action=b.action()) for b in buttons[:QUICK_REPLY_LIMIT]]
+    )
+
+
 def line_message(
-    text: str, header: str, flex: bool, postbacks: tuple[tuple[str, str], ...] = ()
+    text: str, header: str, flex: bool, buttons: tuple[QuickButton, ...] = ()
 ) -> TextMessage | FlexMessage:
-    """The message object for a text: its Flex Message where that is on and it fits, with
-    quick-reply ``postbacks`` (label, data) under it."""
-    quick_reply = None
-    if postbacks:
-        items = [
-            QuickReplyItem(action=PostbackAction(label=label, data=data, displayText=label))
-            for label, data in postbacks
-        ]
-        quick_reply = QuickReply(items=items)
+    """The message object for a text: its Flex Message where that is on and it fits, with the
+    quick-reply ``buttons`` under it."""
+    quick_reply_ = quick_reply(buttons)
     built = line_flex.stage_flex(text, header) if flex else None
     if built is None:
-        return TextMessage(text=text, quickReply=quick_reply)
+        return TextMessage(text=text, quickReply=quick_reply_)
     flex_message = FlexMessage.from_dict(built)
-    flex_message.quick_reply = quick_reply
+    flex_message.quick_reply = quick_reply_
     return flex_message
+
+
+def _postbacks(message: OutgoingMessage) -> tuple[QuickButton, ...]:
+    return tuple(QuickButton.postback(label, data) for label, data in message.line_postbacks)
 
 
 def new_retry_key() -> str:
@@ -127,6 +248,7 @@ class LineSender:
         for message in messages:
             by_municipality[message.municipality_id].append(message)
         flex_on = _flex_on(list(by_municipality)) if FLEX_SWITCHES else set()
+        options = _options(list(by_municipality))
         for municipality_id, group in by_municipality.items():
             token = channel_access_token(self._slugs[municipality_id])
             if not token:
@@ -143,10 +265,16 @@ class LineSender:
             with ApiClient(configuration) as client:
                 slug = self._slugs[municipality_id]
                 flex = municipality_id in flex_on
-                yield from self._send_group(MessagingApi(client), group, slug, flex)
+                units = options.get(municipality_id, AccountOptions()).stage_statistics
+                yield from self._send_group(MessagingApi(client), group, slug, flex, units)
 
     def _send_group(
-        self, api: MessagingApi, messages: list[OutgoingMessage], slug: str, flex: bool = False
+        self,
+        api: MessagingApi,
+        messages: list[OutgoingMessage],
+        slug: str,
+        flex: bool = False,
+        units: bool = False,
     ) -> Iterator[list[Result]]:
         # A message whose earlier request got no answer goes again with that request's key
         # (never regrouped under a new one), so LINE answers 409 if it did accept it.
@@ -161,14 +289,15 @@ class LineSender:
             first = same[0]
             yield self._send_chunk(
                 api,
-                line_message(first.line_text, first.line_header, flex, first.line_postbacks),
+                line_message(first.line_text, first.line_header, flex, _postbacks(first)),
                 same,
                 key,
                 slug,
+                _unit(first, units),
             )
         requests = [
             (
-                line_message(text, same[0].line_header, flex, same[0].line_postbacks),
+                line_message(text, same[0].line_header, flex, _postbacks(same[0])),
                 same[start : start + MULTICAST_LIMIT],
             )
             for text, same in _by_text_in_order(fresh)
@@ -185,14 +314,19 @@ class LineSender:
                 }
             )
         for key, (message, chunk) in zip(keys, requests, strict=True):
-            yield self._send_chunk(api, message, chunk, key, slug)
+            yield self._send_chunk(api, message, chunk, key, slug, _unit(chunk[0], units))
 
     def _send_fresh(
-        self, api: MessagingApi, message: Message, chunk: list[OutgoingMessage], slug: str
+        self,
+        api: MessagingApi,
+        message: Message,
+        chunk: list[OutgoingMessage],
+        slug: str,
+        unit: str = "",
     ) -> list[Result]:
         key = new_retry_key()
         self._remember_keys({key: [m.delivery_id for m in chunk]})
-        return self._send_chunk(api, message, chunk, key, slug)
+        return self._send_chunk(api, message, chunk, key, slug, unit)
 
     def _send_chunk(
         self,
@@ -201,15 +335,21 @@ class LineSender:
         chunk: list[OutgoingMessage],
         key: str,
         slug: str,
+        unit: str = "",
     ) -> list[Result]:
         ids = [m.delivery_id for m in chunk]
+        # LINE takes one aggregation unit per request; messages sharing a request share a text,
+        # so they share a stage and its unit.
+        units = [unit] if unit else None
         endpoint = "push" if len(chunk) == 1 else "multicast"
         account = pacing.line_account(slug, endpoint)
         pacing.wait_for_slot(account, pacing.line_rate(endpoint))
         try:
             if len(chunk) == 1:
                 response = api.push_message(
-                    PushMessageRequest(to=chunk[0].to, messages=[message]),
+                    PushMessageRequest(
+                        to=chunk[0].to, messages=[message], custom_aggregation_units=units
+                    ),
                     x_line_retry_key=key,
                     _request_timeout=settings.LINE_TIMEOUT_SECONDS,
                 )
@@ -217,7 +357,9 @@ class LineSender:
                 provider_id = sent[0].id if sent else key
             else:
                 api.multicast(
-                    MulticastRequest(to=[m.to for m in chunk], messages=[message]),
+                    MulticastRequest(
+                        to=[m.to for m in chunk], messages=[message], custom_aggregation_units=units
+                    ),
                     x_line_retry_key=key,
                     _request_timeout=settings.LINE_TIMEOUT_SECONDS,
                 )
@@ -227,7 +369,7 @@ class LineSender:
                 # One bad user id fails a whole multicast (nothing was sent): find it by
                 # sending one by one. Any other 400 is the request's own fault, and would fail
                 # each push the same way.
-                return [r for m in chunk for r in self._send_fresh(api, message, [m], slug)]
+                return [r for m in chunk for r in self._send_fresh(api, message, [m], slug, unit)]
             if error.status == 429:  # someone else shares the channel: everyone waits
                 pacing.hold_back(account, retry_after_seconds(error.headers) or 1.0)
             return [_result_for_error(m.delivery_id, error, key) for m in chunk]
@@ -239,6 +381,10 @@ class LineSender:
         return [Result(i, Outcome.SENT, provider_message_id=provider_id) for i in ids]
 
 
+def _unit(message: OutgoingMessage, on: bool) -> str:
+    return message.line_unit if on else ""
+
+
 def _by_text_in_order(
     messages: list[OutgoingMessage],
 ) -> list[tuple[str, list[OutgoingMessage]]]:
@@ -248,15 +394,21 @@ def _by_text_in_order(
     rounds: their first message is in a group sent before the group of their second.
     """
     seen: dict[str, int] = defaultdict(int)
-    groups: dict[tuple[int, str, str, tuple[tuple[str, str], ...]], list[OutgoingMessage]] = (
+    groups: dict[tuple[int, str, str, tuple[tuple[str, str], ...], str], list[OutgoingMessage]] = (
         defaultdict(list)
     )
     for message in messages:
-        key = (seen[message.to], message.line_text, message.line_header, message.line_postbacks)
+        key = (
+            seen[message.to],
+            message.line_text,
+            message.line_header,
+            message.line_postbacks,
+            message.line_unit,
+        )
         groups[key].append(message)
         seen[message.to] += 1
     ordered = sorted(groups.items(), key=lambda item: item[0][0])  # stable: first come first
-    return [(text, same) for (_, text, _, _), same in ordered]
+    return [(text, same) for (_, text, _, _, _), same in ordered]
 
 
 def _body(error: ApiException) -> str:
@@ -321,15 +473,13 @@ def _result_for_error(delivery_id: int, error: ApiException, key: str) -> Result
     )
 
 
-QuickButton = str | dict[str, str]
-
-
 def answer(
     slug: str,
     reply_token: str,
     user_id: str,
     text: str,
-    quick_replies: tuple[QuickButton, ...] = (),
+    quick_replies: tuple[str | dict[str, str], ...] = (),
+    mark_as_read_token: str = "",
 ) -> str:
     """Answer a LINE event (a follow, a chat command) with one text; returns how it went.
 
@@ -337,13 +487,21 @@ def answer(
     (LINE answers 400) falls back to a push to the user in a one-to-one chat (``user_id``),
     under a retry key of its own; in a group (no ``user_id``) the answer is dropped. Either
     way one log line, never a traceback: it is LINE's rule, not an error of ours.
+
+    With ``mark_as_read_token`` (the answered message's, where the account marks messages as
+    read) the user's messages up to that one are marked read first; that failing never stops
+    the answer.
     """
-    message = TextMessage(text=text, quick_reply=_quick_reply(quick_replies))
+    message = TextMessage(
+        text=text, quick_reply=quick_reply([QuickButton.from_json(b) for b in quick_replies])
+    )
     configuration = Configuration(
         host=settings.LINE_API_BASE_URL, access_token=channel_access_token(slug)
     )
     with ApiClient(configuration) as client:
         api = MessagingApi(client)
+        if mark_as_read_token:
+            _mark_as_read(api, slug, mark_as_read_token)
         try:
             api.reply_message(
                 ReplyMessageRequest(reply_token=reply_token, messages=[message]),
@@ -371,28 +529,52 @@ def answer(
             return "refused"
 
 
-QUICK_REPLY_LIMIT = 13  # LINE: at most 13 quick reply buttons under a message
-LABEL_LIMIT = 20  # LINE: a quick reply button's label, in characters
+def _mark_as_read(api: MessagingApi, slug: str, token: str) -> None:
+    """``POST /v2/bot/chat/markAsRead``: the user's messages up to the token's are read."""
+    try:
+        api.mark_messages_as_read_by_token(
+            MarkMessagesAsReadByTokenRequest(mark_as_read_token=token),
+            _request_timeout=settings.LINE_TIMEOUT_SECONDS,
+        )
+    except (ApiException, OSError, ValueError, urllib3.exceptions.HTTPError) as error:
+        logger.warning(
+            "LINE mark-as-read for %s failed: %s", slug, getattr(error, "status", type(error))
+        )
 
 
-def _quick_reply(buttons: tuple[QuickButton, ...]) -> QuickReply | None:
-    """Buttons under the answer (LINE: up to 13, labels up to 20 characters): a text sends
-    itself back; a dict (``subscribers.line_chat.Reply.buttons``) opens the date picker."""
-    if not buttons:
-        return None
-    return QuickReply(
-        items=[QuickReplyItem(action=_action(b)) for b in buttons[:QUICK_REPLY_LIMIT]]
+LOADING_SECONDS_RANGE = (5, 60)  # LINE: 5 to 60 seconds, in steps of 5
+
+
+def loading_seconds(seconds: float) -> int:
+    """``seconds`` as LINE accepts it: rounded up to a multiple of 5, between 5 and 60."""
+    low, high = LOADING_SECONDS_RANGE
+    steps = -(-int(seconds) // 5)
+    return max(low, min(high, steps * 5))
+
+
+def show_loading(slug: str, user_id: str, seconds: float, timeout: float) -> bool:
+    """``POST /v2/bot/chat/loading/start``: LINE's loading animation in the user's one-to-one
+    chat, until the answer arrives or ``seconds`` pass. Only ever for a user id (LINE refuses
+    groups and rooms); a failure is logged and changes nothing else."""
+    if not LINE_USER_ID.fullmatch(user_id):
+        return False
+    configuration = Configuration(
+        host=settings.LINE_API_BASE_URL, access_token=channel_access_token(slug)
     )
+    try:
+        with ApiClient(configuration) as client:
+            MessagingApi(client).show_loading_animation(
+                ShowLoadingAnimationRequest(
+                    chat_id=user_id, loading_seconds=loading_seconds(seconds)
+                ),
+                _request_timeout=timeout,
+            )
+    except (ApiException, OSError, ValueError, urllib3.exceptions.HTTPError) as error:
+        logger.warning(
+            "LINE loading animation for %s failed: %s", slug, getattr(error, "status", type(error))
+        )
+        return False
+    return True
 
 
-def _action(button: QuickButton) -> MessageAction | DatetimePickerAction:
-    if isinstance(button, str):
-        return MessageAction(label=button[:LABEL_LIMIT], text=button)
-    return DatetimePickerAction(
-        label=button["label"][:LABEL_LIMIT],
-        data=button["data"],
-        mode="date",
-        initial=button["initial"],
-        min=button["min"],
-        max=button["max"],
-    )
+LINE_USER_ID = re.compile(r"U[0-9a-f]{32}")
