@@ -456,8 +456,12 @@ def main() -> None:
                 floor[endpoint.method] = figure.p95_ms
                 figures.append(figure)
                 _print(figure, quiet)
-            for size in sizes:
-                for endpoint in pages[size]:
+            # Each page at every size back to back, so that the sizes are compared in the same
+            # minutes: measured one size after the other, the later size met a machine the
+            # bench itself (and anything else) had loaded longer, and looked slower for it.
+            for index in range(len(pages[sizes[0]])):
+                for size in sizes:
+                    endpoint = pages[size][index]
                     figure = _measure(
                         PROJECT_PORT, endpoint, f"{size:,}", clients, arguments.duration
                     )
