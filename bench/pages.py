@@ -294,7 +294,21 @@ def _wrk(port: int, endpoint: Endpoint, clients: int, seconds: float) -> dict:
     return json.loads(line.removeprefix("RESULT "))
 
 
+def _drain(port: int, endpoint: Endpoint) -> None:
+    """Wait until the server has finished what the last figure left it serving.
+
+    wrk stops at its deadline, but gunicorn's sync workers finish the requests they were
+    serving (seconds each for the staff overview at 50 clients), which otherwise fall on the
+    first seconds of the next figure; one GET returns once a worker is free for it.
+    """
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
+    connection.request("GET", endpoint.path, headers={"Cookie": endpoint.cookie})
+    connection.getresponse().read()
+    connection.close()
+
+
 def _measure(port: int, endpoint: Endpoint, size: str, clients: int, seconds: float) -> Figure:
+    _drain(port, endpoint)
     _wrk(port, endpoint, min(clients, 4), 2)  # warm-up: templates, plans, connections
     result = _wrk(port, endpoint, clients, seconds)
     return Figure(
