@@ -294,7 +294,21 @@ def _wrk(port: int, endpoint: Endpoint, clients: int, seconds: float) -> dict:
     return json.loads(line.removeprefix("RESULT "))
 
 
+def _drain(port: int, endpoint: Endpoint) -> None:
+    """Wait until the server has finished what the last figure left it serving.
+
+    wrk stops at its deadline, but gunicorn's sync workers finish the requests they were
+    serving (seconds each for the staff overview at 50 clients), which otherwise fall on the
+    first seconds of the next figure; one GET returns once a worker is free for it.
+    """
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=900)
+    connection.request("GET", endpoint.path, headers={"Cookie": endpoint.cookie})
+    connection.getresponse().read()
+    connection.close()
+
+
 def _measure(port: int, endpoint: Endpoint, size: str, clients: int, seconds: float) -> Figure:
+    _drain(port, endpoint)
     _wrk(port, endpoint, min(clients, 4), 2)  # warm-up: templates, plans, connections
     result = _wrk(port, endpoint, clients, seconds)
     return Figure(
@@ -456,8 +470,12 @@ def main() -> None:
                 floor[endpoint.method] = figure.p95_ms
                 figures.append(figure)
                 _print(figure, quiet)
-            for size in sizes:
-                for endpoint in pages[size]:
+            # Each page at every size back to back, so that the sizes are compared in the same
+            # minutes: measured one size after the other, the later size met a machine the
+            # bench itself (and anything else) had loaded longer, and looked slower for it.
+            for index in range(len(pages[sizes[0]])):
+                for size in sizes:
+                    endpoint = pages[size][index]
                     figure = _measure(
                         PROJECT_PORT, endpoint, f"{size:,}", clients, arguments.duration
                     )

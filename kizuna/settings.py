@@ -85,7 +85,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Every page Django renders: Cache-Control no-store, personal data never cached.
     "kizuna.caching.NoStoreMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, writing a session only when it changed or its idle expiry needs pushing on.
+    "kizuna.sessions.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "languages.middleware.ParentLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -430,7 +431,9 @@ KIZUNA_TRUSTED_PROXY_NETWORKS = [  # a typo stops the start, rather than trustin
 ]
 AXES_VERBOSE = False
 SESSION_COOKIE_AGE = 60 * env.int("KIZUNA_SESSION_IDLE_MINUTES", default=30)
-SESSION_SAVE_EVERY_REQUEST = True  # the age counts from the last request: an idle timeout
+# The age counts from the last request (an idle timeout): kizuna.sessions.SessionMiddleware
+# renews it, writing an unchanged session at most once a minute rather than on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 KIZUNA_AUDIT_RETENTION_DAYS = env.int("KIZUNA_AUDIT_RETENTION_DAYS", default=5 * 365 + 1)
 # Questionnaire answers and follow-up cases are handed over to the municipality's 母子保健
 # system by CSV; Kizuna keeps its copy 5 years (to the child's 3歳児健診 and a little beyond).

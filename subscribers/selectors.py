@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from content.models import StageMessage
 from content.pack import stage_label
 from content.programme import ALL_PROGRAMME_STAGES, Programme, programme_from
+from content.published import published_stages
 from content.stages import (
     Stage,
     Track,
@@ -42,19 +43,79 @@ class ChildSummary:
         return self.child.status == Child.Status.LOST
 
 
-def published_stages() -> list[Stage]:
-    """Every stage that has at least one published message, in programme order."""
-    rows = (
-        StageMessage.objects.published()
-        .values_list("track", "unit", "number")
-        .distinct()
-        .order_by("track", "unit", "number")
-    )
-    return [Stage(Track(track), Unit(unit), number) for track, unit, number in rows]
+# A calendar month or year is its nominal length (30.44 or 365.25 days a unit) give or take
+# 3.12 days over the longest programme (95 months): the search for the next stage looks this
+# far either side of today (tests/subscribers/test_next_message.py checks it against a walk
+# through every stage).
+SLACK_DAYS = 4
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """The stages of one track a family may be told come next, by their nominal day from the
+    anchor (exact for pregnancy, day and week stages), sorted by it."""
+
+    days: tuple[float, ...]
+    stages: tuple[Stage, ...]
+
+
+def nominal_days(stage: Stage) -> float:
+    """Days from the anchor to the stage, exact but for month and year stages of a child."""
+    if stage.track == Track.CHILD and stage.unit == Unit.MONTH:
+        return 30.44 * stage.number
+    if stage.track == Track.CHILD and stage.unit == Unit.YEAR:
+        return 365.25 * stage.number
+    return (stage_start(stage, _REFERENCE) - _REFERENCE).days
+
+
+_REFERENCE = datetime.date(2000, 1, 1)
+_by_programme: dict[Programme, tuple[tuple[Stage, ...], dict[str, Upcoming]]] = {}
+
+
+def upcoming_stages(programme: Programme) -> dict[str, Upcoming]:
+    """Per track, the published stages of the programme's cadence (and stages no cadence knows),
+    computed once per programme and published set rather than on every page."""
+    published = published_stages()
+    cached = _by_programme.get(programme)
+    if cached is not None and cached[0] is published:
+        return cached[1]
+    cadence = set(programme.stages())
+    chosen = [s for s in published if s in cadence or s not in ALL_PROGRAMME_STAGES]
+    by_track = {}
+    for track in Track:
+        pairs = sorted((nominal_days(s), s) for s in chosen if s.track == track)
+        by_track[track.value] = Upcoming(tuple(d for d, _ in pairs), tuple(s for _, s in pairs))
+    _by_programme[programme] = (published, by_track)
+    return by_track
+
+
+def next_stage(
+    upcoming: Upcoming, anchor: datetime.date, today: datetime.date, end: datetime.date | None
+) -> tuple[datetime.date, Stage] | None:
+    """The first of ``upcoming`` a family with ``anchor`` enters after ``today`` (and by
+    ``end``), looking only at the stages whose nominal day is near it."""
+    elapsed = (today - anchor).days
+    last = None if end is None else (end - anchor).days + SLACK_DAYS
+    found: list[tuple[datetime.date, Stage]] = []
+    best: int | None = None
+    start = bisect.bisect_right(upcoming.days, elapsed - SLACK_DAYS)
+    for index in range(start, len(upcoming.days)):
+        nominal = upcoming.days[index]
+        if (best is not None and nominal > best + SLACK_DAYS) or (
+            last is not None and nominal > last
+        ):
+            break
+        stage = upcoming.stages[index]
+        on = stage_start(stage, anchor)
+        if on > today and (end is None or on <= end):
+            found.append((on, stage))
+            days = (on - anchor).days
+            best = days if best is None else min(best, days)
+    return min(found) if found else None
 
 
 def summarize_child(
-    child: Child, today: datetime.date, stages: list[Stage], programme: Programme
+    child: Child, today: datetime.date, upcoming: dict[str, Upcoming], programme: Programme
 ) -> ChildSummary:
     active = child.status in (Child.Status.EXPECTING, Child.Status.BORN)
     if child.status in (Child.Status.LOST, Child.Status.CANCELLED):
@@ -67,24 +128,15 @@ def summarize_child(
             closing_line=AFTER_LOSS if child.status == Child.Status.LOST else "",
         )
     heading = card_heading(child, today)
-    next_stage, next_on = None, None
+    following = None
     if active:
         end = programme.end(child.anchor) if child.track == Track.CHILD else None
-        upcoming = [
-            (stage_start(stage, child.anchor), stage)
-            for stage in stages
-            if stage.track == child.track
-        ]
-        upcoming = [
-            (on, stage) for on, stage in upcoming if on > today and (end is None or on <= end)
-        ]
-        if upcoming:
-            next_on, next_stage = min(upcoming)
+        following = next_stage(upcoming[child.track], child.anchor, today, end)
     return ChildSummary(
         child=child,
         heading=heading,
-        next_label=stage_label("ja", next_stage) if next_stage else "",
-        next_on=next_on,
+        next_label=stage_label("ja", following[1]) if following else "",
+        next_on=following[0] if following else None,
         is_active=active,
         closing_line="" if active else AFTER_PROGRAMME,
     )
@@ -124,9 +176,8 @@ def family_summaries(subscriber: Subscriber, today: datetime.date) -> list[Child
     ).order_by("-pk")
     programme = programme_from(subscriber.municipality)
     # The next message is the next of the municipality's cadence (a stage no cadence knows, too).
-    cadence = set(programme.stages())
-    stages = [s for s in published_stages() if s in cadence or s not in ALL_PROGRAMME_STAGES]
-    return [summarize_child(child, today, stages, programme) for child in children]
+    upcoming = upcoming_stages(programme)
+    return [summarize_child(child, today, upcoming, programme) for child in children]
 
 
 def erasure_date(subscriber: Subscriber) -> datetime.date | None:

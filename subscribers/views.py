@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from content.programme import programme_from, promise_ja
 from kizuna import clock
-from kizuna.ratelimit import allow, client_ip
+from kizuna.ratelimit import Limit, allow, allow_all, client_ip
 from municipalities.models import Municipality
 
 from . import emails, links, personal_data, selectors, services, tasks
@@ -155,19 +155,14 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        if not (
-            allow(
-                "signup-ip",
-                client_ip(request),
-                limit=settings.KIZUNA_SIGNUPS_PER_IP_PER_HOUR,
-                window_seconds=3600,
-            )
-            and allow(
+        if not allow_all(
+            Limit("signup-ip", client_ip(request), settings.KIZUNA_SIGNUPS_PER_IP_PER_HOUR, 3600),
+            Limit(
                 "signup-email",
                 f"{municipality.pk}:{email}",
-                limit=settings.KIZUNA_SIGNUPS_PER_ADDRESS_PER_HOUR,
-                window_seconds=3600,
-            )
+                settings.KIZUNA_SIGNUPS_PER_ADDRESS_PER_HOUR,
+                3600,
+            ),
         ):
             return _too_many(request, municipality)
         services.sign_up(

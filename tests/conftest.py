@@ -33,6 +33,10 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+    # The published stage set is kept per process; each test's texts are its own.
+    from content import published
+
+    published.forget()
     yield
 
 
