@@ -90,6 +90,7 @@ PARENT_FACING_SOURCES = (
     "surveys/messages.py",
     "followups/messages.py",
     "kizuna/choices.py",
+    "adoption/flyer.py",
     "kizuna/i18n.py",
     "languages/views.py",
 )
