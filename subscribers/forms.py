@@ -308,6 +308,18 @@ class SettingsForm(ParentForm):
     language = SignupForm.base_fields["language"]
     channel = forms.ChoiceField(label=_("受け取り方法"), choices=Channel.choices)
 
+    def __init__(self, *args, municipality=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if municipality is not None:
+            # The municipality's languages, and the reader's own even if no longer offered.
+            offered = set(language_policy.offered_languages(municipality.pk))
+            own = self.initial.get("language")
+            self.fields["language"].choices = [
+                (code, label)
+                for code, label in self.fields["language"].choices
+                if code in offered or code == own
+            ]
+
 
 class LossReportForm(ParentForm):
     """Only the choices that fit the child: 流産・死産 during a pregnancy, お子さまの死亡 after a birth."""
