@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from django.conf.locale import LANG_INFO
 
@@ -179,7 +180,7 @@ DATE_FORMATS["ne"] = {
 }
 
 
-def local_date(value: object, style: str = "date", language: str | None = None) -> str:
+def local_date(value: Any, style: str = "date", language: str | None = None) -> str:
     """A date (or an aware datetime, already in local time) as ``language`` writes it
     (default: the active language); ``style`` is a key of :data:`DATE_FORMATS`' entries."""
     from django.utils import dateformat, translation
