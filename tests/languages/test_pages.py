@@ -62,7 +62,7 @@ def test_a_language_the_municipality_does_not_offer_is_refused_and_changes_nothi
 ):
     response = client.post("/m/koto/language/", {"language": "ne", "next": "/m/koto/"})
     assert response.status_code == 400 and COOKIE not in response.cookies
-    assert "この言語は選べません" in response.content.decode()
+    assert "選択肢の中から選んでください。" in response.content.decode()
     # A cookie from another municipality's choice falls back to Japanese here.
     client.cookies[COOKIE] = "ne"
     assert '<html lang="ja">' in client.get("/m/koto/").content.decode()
