@@ -8,9 +8,11 @@ from urllib.parse import urlencode
 import pypdfium2
 import segno
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from kizuna.fonts import FontUnavailable, add_japanese_fonts
+from kizuna.fonts import FontUnavailable, add_fallback_fonts, add_japanese_fonts
 from municipalities.models import Municipality
 from subscribers.links import absolute
 
@@ -36,16 +38,25 @@ def _qr_png(data: str) -> io.BytesIO:
 
 
 def _programme_end(months: int) -> str:
-    return "3歳の誕生日まで" if months == 36 else f"お子さんが生後{months}か月になるまで"
+    if months == 36:
+        return _("3歳の誕生日まで")
+    return _("お子さんが生後%(months)sか月になるまで") % {"months": months}
 
 
-def flyer_pdf(municipality: Municipality, source_tag: str = "") -> bytes:
+def flyer_pdf(municipality: Municipality, source_tag: str = "", language: str = "ja") -> bytes:
+    """The flyer, its fixed words in ``language`` (the municipality's names as they are)."""
+    with translation.override(language):
+        return _flyer_pdf(municipality, source_tag)
+
+
+def _flyer_pdf(municipality: Municipality, source_tag: str) -> bytes:
     pdf = FPDF(format="A4", unit="mm")
-    pdf.set_title(f"{municipality.service_name} 登録のご案内")
+    pdf.set_title(_("%(service)s 登録のご案内") % {"service": municipality.service_name})
     pdf.set_author(municipality.sender_name)
     pdf.set_auto_page_break(False)
     pdf.add_page()
     add_japanese_fonts(pdf)
+    add_fallback_fonts(pdf)
     width = pdf.w - 30
 
     # Heading band
@@ -54,7 +65,7 @@ def flyer_pdf(municipality: Municipality, source_tag: str = "") -> bytes:
     pdf.set_text_color(255, 255, 255)
     pdf.set_xy(15, 14)
     pdf.set_font("jp", "", 15)
-    pdf.cell(width, 8, f"{municipality.name}の妊娠・子育て応援メッセージ")
+    pdf.cell(width, 8, _("%(town)sの妊娠・子育て応援メッセージ") % {"town": municipality.name})
     pdf.set_xy(15, 25)
     pdf.set_font("jp", "B", 30)
     pdf.multi_cell(width, 14, municipality.service_name)
@@ -65,23 +76,23 @@ def flyer_pdf(municipality: Municipality, source_tag: str = "") -> bytes:
     pdf.multi_cell(
         width,
         8,
-        f"妊娠中から{_programme_end(municipality.programme_months)}、"
-        "その時期に合ったメッセージを無料でお届けします。",
+        _("妊娠中から%(end)s、その時期に合ったメッセージを無料でお届けします。")
+        % {"end": _programme_end(municipality.programme_months)},
     )
     channels = "・".join(
         label
         for enabled, label in (
-            (municipality.email_enabled, "メール"),
+            (municipality.email_enabled, _("メール")),
             (municipality.line_enabled, "LINE"),
         )
         if enabled
     )
     received = [
-        "妊娠週数・お子さんの月齢に合わせた、赤ちゃんとママ・パパの今のようす",
-        f"{municipality.name}の子育て情報（健診・予防接種・教室・手当など）",
-        "お誕生日のお祝いメッセージ",
-        "パートナーや祖父母も、同じお子さんのメッセージを受け取れます",
-        f"受け取り方: {channels}。登録も配信停止もいつでもできます。",
+        _("妊娠週数・お子さんの月齢に合わせた、赤ちゃんとママ・パパの今のようす"),
+        _("%(town)sの子育て情報（健診・予防接種・教室・手当など）") % {"town": municipality.name},
+        _("お誕生日のお祝いメッセージ"),
+        _("パートナーや祖父母も、同じお子さんのメッセージを受け取れます"),
+        _("受け取り方: %(channels)s。登録も配信停止もいつでもできます。") % {"channels": channels},
     ]
     pdf.set_xy(15, pdf.get_y() + 4)
     pdf.set_fill_color(*SOFT)
@@ -89,7 +100,7 @@ def flyer_pdf(municipality: Municipality, source_tag: str = "") -> bytes:
     pdf.rect(12, top - 2, pdf.w - 24, 8 + 8 * len(received), style="F")
     pdf.set_font("jp", "B", 12)
     pdf.set_xy(17, top)
-    pdf.cell(width, 7, "届くもの")
+    pdf.cell(width, 7, _("届くもの"))
     pdf.set_font("jp", "", 11.5)
     for number, line in enumerate(received):
         pdf.set_xy(19, top + 8 + 8 * number)
@@ -98,9 +109,9 @@ def flyer_pdf(municipality: Municipality, source_tag: str = "") -> bytes:
     # QR codes
     qr_top = top + 18 + 8 * len(received)
     url = signup_url(municipality, source_tag)
-    codes = [("登録はこちらから", url, "出産予定日か生年月日を入れるだけ")]
+    codes = [(_("登録はこちらから"), url, _("出産予定日か生年月日を入れるだけ"))]
     if municipality.line_enabled and municipality.line_friend_url:
-        codes.append(("LINEで受け取る", municipality.line_friend_url, "友だち追加して登録"))
+        codes.append((_("LINEで受け取る"), municipality.line_friend_url, _("友だち追加して登録")))
     size = 62
     gap = (pdf.w - len(codes) * size) / (len(codes) + 1)
     for position, (title, data, note) in enumerate(codes):
@@ -124,7 +135,7 @@ def flyer_pdf(municipality: Municipality, source_tag: str = "") -> bytes:
         pdf.line(15, y, pdf.w - 15, y)
         pdf.set_xy(15, y + 3)
         pdf.set_font("jp", "B", 12)
-        pdf.cell(width, 7, "ご相談窓口")
+        pdf.cell(width, 7, _("ご相談窓口"))
         pdf.set_font("jp", "", 10.5)
         for number, contact in enumerate(contacts[:5]):
             pdf.set_xy(15, y + 11 + 6.5 * number)
@@ -135,16 +146,21 @@ def flyer_pdf(municipality: Municipality, source_tag: str = "") -> bytes:
     pdf.multi_cell(
         width,
         5,
-        f"発行: {municipality.sender_name}　登録は無料です（通信料はご負担ください）。"
-        "いただいた情報はメッセージの配信にだけ使います。",
+        _(
+            "発行: %(sender)s　登録は無料です（通信料はご負担ください）。"
+            "いただいた情報はメッセージの配信にだけ使います。"
+        )
+        % {"sender": municipality.sender_name},
         align="C",
     )
     return bytes(pdf.output())
 
 
-def flyer_png(municipality: Municipality, source_tag: str = "", *, scale: float = 2.0) -> bytes:
+def flyer_png(
+    municipality: Municipality, source_tag: str = "", *, scale: float = 2.0, language: str = "ja"
+) -> bytes:
     """The flyer's page as a PNG for the web (and for checking the QR code in tests)."""
-    document = pypdfium2.PdfDocument(flyer_pdf(municipality, source_tag))
+    document = pypdfium2.PdfDocument(flyer_pdf(municipality, source_tag, language))
     image = document[0].render(scale=scale).to_pil()
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.decorators import audited
 from kizuna import clock, spreadsheets
+from kizuna.choices import Language
 from municipalities.access import readable_municipalities, roles_for_request
 from municipalities.staff_pages import staff_context, staff_page
 
@@ -185,11 +186,15 @@ def flyer_file(request: HttpRequest, municipality_pk: int, kind: str) -> HttpRes
         messages.error(request, "；".join(form.errors["src"]))
         return redirect("adoption:index")
     tag = form.cleaned_data["src"]
+    language = request.GET.get("lang") or Language.JA.value
+    if language not in Language.values:
+        messages.error(request, "チラシの言語の指定が正しくありません。")
+        return redirect("adoption:index")
     try:
         if kind == "pdf":
-            data, content_type = flyer.flyer_pdf(municipality, tag), "application/pdf"
+            data, content_type = flyer.flyer_pdf(municipality, tag, language), "application/pdf"
         elif kind == "png":
-            data, content_type = flyer.flyer_png(municipality, tag), "image/png"
+            data, content_type = flyer.flyer_png(municipality, tag, language=language), "image/png"
         else:
             raise PermissionDenied
     except flyer.FlyerUnavailable as error:

@@ -14,6 +14,7 @@ import html
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff々〆]")
 _KANA = re.compile(r"[\u3041-\u309f\u30a1-\u30ffー]")
@@ -55,7 +56,7 @@ def _hiragana(katakana: str) -> str:
 
 
 @functools.cache
-def _tagger():  # type: ignore[no-untyped-def]
+def _tagger() -> Any:
     import fugashi  # imported here: it loads a dictionary
 
     return fugashi.Tagger()

@@ -220,10 +220,10 @@ def _any_published(memo: tuple[Any, ...]) -> bool:
     kind = memo[0]
     if kind == STAGE:
         _, stage, audience, chain = memo
-        found = selectors.stage_message_for(
+        stage_text = selectors.stage_message_for(
             stage, audience=audience, language=chain[0], chain=chain
         )
-        return found is not None
+        return stage_text is not None
     if kind == BIRTHDAY:
         _, municipality_id, age, chain = memo
         return selectors.birthday_message_exists(

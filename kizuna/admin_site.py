@@ -18,6 +18,7 @@ APP_ORDER = [
     "urgent_notices",
     "adoption",
     "line_accounts",
+    "languages",
     "delivery",
     "operations",
     "audit",

@@ -30,3 +30,27 @@ def add_japanese_fonts(pdf: Any, family: str = "jp") -> None:
     index = {"collection_font_number": 0} if regular.suffix == ".ttc" else {}
     pdf.add_font(family, "", str(regular), **index)
     pdf.add_font(family, "B", str(bold), **index)
+
+
+# Fonts for the scripts the Japanese font lacks (Vietnamese letters, Devanagari), from Debian's
+# fonts-noto-core: a flyer in Tiếng Việt or नेपाली draws every letter with a real font.
+FALLBACK_FONTS = {
+    "latin": ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
+    "deva": ("NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf"),
+}
+FALLBACK_FONT_DIR = Path("/usr/share/fonts/truetype/noto")
+
+
+def add_fallback_fonts(pdf: Any) -> list[str]:
+    """Register the fallback fonts found on this machine; the families registered."""
+    families = []
+    for family, (regular, bold) in FALLBACK_FONTS.items():
+        regular_path, bold_path = FALLBACK_FONT_DIR / regular, FALLBACK_FONT_DIR / bold
+        if not regular_path.exists():
+            continue
+        pdf.add_font(family, "", str(regular_path))
+        pdf.add_font(family, "B", str(bold_path if bold_path.exists() else regular_path))
+        families.append(family)
+    if families:
+        pdf.set_fallback_fonts(families)
+    return families

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from django.conf.locale import LANG_INFO
 
@@ -93,6 +94,12 @@ PARENT_FACING_SOURCES = (
     "kizuna/i18n.py",
     "languages/views.py",
 )
+
+
+# Marked for translation but not yet required of every catalog: the signup flyer's words
+# (adoption/flyer.py, ?lang= on the flyer) arrived after the catalogs were written. Move it into
+# PARENT_FACING_SOURCES once each locale/<locale>/django.po translates them.
+PARENT_FACING_LATER = ("adoption/flyer.py",)
 
 
 def _pattern(glob: str) -> re.Pattern[str]:
@@ -178,7 +185,7 @@ DATE_FORMATS["ne"] = {
 }
 
 
-def local_date(value: object, style: str = "date", language: str | None = None) -> str:
+def local_date(value: Any, style: str = "date", language: str | None = None) -> str:
     """A date (or an aware datetime, already in local time) as ``language`` writes it
     (default: the active language); ``style`` is a key of :data:`DATE_FORMATS`' entries."""
     from django.utils import dateformat, translation

@@ -38,7 +38,8 @@ def switch(request: HttpRequest, slug: str) -> HttpResponse:
     offered = selectors.offered(municipality.pk)
     if language not in offered:
         return HttpResponseBadRequest(
-            _("この言語は選べません。ページに戻って、一覧から選んでください。"),
+            # The words of every other refused choice, already in each language's catalog.
+            _("選択肢の中から選んでください。"),
             content_type="text/plain; charset=utf-8",
         )
     response = HttpResponseRedirect(_safe_next(request, f"/m/{municipality.slug}/"))

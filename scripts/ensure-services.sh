@@ -49,6 +49,14 @@ if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] && [ "$(id -u
 fi
 [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] \
   || fail "The Japanese font for the flyer is missing. Install it: sudo apt-get install -y fonts-noto-cjk"
+# Devanagari (नेपाली) and the other scripts of the parents' languages, for the pages in Chromium.
+if [ ! -f /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ] && [ "$(id -u)" = 0 ] \
+    && command -v apt-get >/dev/null; then
+  echo "Installing Debian's fonts-noto-core for the Nepali pages…"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core >/dev/null
+fi
+[ -f /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ] \
+  || fail "The Devanagari font is missing. Install it: sudo apt-get install -y fonts-noto-core"
 # npm, to install axe-core for the accessibility test (the Makefile keeps it in a cache).
 if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "Installing Debian's npm for the accessibility test (axe-core)…"

@@ -1,6 +1,7 @@
 """Parent-facing forms: every error is a clear Japanese sentence next to its field."""
 
 import datetime
+from typing import cast
 
 from django import forms
 from django.template.loader import render_to_string
@@ -85,10 +86,12 @@ _UNBOUND_HTML: dict[tuple, SafeString] = {}
 _UNBOUND_HTML_MAX = 4096
 
 
-def offer_languages(field: forms.ChoiceField, municipality) -> tuple[str, ...]:
+def offer_languages(field: forms.Field, municipality) -> tuple[str, ...]:
     """Only the municipality's languages, the page's language chosen to start with."""
     offered = language_policy.offered_languages(municipality.pk)
-    field.choices = [(code, label) for code, label in field.choices if code in offered]
+    choice = cast(forms.ChoiceField, field)
+    choices = cast(list[tuple[str, str]], choice.choices)
+    choice.choices = [(code, label) for code, label in choices if code in offered]
     current = get_language()
     field.initial = current if current in offered else Language.JA
     return offered
@@ -307,6 +310,16 @@ class SettingsForm(ParentForm):
     nickname = SignupForm.base_fields["nickname"]
     language = SignupForm.base_fields["language"]
     channel = forms.ChoiceField(label=_("受け取り方法"), choices=Channel.choices)
+
+    def __init__(self, *args, municipality=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if municipality is not None:
+            # The municipality's languages, and the reader's own even if no longer offered.
+            offered = set(language_policy.offered_languages(municipality.pk))
+            own = self.initial.get("language")
+            field = cast(forms.ChoiceField, self.fields["language"])
+            choices = cast(list[tuple[str, str]], field.choices)
+            field.choices = [(c, label) for c, label in choices if c in offered or c == own]
 
 
 class LossReportForm(ParentForm):

@@ -125,7 +125,7 @@ def summarize_child(
             next_label="",
             next_on=None,
             is_active=False,
-            closing_line=AFTER_LOSS if child.status == Child.Status.LOST else "",
+            closing_line=str(AFTER_LOSS) if child.status == Child.Status.LOST else "",
         )
     heading = card_heading(child, today)
     following = None
@@ -138,7 +138,7 @@ def summarize_child(
         next_label=stage_label("ja", following[1]) if following else "",
         next_on=following[0] if following else None,
         is_active=active,
-        closing_line="" if active else AFTER_PROGRAMME,
+        closing_line="" if active else str(AFTER_PROGRAMME),
     )
 
 
@@ -153,18 +153,18 @@ def card_heading(child: Child, today: datetime.date) -> str:
             "week": age.week,
             "day": age.day,
         }
-    age = child_age(child.birth_date, today)
-    if age.days < 0:
+    grown = child_age(child.birth_date, today)
+    if grown.days < 0:
         return str(_("お子さま"))
-    if age.months == 0:
-        return str(_("生後%(days)s日の赤ちゃん")) % {"days": age.days}
-    if age.months < 12:
+    if grown.months == 0:
+        return str(_("生後%(days)s日の赤ちゃん")) % {"days": grown.days}
+    if grown.months < 12:
         # In the first year the day count is what parents (and the health checks) go by.
         return str(_("生後%(months)sか月の赤ちゃん（生後%(days)s日）")) % {
-            "months": age.months,
-            "days": age.days,
+            "months": grown.months,
+            "days": grown.days,
         }
-    years, months = divmod(age.months, 12)
+    years, months = divmod(grown.months, 12)
     if months == 0:
         return str(_("%(years)s歳のお子さま")) % {"years": years}
     return str(_("%(years)s歳%(months)sか月のお子さま")) % {"years": years, "months": months}

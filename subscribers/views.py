@@ -330,7 +330,8 @@ def _render_manage(
                     "nickname": subscriber.nickname,
                     "language": subscriber.language,
                     "channel": subscriber.channel,
-                }
+                },
+                municipality=municipality,
             ),
             "add_child_form": add_child_form
             or AddChildForm(municipality=municipality, prefix=ADD_CHILD_PREFIX),
@@ -438,7 +439,11 @@ def add_child(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
 @require_POST
 @manage_page(changes=True)
 def update_settings(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
-    form = SettingsForm(request.POST)
+    form = SettingsForm(
+        request.POST,
+        initial={"language": subscriber.language},
+        municipality=subscriber.municipality,
+    )
     if form.is_valid():
         try:
             services.update_settings(subscriber, **form.cleaned_data)

@@ -62,7 +62,7 @@ def test_a_language_the_municipality_does_not_offer_is_refused_and_changes_nothi
 ):
     response = client.post("/m/koto/language/", {"language": "ne", "next": "/m/koto/"})
     assert response.status_code == 400 and COOKIE not in response.cookies
-    assert "この言語は選べません" in response.content.decode()
+    assert "選択肢の中から選んでください。" in response.content.decode()
     # A cookie from another municipality's choice falls back to Japanese here.
     client.cookies[COOKIE] = "ne"
     assert '<html lang="ja">' in client.get("/m/koto/").content.decode()
@@ -128,3 +128,29 @@ def test_staff_see_readers_per_language_with_small_counts_hidden(client, municip
     assert re.search(r"日本語</td><td>提供中</td><td>12<", section)
     assert re.search(r"ベトナム語</td><td>提供中</td><td>10未満<", section)
     assert "ネパール語" not in section
+
+
+def test_the_settings_form_offers_the_municipality_languages_and_refuses_others(
+    client, municipality
+):
+    reader = SubscriberFactory(municipality=municipality, language="ja", nickname="はな")
+    session = client.session
+    session[READER_SESSION_KEY] = reader.pk
+    session.save()
+    page = client.get("/manage/").content.decode()
+    settings_form = re.search(r'<form[^>]*action="/manage/settings/".*?</form>', page, re.S)
+    language_select = re.search(
+        r'<select name="language".*?</select>', settings_form.group(0), re.S
+    )
+    assert re.findall(r'<option value="([^"]+)"', language_select.group(0)) == [
+        "ja",
+        "ja-easy",
+        "vi",
+    ]
+    data = {"nickname": "はな", "channel": "email"}
+    client.post("/manage/settings/", {**data, "language": "ne"})
+    reader.refresh_from_db()
+    assert reader.language == "ja"
+    client.post("/manage/settings/", {**data, "language": "ja-easy"})
+    reader.refresh_from_db()
+    assert reader.language == "ja-easy"
