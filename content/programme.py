@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any, cast
 
+from django.utils.translation import gettext, gettext_lazy
+
 from kizuna.choices import CADENCE_PRESETS, Cadence
 
 from .pack import SPECIAL_KINDS as SPECIAL_KINDS  # one list, shared with the pack reader
@@ -359,20 +361,31 @@ def programme_end_ja(programme: Programme) -> str:
     return f"{years}歳の誕生日まで" if rest == 0 else f"{years}歳{rest}か月まで"
 
 
+def programme_end(programme: Programme) -> str:
+    """The programme's last day as the signup page names it, in the active language
+    (「小学1年生の3月」, 「3歳の誕生日」): a noun, so each language places its own "until"."""
+    if programme.to_first_grade and programme.preschool != Cadence.OFF:
+        return gettext("小学1年生の3月")
+    years, rest = divmod(programme.longest_months, 12)
+    if rest == 0:
+        return gettext("%(years)s歳の誕生日") % {"years": years}
+    return gettext("%(years)s歳%(months)sか月") % {"years": years, "months": rest}
+
+
 _CHILD_PROMISE = {
-    ("newborn", Cadence.DAILY): "生後100日までは毎日",
-    ("newborn", Cadence.WEEKLY): "最初の1週間は毎日、生後100日までは毎週",
-    ("infant", Cadence.EVERY_3_DAYS): "1歳までは3日ごと",
-    ("infant", Cadence.WEEKLY): "1歳までは毎週",
-    ("infant", Cadence.MONTHLY): "1歳までは毎月",
-    ("age_one", Cadence.WEEKLY): "1歳の1年は毎週",
-    ("age_one", Cadence.EVERY_14_DAYS): "1歳の1年は2週ごと",
-    ("age_one", Cadence.MONTHLY): "1歳の1年は毎月",
-    ("age_two", Cadence.WEEKLY): "2歳の1年は毎週",
-    ("age_two", Cadence.EVERY_14_DAYS): "2歳の1年は2週ごと",
-    ("age_two", Cadence.MONTHLY): "2歳の1年は毎月",
-    ("preschool", Cadence.WEEKLY): "3歳から{end}まで毎週",
-    ("preschool", Cadence.MONTHLY): "3歳から{end}まで毎月",
+    ("newborn", Cadence.DAILY): gettext_lazy("生後100日までは毎日"),
+    ("newborn", Cadence.WEEKLY): gettext_lazy("最初の1週間は毎日、生後100日までは毎週"),
+    ("infant", Cadence.EVERY_3_DAYS): gettext_lazy("1歳までは3日ごと"),
+    ("infant", Cadence.WEEKLY): gettext_lazy("1歳までは毎週"),
+    ("infant", Cadence.MONTHLY): gettext_lazy("1歳までは毎月"),
+    ("age_one", Cadence.WEEKLY): gettext_lazy("1歳の1年は毎週"),
+    ("age_one", Cadence.EVERY_14_DAYS): gettext_lazy("1歳の1年は2週ごと"),
+    ("age_one", Cadence.MONTHLY): gettext_lazy("1歳の1年は毎月"),
+    ("age_two", Cadence.WEEKLY): gettext_lazy("2歳の1年は毎週"),
+    ("age_two", Cadence.EVERY_14_DAYS): gettext_lazy("2歳の1年は2週ごと"),
+    ("age_two", Cadence.MONTHLY): gettext_lazy("2歳の1年は毎月"),
+    ("preschool", Cadence.WEEKLY): gettext_lazy("3歳から%(end)sまで毎週"),
+    ("preschool", Cadence.MONTHLY): gettext_lazy("3歳から%(end)sまで毎月"),
 }
 
 
@@ -385,18 +398,23 @@ class Promise:
     child: str
 
 
-def promise_ja(programme: Programme) -> Promise:
-    end = programme_end_ja(programme).removesuffix("まで")
+def promise(programme: Programme) -> Promise:
+    """The signup page's 「届くもの」 for ``programme``, in the active language."""
+    end = programme_end(programme)
     pregnancy = (
-        "妊娠中：妊娠4週から毎日。赤ちゃんの成長、からだの変化、その日に知っておきたいこと"
+        gettext("妊娠中：妊娠4週から毎日。赤ちゃんの成長、からだの変化、その日に知っておきたいこと")
         if programme.pregnancy == Cadence.DAILY
-        else "妊娠中：妊娠4週から毎週。赤ちゃんの成長、からだの変化、その週にしておきたいこと"
+        else gettext(
+            "妊娠中：妊娠4週から毎週。赤ちゃんの成長、からだの変化、その週にしておきたいこと"
+        )
     )
     parts = [
-        _CHILD_PROMISE[(band.name, Cadence(getattr(programme, band.name)))].format(end=end)
+        str(_CHILD_PROMISE[(band.name, Cadence(getattr(programme, band.name)))]) % {"end": end}
         for band in BANDS[1:]
         if (band.name, Cadence(getattr(programme, band.name))) in _CHILD_PROMISE
         and not (band.name == "preschool" and programme.longest_months <= 36)
     ]
-    child = "出産後：" + "、".join(parts) + "。生後100日・1000日にも"
+    child = gettext("出産後：%(parts)s。生後100日・1000日にも") % {
+        "parts": gettext("、").join(parts)
+    }
     return Promise(until=end, pregnancy=pregnancy, child=child)

@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from content import language_policy
-from content.programme import Programme, programme_end_ja, programme_from
+from content.programme import Programme, programme_end, programme_from
 from kizuna import clock, email_addresses, japanese_dates
 from kizuna.choices import Channel, Language
 from kizuna.i18n import LANGUAGE_NAMES
@@ -180,8 +180,8 @@ class StageDatesMixin(ParentForm):
             elif self._programme_end(birth) <= today:
                 self.add_error(
                     "birth_date",
-                    _("配信の対象は%(until)sのお子さまです。")
-                    % {"until": programme_end_ja(self.programme)},
+                    _("配信の対象は%(until)sまでのお子さまです。")
+                    % {"until": programme_end(self.programme)},
                 )
         return data
 

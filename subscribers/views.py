@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from content.programme import programme_from, promise_ja
+from content.programme import programme_from, promise
 from kizuna import clock
 from kizuna.ratelimit import Limit, allow, allow_all, client_ip
 from municipalities.models import Municipality
@@ -178,7 +178,7 @@ def landing(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "municipality": municipality,
             "form": form,
-            "promise": promise_ja(programme_from(municipality)),
+            "promise": promise(programme_from(municipality)),
         },
     )
 

@@ -14,7 +14,7 @@ from content.programme import (
     anchor_wins,
     first_grade_end,
     is_anchor,
-    promise_ja,
+    promise,
     stages_by_day,
 )
 from content.stages import Stage, Track, Unit, child_month_label_ja, stage_start
@@ -111,10 +111,10 @@ def test_an_anchor_wins_over_a_step_on_the_same_day():
 
 
 def test_the_signup_promise_follows_the_cadence():
-    daily = promise_ja(Programme(**PRESETS["daily"][1], to_first_grade=True))
+    daily = promise(Programme(**PRESETS["daily"][1], to_first_grade=True))
     assert daily.until == "小学1年生の3月"
     assert daily.pregnancy.startswith("妊娠中：妊娠4週から毎日")
     assert "生後100日までは毎日、1歳までは3日ごと、1歳の1年は毎週" in daily.child
-    light = promise_ja(Programme(**PRESETS["light"][1]))
+    light = promise(Programme(**PRESETS["light"][1]))
     assert light.until == "3歳の誕生日" and "3歳から" not in light.child
     assert "妊娠4週から毎週" in light.pregnancy
