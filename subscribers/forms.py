@@ -6,8 +6,8 @@ from typing import cast
 from django import forms
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -192,12 +192,9 @@ def offers_line(municipality) -> bool:
 
 
 def _consent_label(privacy_url: str):
-    return format_html(
-        '<a href="{}">{}</a>{}',
-        privacy_url,
-        _("プライバシーポリシー"),
-        _("に同意します"),
-    )
+    # One sentence around the link, so that each language puts "I agree to" where it belongs.
+    link = format_html('<a href="{}">{}</a>', privacy_url, _("プライバシーポリシー"))
+    return mark_safe(conditional_escape(_("%(policy)sに同意します")) % {"policy": link})  # noqa: S308
 
 
 class SignupForm(StageDatesMixin):

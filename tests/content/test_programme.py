@@ -4,6 +4,7 @@ import datetime
 import itertools
 
 import pytest
+from django.utils import translation
 
 from content.programme import (
     ALL_PROGRAMME_STAGES,
@@ -111,10 +112,11 @@ def test_an_anchor_wins_over_a_step_on_the_same_day():
 
 
 def test_the_signup_promise_follows_the_cadence():
-    daily = promise(Programme(**PRESETS["daily"][1], to_first_grade=True))
+    with translation.override("ja"):
+        daily = promise(Programme(**PRESETS["daily"][1], to_first_grade=True))
+        light = promise(Programme(**PRESETS["light"][1]))
     assert daily.until == "小学1年生の3月"
     assert daily.pregnancy.startswith("妊娠中：妊娠4週から毎日")
     assert "生後100日までは毎日、1歳までは3日ごと、1歳の1年は毎週" in daily.child
-    light = promise(Programme(**PRESETS["light"][1]))
     assert light.until == "3歳の誕生日" and "3歳から" not in light.child
     assert "妊娠4週から毎週" in light.pregnancy

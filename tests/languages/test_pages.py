@@ -6,7 +6,9 @@ import re
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.utils import translation
 
+from content.programme import programme_end, programme_from
 from languages.models import MunicipalityLanguages
 from subscribers.models import Subscriber
 from subscribers.views import READER_SESSION_KEY
@@ -154,3 +156,25 @@ def test_the_settings_form_offers_the_municipality_languages_and_refuses_others(
     client.post("/manage/settings/", {**data, "language": "ja-easy"})
     reader.refresh_from_db()
     assert reader.language == "ja-easy"
+
+
+def test_the_signup_page_in_vietnamese_leaves_no_japanese_in_what_the_family_reads(
+    client, municipality
+):
+    """With the real catalogs: the promise (「届くもの」), the programme's end, the relationship
+    choices and the consent sentence around its link all speak the reader's language."""
+    client.cookies[COOKIE] = "vi"
+    page = client.get("/m/koto/").content.decode()
+    assert '<html lang="vi">' in page
+    what = re.search(r'<h2 id="what">.*?</ul>', page, re.S).group(0)
+    form = re.search(
+        r"<form[^>]*novalidate.*?</form>|<form[^>]*method=\"post\".*?</form>", page, re.S
+    )
+    for japanese in ("妊娠中：", "出産後：", "毎日", "本人（妊娠中", "祖父母", "に同意します"):
+        assert japanese not in what + (form.group(0) if form else page), japanese
+    # The sentence around the link is the reader's (the link's own words may come from a form
+    # rendered earlier in this process with another test's catalog: the form's HTML is cached).
+    assert 'Tôi đồng ý với <a href="/m/koto/privacy/">' in page
+    with translation.override("vi"):
+        end = programme_end(programme_from(municipality))
+    assert end in page and not re.search(r"[\u3040-\u30ff]", end)
