@@ -255,10 +255,9 @@ class Composer:
                 continue
             if status == Delivery.Status.SENT and not provider_id.startswith(FOLDED_PREFIX):
                 continue  # already went out as a message of its own
-            member = by_pk.get(pk)
-            if member is None:
+            if pk not in by_pk:
                 others.append(pk)
-            found[day].append(member or pk)
+            found[day].append(by_pk.get(pk, pk))
         loaded = (
             Delivery.objects.select_related("subscriber", "child").in_bulk(others) if others else {}
         )
@@ -268,9 +267,11 @@ class Composer:
                 if isinstance(member, int):
                     if member not in loaded:
                         continue  # gone since the first query
-                    member = loaded[member]
-                    member.municipality = municipality_of[day]
-                self._days[day].append(member)
+                    other = loaded[member]
+                    other.municipality = municipality_of[day]
+                    self._days[day].append(other)
+                else:
+                    self._days[day].append(member)
 
     def once(self, key: tuple[Any, ...], load: Callable[[], T]) -> T:
         """``load()``, called once per ``key`` for this Composer's whole run."""
