@@ -106,6 +106,9 @@ def _prepare(families: int, municipalities: int = 1) -> tuple[int, float]:
                 "line_enabled": True,
                 "line_nicknames": SETTINGS["line_nicknames"],
                 "delivery_time": datetime.time(0, 0),
+                # The pack's texts are unreviewed drafts; production settings would make a new
+                # municipality send reviewed texts only, and the bench would skip every row.
+                "send_only_reviewed": False,
             },
         )[0]
         for k in range(municipalities)

@@ -10,6 +10,7 @@ A stage is (track, unit, number); its message is due on the date the family *ent
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -69,8 +70,13 @@ class Stage:
 
     @classmethod
     def from_key(cls, key: str) -> Stage:
-        track, unit, number = key.split(":")
-        return cls(Track(track), Unit(unit), int(number))
+        return _stage_from_key(key)  # a few hundred stages, parsed from a million keys a day
+
+
+@functools.lru_cache(maxsize=4096)
+def _stage_from_key(key: str) -> Stage:
+    track, unit, number = key.split(":")
+    return Stage(Track(track), Unit(unit), int(number))
 
 
 @dataclass(frozen=True)

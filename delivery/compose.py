@@ -14,7 +14,6 @@ from functools import cached_property
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
-from django.utils.crypto import salted_hmac
 
 from content import honorifics, language_policy
 from content.models import LocalNotice
@@ -24,7 +23,7 @@ from content.stages import Track
 from kizuna import clock, i18n
 from kizuna.choices import Channel
 from municipalities.models import Municipality
-from subscribers import links
+from subscribers import links, tokens
 from subscribers.models import Child, Subscriber
 
 from . import line_flex, line_insight
@@ -146,7 +145,7 @@ def message_id(delivery: Delivery) -> str:
     and unguessable (a keyed hash of the id, not the id: an ESP's tracking events may name it,
     and nobody should be able to forge a complaint about a message they cannot see)."""
     domain = delivery.municipality.sender_email.rpartition("@")[2] or "kizuna.invalid"
-    tag = salted_hmac(_MESSAGE_ID_SALT, str(delivery.pk), algorithm="sha256").hexdigest()[:32]
+    tag = tokens.salted_hmac_sha256(_MESSAGE_ID_SALT, str(delivery.pk)).hex()[:32]
     return f"<kizuna-{tag}@{domain}>"
 
 
@@ -227,11 +226,20 @@ class Composer:
         self._load_days([d for d in deliveries if part_rank(self._keys[d.pk]) is not None])
 
     def _load_days(self, deliveries: Sequence[Delivery]) -> None:
-        """The other parts of each reader's day, for the deliveries of this batch (one query)."""
-        wanted = {_day_of(d) for d in deliveries} - set(self._days)
+        """The other parts of each reader's day, for the deliveries of this batch.
+
+        The day's rows come as tuples (most readers have one row a day: the batch's own); only
+        parts not in the batch are loaded as instances, in one more query when there are any.
+        """
+        municipality_of: dict[tuple[int, str, datetime.date, int], Municipality] = {}
+        for delivery in deliveries:
+            municipality_of.setdefault(_day_of(delivery), delivery.municipality)
+        wanted = set(municipality_of) - set(self._days)
         if not wanted:
             return
-        found: dict[tuple[int, str, datetime.date, int], list[Delivery]] = {d: [] for d in wanted}
+        found: dict[tuple[int, str, datetime.date, int], list[Delivery | int]] = {
+            d: [] for d in wanted
+        }
         rows = (
             Delivery.objects.filter(
                 subscriber_id__in={d[0] for d in wanted},
@@ -241,22 +249,42 @@ class Composer:
             .filter(
                 status__in=[Delivery.Status.PLANNED, Delivery.Status.SENDING, Delivery.Status.SENT]
             )
-            .select_related("subscriber", "child")
+            .values_list(
+                "pk",
+                "subscriber_id",
+                "channel",
+                "due_on",
+                "child_id",
+                "message_key",
+                "status",
+                "provider_message_id",
+            )
         )
         by_pk = {d.pk: d for d in deliveries}
-        for row in rows:
-            day = _day_of(row)
-            if day not in found or part_rank(MessageKey.parse(row.message_key)) is None:
+        others: list[int] = []
+        for pk, subscriber_id, channel, due_on, child_id, key, status, provider_id in rows:
+            day = (subscriber_id, channel, due_on, child_id or 0)
+            if day not in found or part_rank(MessageKey.parse(key)) is None:
                 continue
-            if row.status == Delivery.Status.SENT and not row.provider_message_id.startswith(
-                FOLDED_PREFIX
-            ):
+            if status == Delivery.Status.SENT and not provider_id.startswith(FOLDED_PREFIX):
                 continue  # already went out as a message of its own
-            found[day].append(by_pk.get(row.pk, row))
+            if pk not in by_pk:
+                others.append(pk)
+            found[day].append(by_pk.get(pk, pk))
+        loaded = (
+            Delivery.objects.select_related("subscriber", "child").in_bulk(others) if others else {}
+        )
         for day, members in found.items():
+            self._days[day] = []
             for member in members:
-                member.municipality = next(d.municipality for d in deliveries if _day_of(d) == day)
-            self._days[day] = members
+                if isinstance(member, int):
+                    if member not in loaded:
+                        continue  # gone since the first query
+                    other = loaded[member]
+                    other.municipality = municipality_of[day]
+                    self._days[day].append(other)
+                else:
+                    self._days[day].append(member)
 
     def chain_for(self, delivery: Delivery) -> tuple[str, ...]:
         """The languages to look for this reader's texts in, best first (their municipality's

@@ -11,6 +11,7 @@ set-based statements from :data:`COLUMNS`, :func:`row_sql` and the key SQL below
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -76,6 +77,11 @@ class MessageKey:
 
     @classmethod
     def parse(cls, key: str) -> MessageKey:
+        # A batch parses each of its keys several times (claim, compose, the day's parts).
+        return _parsed(key)
+
+    @classmethod
+    def _parse(cls, key: str) -> MessageKey:
         parts = key.split(":")
         child_id = None
         if parts[0].startswith("c") and parts[0][1:].isdigit():
@@ -99,6 +105,9 @@ class MessageKey:
         if self.kind == SPECIAL:
             return f"{child}{SPECIAL}:{self.name}"
         return f"{child}{self.kind}:{self.record_id}"
+
+
+_parsed = functools.lru_cache(maxsize=8192)(MessageKey._parse)
 
 
 def listed_as(key: str) -> str:
