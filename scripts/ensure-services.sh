@@ -57,6 +57,12 @@ if [ ! -f /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ] && [ "
 fi
 [ -f /usr/share/fonts/truetype/noto/NotoSansDevanagari-Regular.ttf ] \
   || fail "The Devanagari font is missing. Install it: sudo apt-get install -y fonts-noto-core"
+# poppler's pdftoppm, which turns the yearly report's PDF into a picture for its browser test.
+if ! command -v pdftoppm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing Debian's poppler-utils for the PDF tests…"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+fi
+command -v pdftoppm >/dev/null || fail "pdftoppm is missing. Install it: sudo apt-get install -y poppler-utils"
 # npm, to install axe-core for the accessibility test (the Makefile keeps it in a cache).
 if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "Installing Debian's npm for the accessibility test (axe-core)…"

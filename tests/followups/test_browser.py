@@ -86,7 +86,7 @@ def test_a_parent_answers_on_a_phone_and_a_hokenshi_closes_the_case(koto, live_s
         page.screenshot(path=shots / "care26-questionnaire-phone.png", full_page=True)
 
         # Sending with nothing chosen explains gently and keeps the page.
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         expect(page.locator(".error-summary")).to_be_visible()
 
         page.get_by_label("ときどき、しんどい日がある").check()
@@ -97,7 +97,7 @@ def test_a_parent_answers_on_a_phone_and_a_hokenshi_closes_the_case(koto, live_s
         page.get_by_label("少しはいる").check()
         page.get_by_label("家庭訪問を希望する").check()
         page.locator("textarea").fill("上の子の赤ちゃん返りが心配です。")
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         expect(page.get_by_role("heading", name="ご回答ありがとうございました")).to_be_visible()
         expect(page.get_by_text("11月27日（金）までに")).to_be_visible()
         expect(page.get_by_text("江東区 保健相談所（母子保健）")).to_be_visible()
@@ -111,7 +111,7 @@ def test_a_parent_answers_on_a_phone_and_a_hokenshi_closes_the_case(koto, live_s
         talk.fill("#id_phone", "090-1234-5678")
         talk.fill("#id_reachable", "平日の午前")
         talk.screenshot(path=shots / "care26-talk-phone.png", full_page=True)
-        talk.click("button[type=submit]")
+        talk.click("main button[type=submit]")
         expect(talk.get_by_role("heading", name="保健師にお伝えしました")).to_be_visible()
         talk.screenshot(path=shots / "care26-talk-done-phone.png", full_page=True)
 

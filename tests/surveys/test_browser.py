@@ -105,7 +105,7 @@ def test_reader_answers_on_a_phone_without_javascript_and_staff_read_the_results
 
         # Sending without the required answers explains, and keeps what was typed.
         page.fill(f"#id_q{c.pk}", "これからも楽しみにしています。")
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         assert page.locator(".error-summary").is_visible()
         assert page.locator(".has-error").count() == 2
         assert page.input_value(f"#id_q{c.pk}") == "これからも楽しみにしています。"
@@ -113,7 +113,7 @@ def test_reader_answers_on_a_phone_without_javascript_and_staff_read_the_results
         page.get_by_label("やや満足").check()
         page.get_by_label("毎回読む").check()
         page.get_by_label("地域のイベント").check()
-        page.click("button[type=submit]")
+        page.click("main button[type=submit]")
         assert page.get_by_role("heading", name="ご回答ありがとうございました").is_visible()
         page.screenshot(path=shots / "survey-thanks-phone.png", full_page=True)
 
