@@ -83,9 +83,10 @@ def render_invitation(
     contacts: Sequence[Any] = (),
     manage_url: str,
     unsubscribe_url: str,
+    language: str = "ja",
 ) -> RenderedMessage:
     rendered = render_message(
-        invitation_text(survey),
+        invitation_text(survey, language),
         municipality=municipality,
         placeholders=placeholder_values(municipality=municipality, nickname=nickname),
         contacts=contacts,
@@ -136,5 +137,8 @@ class SurveyInvitations:
             contacts=composer.contacts_of(municipality),
             manage_url=links.manage_url(subscriber),
             unsubscribe_url=links.unsubscribe_url(subscriber),
+            # The invitation's own words in the reader's language; the survey's title and
+            # questions stay as staff wrote them, like a municipality's notice.
+            language=subscriber.language,
         )
         return Composed(outgoing(delivery, subscriber, rendered), {"survey": survey.pk})

@@ -134,3 +134,19 @@ def test_the_survey_link_stands_on_its_own_line_in_text_mail_and_line(
         assert f"\n{link}\n" in body
     for url in GREEDY_LINK_DETECTOR.findall(text):  # the manage and unsubscribe links too
         assert re.fullmatch(r"https?://[\x21-\x7e]+", url), url
+
+
+def test_a_vietnamese_readers_invitation_speaks_vietnamese_around_the_surveys_own_words(
+    town, survey, smtp, now
+):
+    reader = family(town, due=due_for(20, TODAY), nickname="Lan").subscriber
+    reader.language = "vi"
+    reader.save(update_fields=["language"])
+    services.send_survey(survey)
+
+    assert dispatch.dispatch().outcomes == {"sent": 1}
+    [mail] = smtp.messages
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "Trả lời khảo sát" in text  # アンケートに回答する, from the vi catalog
+    assert "アンケートに回答する" not in text and "締め切り" not in text
+    assert "子育てメール 読者アンケート" in mail["Subject"]  # the title as staff wrote it
