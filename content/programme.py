@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any, cast
 
+from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy
 
 from kizuna.choices import CADENCE_PRESETS, Cadence
@@ -354,11 +355,9 @@ def programme_summary_ja(programme: Programme) -> str:
 
 
 def programme_end_ja(programme: Programme) -> str:
-    if programme.to_first_grade and programme.preschool != Cadence.OFF:
-        return "小学1年生の3月まで"
-    months = programme.longest_months
-    years, rest = divmod(months, 12)
-    return f"{years}歳の誕生日まで" if rest == 0 else f"{years}歳{rest}か月まで"
+    """「小学1年生の3月まで」: the programme's end in staff words (always Japanese)."""
+    with translation.override("ja"):
+        return programme_end(programme) + "まで"
 
 
 def programme_end(programme: Programme) -> str:
