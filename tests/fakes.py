@@ -74,6 +74,11 @@ class _JsonHandler(BaseHTTPRequestHandler):
     def log_message(self, *args) -> None:  # keep test output quiet
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        with self.fake.lock:
+            self.fake.connections += 1
+
     def _reply(self, status: int, body: dict, headers: dict | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
@@ -151,6 +156,7 @@ class FakeHttpService:
         self.lock = threading.Lock()
         self.rate_limits: dict[str, float] = {}
         self.rate_limited = 0  # requests answered 429 for going over a limit
+        self.connections = 0  # TCP connections clients opened (each may carry many requests)
         self.keep_requests = False  # benchmarks re-post what was taken with a bare client
         self.kept_requests: list[tuple[str, bytes]] = []  # (path, body) of accepted requests
         self._recent: dict[tuple[str, str], deque] = {}

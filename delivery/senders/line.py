@@ -20,10 +20,10 @@ import logging
 import os
 import re
 import uuid
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import urllib3
 from django.conf import settings
@@ -36,7 +36,6 @@ from linebot.v3.messaging import (
     MarkMessagesAsReadByTokenRequest,
     MessageAction,
     MessagingApi,
-    MulticastRequest,
     PostbackAction,
     PushMessageRequest,
     QuickReply,
@@ -52,7 +51,9 @@ from .base import Outcome, OutgoingMessage, Result, retry_after_seconds
 logger = logging.getLogger(__name__)
 
 Message: TypeAlias = TextMessage | FlexMessage
+Json: TypeAlias = dict[str, Any]
 MULTICAST_LIMIT = 500
+PUSH, MULTICAST = "/v2/bot/message/push", "/v2/bot/message/multicast"
 TRANSIENT = {408, 429, 500, 502, 503, 504}
 CHANNEL_SETUP = {401, 403}
 # What LINE answers a push to a user it can't deliver to (blocked, unfollowed, never a friend).
@@ -193,17 +194,43 @@ class QuickButton:
             return PostbackAction(label=label, data=self.data, displayText=self.label)
         return MessageAction(label=label, text=self.text)
 
+    def action_json(self) -> Json:
+        """:meth:`action` as the SDK serialises it, built without its models."""
+        label = self.label[:LABEL_LIMIT]
+        if self.initial:
+            return {
+                "type": "datetimepicker",
+                "label": label,
+                "data": self.data,
+                "mode": "date",
+                "initial": self.initial,
+                "max": self.latest,
+                "min": self.earliest,
+            }
+        if self.data:
+            return {
+                "type": "postback",
+                "label": label,
+                "data": self.data,
+                "displayText": self.label,
+            }
+        return {"type": "message", "label": label, "text": self.text}
+
+
+def _within_limit(
+    buttons: tuple[QuickButton, ...] | list[QuickButton],
+) -> tuple[QuickButton, ...] | list[QuickButton]:
+    if len(buttons) > QUICK_REPLY_LIMIT:
+        logger.warning("%d quick reply buttons: LINE shows %d", len(buttons), QUICK_REPLY_LIMIT)
+    return buttons[:QUICK_REPLY_LIMIT]
+
 
 def quick_reply(buttons: tuple[QuickButton, ...] | list[QuickButton]) -> QuickReply | None:
     """The buttons under a message, within LINE's limits (13 buttons, labels of 20 characters):
     the one place they are checked, for stage texts and chat answers alike."""
     if not buttons:
         return None
-    if len(buttons) > QUICK_REPLY_LIMIT:
-        logger.warning("%d quick reply buttons: LINE shows %d", len(buttons), QUICK_REPLY_LIMIT)
-    return QuickReply(
-        items=[QuickReplyItem(action=b.action()) for b in buttons[:QUICK_REPLY_LIMIT]]
-    )
+    return QuickReply(items=[QuickReplyItem(action=b.action()) for b in _within_limit(buttons)])
 
 
 def line_message(
@@ -218,6 +245,90 @@ def line_message(
     flex_message = FlexMessage.from_dict(built)
     flex_message.quick_reply = quick_reply_
     return flex_message
+
+
+def line_message_json(
+    text: str, header: str, flex: bool, buttons: tuple[QuickButton, ...] = ()
+) -> Json:
+    """:func:`line_message` as the JSON the SDK sends. A text message is built as plain data:
+    with a push per reader it is the hot path, where the SDK's models cost more than sending."""
+    if flex:  # rarer, and a Flex Message has many more rules: the SDK's model checks it
+        built: Json = line_message(text, header, flex, buttons).to_dict()
+        return built
+    if not buttons:
+        return {"type": "text", "text": text}
+    items = [{"action": b.action_json(), "type": "action"} for b in _within_limit(buttons)]
+    return {"type": "text", "quickReply": {"items": items}, "text": text}
+
+
+def request_json(to: list[str], message: Json, units: list[str] | None) -> Json:
+    """A push's (one recipient) or a multicast's body, as the SDK's request models give it."""
+    body: Json = (
+        {"to": to[0], "messages": [message], "notificationDisabled": False}
+        if len(to) == 1
+        else {"messages": [message], "to": to, "notificationDisabled": False}
+    )
+    if units:
+        body["customAggregationUnits"] = units
+    return body
+
+
+# One ApiClient (its connection pool) per channel token, kept for the process: a new one per
+# batch cost a TCP connection (a TLS handshake with LINE) per municipality and batch.
+CLIENTS_KEPT = 512
+_clients: OrderedDict[tuple[str, str], ApiClient] = OrderedDict()
+
+
+def _forget_clients() -> None:
+    _clients.clear()  # a forked child must not share its parent's sockets
+
+
+os.register_at_fork(after_in_child=_forget_clients)
+
+
+def api_client(token: str) -> ApiClient:
+    """The process's client for this token, at LINE_API_BASE_URL."""
+    key = (settings.LINE_API_BASE_URL, token)
+    client = _clients.get(key)
+    if client is None:
+        client = _clients[key] = ApiClient(
+            Configuration(host=settings.LINE_API_BASE_URL, access_token=token)
+        )
+        if len(_clients) > CLIENTS_KEPT:
+            _, oldest = _clients.popitem(last=False)
+            oldest.rest_client.pool_manager.clear()
+    else:
+        _clients.move_to_end(key)
+    return client
+
+
+def _post(client: ApiClient, path: str, body: Json, key: str) -> str:
+    """POST a built body through the SDK's client, with the headers, authentication and errors
+    (:class:`ApiException`) of its ``push_message`` and ``multicast``; returns the answer."""
+    response = client.call_api(
+        path,
+        "POST",
+        header_params={
+            "X-Line-Retry-Key": key,
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        },
+        body=body,
+        response_types_map={},  # the answer is read below, not into the SDK's models
+        auth_settings=["Bearer"],
+        _preload_content=True,
+        _request_timeout=settings.LINE_TIMEOUT_SECONDS,
+    )
+    return str(response.raw_data or "")
+
+
+def _sent_message_id(answer: str) -> str:
+    """The id LINE gave a push's message (``sentMessages[0].id``), or "" if there is none."""
+    try:
+        sent = json.loads(answer).get("sentMessages") or []
+        return str(sent[0]["id"]) if sent else ""
+    except (ValueError, AttributeError, LookupError, TypeError):
+        return ""
 
 
 def _postbacks(message: OutgoingMessage) -> tuple[QuickButton, ...]:
@@ -250,7 +361,8 @@ class LineSender:
         flex_on = _flex_on(list(by_municipality)) if FLEX_SWITCHES else set()
         options = _options(list(by_municipality))
         for municipality_id, group in by_municipality.items():
-            token = channel_access_token(self._slugs[municipality_id])
+            slug = self._slugs[municipality_id]
+            token = channel_access_token(slug)
             if not token:
                 yield [
                     Result(
@@ -261,18 +373,15 @@ class LineSender:
                     for m in group
                 ]
                 continue
-            configuration = Configuration(host=settings.LINE_API_BASE_URL, access_token=token)
-            with ApiClient(configuration) as client:
-                slug = self._slugs[municipality_id]
-                flex = municipality_id in flex_on
-                units = options.get(municipality_id, AccountOptions()).stage_statistics
-                yield from self._send_group(MessagingApi(client), group, slug, flex, units)
+            flex = municipality_id in flex_on
+            units = options.get(municipality_id, AccountOptions()).stage_statistics
+            channel = _Channel(api_client(token), slug)
+            yield from self._send_group(channel, group, flex, units)
 
     def _send_group(
         self,
-        api: MessagingApi,
+        channel: _Channel,
         messages: list[OutgoingMessage],
-        slug: str,
         flex: bool = False,
         units: bool = False,
     ) -> Iterator[list[Result]]:
@@ -285,24 +394,22 @@ class LineSender:
                 unanswered[message.retry_key].append(message)
             else:
                 fresh.append(message)
-        for key, same in unanswered.items():
-            first = same[0]
-            yield self._send_chunk(
-                api,
-                line_message(first.line_text, first.line_header, flex, _postbacks(first)),
-                same,
-                key,
-                slug,
-                _unit(first, units),
-            )
+        again = [
+            (_message_json(same[0], flex), same, key, _unit(same[0], units))
+            for key, same in unanswered.items()
+        ]
         requests = [
-            (
-                line_message(text, same[0].line_header, flex, _postbacks(same[0])),
-                same[start : start + MULTICAST_LIMIT],
-            )
-            for text, same in _by_text_in_order(fresh)
+            (_message_json(same[0], flex), same[start : start + MULTICAST_LIMIT])
+            for _, same in _by_text_in_order(fresh)
             for start in range(0, len(same), MULTICAST_LIMIT)
         ]
+        # The slots of all of the group's requests, reserved in one round trip per endpoint.
+        chunks = [chunk for _, chunk, _, _ in again] + [chunk for _, chunk in requests]
+        pushes = sum(1 for chunk in chunks if len(chunk) == 1)
+        channel.pace(PUSH).reserve(pushes)
+        channel.pace(MULTICAST).reserve(len(chunks) - pushes)
+        for body, chunk, key, unit in again:
+            yield self._send_chunk(channel, body, chunk, key, unit)
         # Every request's key is stored before the first leaves, in one statement: a worker
         # killed after LINE took a request resends it under the same key.
         keys = [new_retry_key() for _ in requests]
@@ -313,72 +420,70 @@ class LineSender:
                     for key, (_, chunk) in zip(keys, requests, strict=True)
                 }
             )
-        for key, (message, chunk) in zip(keys, requests, strict=True):
-            yield self._send_chunk(api, message, chunk, key, slug, _unit(chunk[0], units))
+        for key, (body, chunk) in zip(keys, requests, strict=True):
+            yield self._send_chunk(channel, body, chunk, key, _unit(chunk[0], units))
 
     def _send_fresh(
-        self,
-        api: MessagingApi,
-        message: Message,
-        chunk: list[OutgoingMessage],
-        slug: str,
-        unit: str = "",
+        self, channel: _Channel, message: Json, chunk: list[OutgoingMessage], unit: str = ""
     ) -> list[Result]:
         key = new_retry_key()
         self._remember_keys({key: [m.delivery_id for m in chunk]})
-        return self._send_chunk(api, message, chunk, key, slug, unit)
+        return self._send_chunk(channel, message, chunk, key, unit)
 
     def _send_chunk(
         self,
-        api: MessagingApi,
-        message: Message,
+        channel: _Channel,
+        message: Json,
         chunk: list[OutgoingMessage],
         key: str,
-        slug: str,
         unit: str = "",
     ) -> list[Result]:
         ids = [m.delivery_id for m in chunk]
         # LINE takes one aggregation unit per request; messages sharing a request share a text,
         # so they share a stage and its unit.
-        units = [unit] if unit else None
-        endpoint = "push" if len(chunk) == 1 else "multicast"
-        account = pacing.line_account(slug, endpoint)
-        pacing.wait_for_slot(account, pacing.line_rate(endpoint))
+        body = request_json([m.to for m in chunk], message, [unit] if unit else None)
+        path = PUSH if len(chunk) == 1 else MULTICAST
+        pace = channel.pace(path)
+        pace.wait()
         try:
-            if len(chunk) == 1:
-                response = api.push_message(
-                    PushMessageRequest(
-                        to=chunk[0].to, messages=[message], custom_aggregation_units=units
-                    ),
-                    x_line_retry_key=key,
-                    _request_timeout=settings.LINE_TIMEOUT_SECONDS,
-                )
-                sent = response.sent_messages or []
-                provider_id = sent[0].id if sent else key
-            else:
-                api.multicast(
-                    MulticastRequest(
-                        to=[m.to for m in chunk], messages=[message], custom_aggregation_units=units
-                    ),
-                    x_line_retry_key=key,
-                    _request_timeout=settings.LINE_TIMEOUT_SECONDS,
-                )
-                provider_id = key
+            answer = _post(channel.client, path, body, key)
         except ApiException as error:
             if len(chunk) > 1 and error.status == 400 and _about_recipients(error):
                 # One bad user id fails a whole multicast (nothing was sent): find it by
                 # sending one by one. Any other 400 is the request's own fault, and would fail
                 # each push the same way.
-                return [r for m in chunk for r in self._send_fresh(api, message, [m], slug, unit)]
+                return [r for m in chunk for r in self._send_fresh(channel, message, [m], unit)]
             if error.status == 429:  # someone else shares the channel: everyone waits
-                pacing.hold_back(account, retry_after_seconds(error.headers) or 1.0)
+                pace.hold_back(retry_after_seconds(error.headers) or 1.0)
             return [_result_for_error(m.delivery_id, error, key) for m in chunk]
         except (OSError, ValueError, urllib3.exceptions.HTTPError) as error:  # timeouts, resets
             return [
                 Result(i, Outcome.RETRY, error=f"{type(error).__name__}: {error}"[:500])
                 for i in ids
             ]
+        provider_id = (_sent_message_id(answer) if path == PUSH else "") or key
         return [Result(i, Outcome.SENT, provider_message_id=provider_id) for i in ids]
+
+
+class _Channel:
+    """One LINE channel while a batch is sent to it: its client and its paces per endpoint."""
+
+    def __init__(self, client: ApiClient, slug: str) -> None:
+        self.client = client
+        self.slug = slug
+        self._paces: dict[str, pacing.Pace] = {}
+
+    def pace(self, path: str) -> pacing.Pace:
+        endpoint = "push" if path == PUSH else "multicast"
+        if endpoint not in self._paces:
+            self._paces[endpoint] = pacing.Pace(
+                pacing.line_account(self.slug, endpoint), pacing.line_rate(endpoint)
+            )
+        return self._paces[endpoint]
+
+
+def _message_json(message: OutgoingMessage, flex: bool) -> Json:
+    return line_message_json(message.line_text, message.line_header, flex, _postbacks(message))
 
 
 def _unit(message: OutgoingMessage, on: bool) -> str:

@@ -86,15 +86,17 @@ def test_email_keeps_under_the_esp_accounts_rate_and_recipients_per_call(
     assert time.monotonic() - started >= (requests - 1) / 4 - 0.1
 
 
-def test_two_worker_processes_share_one_pace_through_redis():
-    """Each process alone would keep under the limit; only a shared pace keeps both under it."""
+@pytest.mark.parametrize("run", [1, 6])
+def test_two_worker_processes_share_one_pace_through_redis(run):
+    """Each process alone would keep under the limit; only a shared pace keeps both under it,
+    whether each request reserves its own slot or a run of ``run`` slots is reserved at once."""
     assert os.environ.get("REDIS_URL")
     with FakeLine(tokens={LINE_TOKEN}) as line:
         line.rate_limits = {MULTICAST: 20}
         spawn = multiprocessing.get_context("spawn")
         results = spawn.Queue()
         workers = [
-            spawn.Process(target=post_paced, args=(line.url, LINE_TOKEN, 18, 18, results))
+            spawn.Process(target=post_paced, args=(line.url, LINE_TOKEN, 18, 18, results, run))
             for _ in range(2)
         ]
         started = time.monotonic()
