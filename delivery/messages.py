@@ -7,11 +7,14 @@ messages also carry the municipality's local notices for that stage. Registered 
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -169,14 +172,24 @@ FEEDBACK_MSGIDS = (
 FEEDBACK_BUILTIN = {"en": ("Was this message helpful?", "Helpful", "Not really")}
 
 
+@functools.cache
 def feedback_words(language: str) -> tuple[str, str, str]:
-    """The question and the two answers under a stage message, in the message's language."""
+    """The question and the two answers under a stage message, in the message's language.
+
+    Kept per language: switching translations for every delivery cost more than its rendering.
+    """
     with translation.override(language):
         found = tuple(gettext(msgid) for msgid in FEEDBACK_MSGIDS)
     if found == FEEDBACK_MSGIDS and language in FEEDBACK_BUILTIN:
         return FEEDBACK_BUILTIN[language]
     question, yes, no = found
     return question, yes, no
+
+
+@receiver(setting_changed)
+def _forget_feedback_words(setting: str, **kwargs: object) -> None:
+    if setting in ("LANGUAGES", "LOCALE_PATHS", "LANGUAGE_CODE"):
+        feedback_words.cache_clear()
 
 
 def with_feedback(

@@ -168,12 +168,17 @@ def _update_rows(
         f"FROM (VALUES {', '.join([row_sql] * len(rows))}) AS v "
         f"WHERE {table}.id = v.column1 AND {table}.status = (SELECT %s)"
     )
+    # Readers of one text share its text versions, one dict: it is turned into JSON once.
+    prepared: dict[int, SQLParam] = {}
     for row in rows:
         params.append(row[0])
-        params += [
-            field.get_db_prep_save(value, connection)
-            for field, value in zip(fields, row[1:], strict=True)
-        ]
+        for field, value in zip(fields, row[1:], strict=True):
+            if not isinstance(value, dict):
+                params.append(field.get_db_prep_save(value, connection))
+                continue
+            if id(value) not in prepared:
+                prepared[id(value)] = field.get_db_prep_save(value, connection)
+            params.append(prepared[id(value)])
     params.append(Delivery.Status.SENDING)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import re
+import threading
 import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
@@ -277,10 +278,13 @@ def request_json(to: list[str], message: Json, units: list[str] | None) -> Json:
 # batch cost a TCP connection (a TLS handshake with LINE) per municipality and batch.
 CLIENTS_KEPT = 512
 _clients: OrderedDict[tuple[str, str], ApiClient] = OrderedDict()
+_clients_lock = threading.Lock()
 
 
 def _forget_clients() -> None:
+    global _clients_lock
     _clients.clear()  # a forked child must not share its parent's sockets
+    _clients_lock = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_clients)
@@ -289,16 +293,17 @@ os.register_at_fork(after_in_child=_forget_clients)
 def api_client(token: str) -> ApiClient:
     """The process's client for this token, at LINE_API_BASE_URL."""
     key = (settings.LINE_API_BASE_URL, token)
-    client = _clients.get(key)
-    if client is None:
+    with _clients_lock:
+        client = _clients.get(key)
+        if client is not None:
+            _clients.move_to_end(key)
+            return client
         client = _clients[key] = ApiClient(
             Configuration(host=settings.LINE_API_BASE_URL, access_token=token)
         )
         if len(_clients) > CLIENTS_KEPT:
             _, oldest = _clients.popitem(last=False)
             oldest.rest_client.pool_manager.clear()
-    else:
-        _clients.move_to_end(key)
     return client
 
 
