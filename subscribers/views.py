@@ -46,7 +46,7 @@ ADD_CHILD_PREFIX = "new"
 def _municipality(slug: str) -> Municipality:
     municipality = municipality_selectors.by_slug(slug)
     if municipality is None:
-        raise Http404
+        raise Http404(f"No municipality at /m/{slug}/.")
     return municipality
 
 
