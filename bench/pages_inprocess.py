@@ -10,7 +10,8 @@ Run from the checkout to time (its code is imported from the current directory),
 
 Prints, per page and size, the median and 90th percentile of the time per request, the median
 CPU time of this process per request (Python's share, steadier than the time on a busy machine:
-the database server's share is not in it) and the number of SQL statements of one request.
+the database server's share is not in it) and the number of SQL statements of one request. The
+staff page is the municipality's overview, for an operator with the second factor passed.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ def _time_pages(slug: str, size: str, count: int) -> None:
     ).path
     reader_client = Client(HTTP_HOST="localhost")
     reader_client.cookies.load(served.session_cookie(**{READER_SESSION_KEY: reader.pk}))
+    staff_client = Client(HTTP_HOST="localhost")
+    staff_client.cookies.load(served.operator_cookie("bench-pages-operator"))
+    overview = f"/staff/municipalities/{reader.municipality_id}/"
     stranger = Client(HTTP_HOST="localhost")
 
     def signup(n: int) -> int:
@@ -82,6 +86,7 @@ def _time_pages(slug: str, size: str, count: int) -> None:
         "signup POST": (signup, 302),
         "confirm GET": (lambda n: stranger.get(confirm, secure=True).status_code, 200),
         "manage GET": (lambda n: reader_client.get("/manage/", secure=True).status_code, 200),
+        "staff GET": (lambda n: staff_client.get(overview, secure=True).status_code, 200),
     }
     for label, (request, expected) in pages.items():
         for n in range(10):  # warm: templates, connections, per-process caches

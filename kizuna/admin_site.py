@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
 # Sections in the order staff meet them: what parents receive, who receives it, then operations.
 APP_ORDER = [
@@ -44,3 +45,22 @@ class KizunaAdminSite(admin.AdminSite):
         return sorted(
             apps, key=lambda app: order.index(app["app_label"]) if app["app_label"] in order else 99
         )
+
+    def each_context(self, request: HttpRequest) -> dict:
+        """Django's, but the section list (``available_apps``) is worked out only when a
+        template reads it: it feeds only the sidebar, which is off, and costs every admin and
+        staff page the user's permissions (two queries) and a walk through every model."""
+        if self.enable_nav_sidebar:
+            return super().each_context(request)
+        script_name = request.META["SCRIPT_NAME"]
+        site_url = script_name if self.site_url == "/" and script_name else self.site_url
+        return {
+            "site_title": self.site_title,
+            "site_header": self.site_header,
+            "site_url": site_url,
+            "has_permission": self.has_permission(request),
+            "available_apps": SimpleLazyObject(lambda: self.get_app_list(request)),
+            "is_popup": False,
+            "is_nav_sidebar_enabled": self.enable_nav_sidebar,
+            "log_entries": self.get_log_entries(request),
+        }

@@ -9,14 +9,17 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from municipalities.models import Municipality
-from subscribers.models import Subscriber
+from kizuna import request_memo
+from municipalities import selectors as municipality_selectors
+from subscribers import selectors as subscriber_selectors
 from subscribers.views import READER_SESSION_KEY
 
 from . import selectors
 
 _MUNICIPALITY_PAGE = re.compile(r"^/m/(?P<slug>[-\w]+)/")
 _READER_PAGES = ("/manage/", "/vaccinations/")
+# Read along with the municipality: every parent page asks for its languages.
+_SETTINGS = "language_settings"
 
 
 class ParentLanguageMiddleware:
@@ -28,6 +31,13 @@ class ParentLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith(("/m/", *_READER_PAGES)):
+            return self.get_response(request)
+        # The municipality, its languages and the reader read here are the ones the view uses.
+        with request_memo.scope():
+            return self._parent_page(request)
+
+    def _parent_page(self, request: HttpRequest) -> HttpResponse:
         municipality_id, reader_language = self._whose_page(request)
         if municipality_id is not None:
             offered = selectors.offered(municipality_id)
@@ -43,19 +53,18 @@ class ParentLanguageMiddleware:
     def _whose_page(request: HttpRequest) -> tuple[int | None, str]:
         match = _MUNICIPALITY_PAGE.match(request.path_info)
         if match:
-            found = (
-                Municipality.objects.filter(slug=match["slug"]).values_list("pk", flat=True).first()
-            )
-            return found, ""
+            found = municipality_selectors.by_slug(match["slug"], related=(_SETTINGS,))
+            if found is None:
+                return None, ""
+            selectors.keep_settings(found)
+            return found.pk, ""
         if request.path_info.startswith(_READER_PAGES):
             session = getattr(request, "session", None)
             reader_id = session.get(READER_SESSION_KEY) if session is not None else None
-            if reader_id:
-                row = (
-                    Subscriber.objects.filter(pk=reader_id)
-                    .values_list("municipality_id", "language")
-                    .first()
-                )
-                if row:
-                    return row[0], row[1]
+            if not reader_id:
+                return None, ""
+            reader = subscriber_selectors.reader(reader_id, related=(f"municipality__{_SETTINGS}",))
+            if reader is not None:
+                selectors.keep_settings(reader.municipality)
+                return reader.municipality_id, reader.language
         return None, ""

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from django.db.models import Count
 
 from content.language_policy import DEFAULT_OFFERED, default_chain
+from kizuna import request_memo
 from kizuna.choices import Language
+from municipalities.models import Municipality
 from subscribers.models import Subscriber
 
 from .models import MunicipalityLanguages
@@ -17,7 +19,21 @@ HIDDEN = "10未満"
 
 
 def settings_of(municipality_id: int) -> MunicipalityLanguages | None:
-    return MunicipalityLanguages.objects.filter(municipality_id=municipality_id).first()
+    """The municipality's language settings (read once per parent page: kizuna.request_memo)."""
+    return request_memo.remember(
+        ("languages", municipality_id),
+        lambda: MunicipalityLanguages.objects.filter(municipality_id=municipality_id).first(),
+    )
+
+
+def keep_settings(municipality: Municipality) -> None:
+    """Remember for this request the settings read along with ``municipality``
+    (``select_related("language_settings")``), so that :func:`settings_of` asks no more."""
+    try:
+        found = municipality.language_settings
+    except MunicipalityLanguages.DoesNotExist:
+        found = None
+    request_memo.keep(("languages", municipality.pk), found)
 
 
 def offered(municipality_id: int) -> tuple[str, ...]:

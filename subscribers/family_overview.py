@@ -6,8 +6,9 @@ Every function returns aggregates computed in the database; no address, date or 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
@@ -153,3 +154,30 @@ def family_overview(municipality: Municipality, *, on: date | None = None) -> Fa
         signups=signups_per_month(municipality, on=on),
         signup_tags=signups_by_tag(municipality, on=on),
     )
+
+
+# The overview page shows counts at most this old: counting a city's families by stage takes
+# a large share of a second (a table scan per question), far too much for every page view.
+COUNTS_MAX_AGE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class CountedOverview:
+    overview: FamilyOverview
+    counted_at: datetime  # when the counts were taken; the page says so
+
+
+def recent_family_overview(municipality: Municipality, *, on: date) -> CountedOverview:
+    """The municipality's overview on ``on``, counted at most :data:`COUNTS_MAX_AGE` ago.
+
+    Kept in the shared cache per municipality and day, so every worker serves the same counts
+    and the page's "as of" is the same whichever worker answers.
+    """
+    key = f"kizuna:family-overview:v1:{municipality.pk}:{on.isoformat()}"
+    now = clock.now()
+    kept = cache.get(key)
+    if isinstance(kept, CountedOverview) and timedelta(0) <= now - kept.counted_at < COUNTS_MAX_AGE:
+        return kept
+    counted = CountedOverview(family_overview(municipality, on=on), now)
+    cache.set(key, counted, timeout=int(COUNTS_MAX_AGE.total_seconds()))
+    return counted

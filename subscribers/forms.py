@@ -1,6 +1,7 @@
 """Parent-facing forms: every error is a clear Japanese sentence next to its field."""
 
 import datetime
+from collections.abc import Callable
 from typing import cast
 
 from django import forms
@@ -105,6 +106,10 @@ class ParentForm(forms.Form):
     # once per process. (Rendering the widgets was most of the signup page's time.)
     same_html_unbound = False
     rendering_key = ""
+    # Fields whose HTML, in a form with initial values too, depends only on their value and
+    # ``rendering_key`` (a choice among fixed options, never words a reader typed): each is
+    # rendered once per process and value.
+    same_html_fields: tuple[str, ...] = ()
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -112,16 +117,39 @@ class ParentForm(forms.Form):
 
     def fields_html(self) -> SafeString:
         """The form's fields as subscribers/_fields.html renders them."""
-        if not self.same_html_unbound or self.is_bound or self.initial:
+        if self.is_bound or not (self.same_html_unbound or self.same_html_fields):
             return render_to_string("subscribers/_fields.html", {"form": self})
-        key = (type(self), self.rendering_key, self.prefix, self.auto_id, get_language())
-        html = _UNBOUND_HTML.get(key)
-        if html is None:
-            if len(_UNBOUND_HTML) >= _UNBOUND_HTML_MAX:
-                _UNBOUND_HTML.clear()
-            html = render_to_string("subscribers/_fields.html", {"form": self})
-            _UNBOUND_HTML[key] = html
-        return html
+        if self.same_html_unbound and not self.initial:
+            return _kept((type(self), self.rendering_key, self.prefix, self.auto_id), self._all)
+        if not self.same_html_fields:
+            return render_to_string("subscribers/_fields.html", {"form": self})
+        # As _fields.html puts them: a newline and subscribers/_field.html for each field.
+        fields = "".join("\n" + self._field_html(field) for field in self)
+        return mark_safe(fields + "\n")  # noqa: S308
+
+    def _all(self) -> SafeString:
+        return render_to_string("subscribers/_fields.html", {"form": self})
+
+    def _field_html(self, field: forms.BoundField) -> SafeString:
+        def render() -> SafeString:
+            return render_to_string("subscribers/_field.html", {"field": field})
+
+        if field.name not in self.same_html_fields:
+            return render()
+        key = (type(self), self.rendering_key, self.prefix, self.auto_id, field.name, field.value())
+        return _kept(key, render)
+
+
+def _kept(key: tuple, render: Callable[[], SafeString]) -> SafeString:
+    """``render()``'s HTML for ``key`` in the page's language, rendered once per process."""
+    key = (*key, get_language())
+    html = _UNBOUND_HTML.get(key)
+    if html is None:
+        if len(_UNBOUND_HTML) >= _UNBOUND_HTML_MAX:
+            _UNBOUND_HTML.clear()
+        html = render()
+        _UNBOUND_HTML[key] = html
+    return html
 
 
 class StageDatesMixin(ParentForm):
@@ -304,6 +332,9 @@ class BirthReportForm(ParentForm):
 
 
 class SettingsForm(ParentForm):
+    # The manage page shows it to every reader; the nickname is the reader's own words.
+    same_html_fields = ("language", "channel")
+
     nickname = SignupForm.base_fields["nickname"]
     language = SignupForm.base_fields["language"]
     channel = forms.ChoiceField(label=_("受け取り方法"), choices=Channel.choices)
@@ -317,6 +348,7 @@ class SettingsForm(ParentForm):
             field = cast(forms.ChoiceField, self.fields["language"])
             choices = cast(list[tuple[str, str]], field.choices)
             field.choices = [(c, label) for c, label in choices if c in offered or c == own]
+            self.rendering_key = ",".join(code for code, _label in field.choices)
 
 
 class LossReportForm(ParentForm):

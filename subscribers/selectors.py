@@ -20,7 +20,7 @@ from content.stages import (
     gestational_age,
     stage_start,
 )
-from kizuna import clock
+from kizuna import clock, request_memo
 
 from .models import Child, Subscriber
 
@@ -178,6 +178,17 @@ def family_summaries(subscriber: Subscriber, today: datetime.date) -> list[Child
     # The next message is the next of the municipality's cadence (a stage no cadence knows, too).
     upcoming = upcoming_stages(programme)
     return [summarize_child(child, today, upcoming, programme) for child in children]
+
+
+def reader(pk: object, *, related: tuple[str, ...] = ()) -> Subscriber | None:
+    """The reader with ``pk`` and their municipality, erased or not (read once per parent page,
+    with the ``related`` rows of the first call: the language middleware and the view ask)."""
+    if pk is None:
+        return None
+    return request_memo.remember(
+        ("reader", pk),
+        lambda: Subscriber.objects.select_related("municipality", *related).filter(pk=pk).first(),
+    )
 
 
 def erasure_date(subscriber: Subscriber) -> datetime.date | None:

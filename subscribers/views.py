@@ -9,8 +9,8 @@ from typing import cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from content.programme import programme_from, promise
 from kizuna import clock
 from kizuna.ratelimit import Limit, allow, allow_all, client_ip
+from municipalities import selectors as municipality_selectors
 from municipalities.models import Municipality
 
 from . import emails, links, personal_data, selectors, services, tasks
@@ -43,7 +44,10 @@ ADD_CHILD_PREFIX = "new"
 
 
 def _municipality(slug: str) -> Municipality:
-    return get_object_or_404(Municipality, slug=slug)
+    municipality = municipality_selectors.by_slug(slug)
+    if municipality is None:
+        raise Http404(f"No municipality at /m/{slug}/.")
+    return municipality
 
 
 def _privacy_url(municipality: Municipality) -> str:
@@ -84,11 +88,8 @@ def with_token(purpose: Purpose):
 
 
 def _reader(pk) -> Subscriber | None:
-    return (
-        Subscriber.objects.select_related("municipality")
-        .filter(pk=pk, erased_at__isnull=True)
-        .first()
-    )
+    found = selectors.reader(pk)
+    return found if found is not None and found.erased_at is None else None
 
 
 READER_SESSION_KEY = "kizuna_reader"

@@ -387,3 +387,28 @@ def test_the_landing_page_answers_with_its_fields_after_the_first_render(client,
     for _ in range(2):
         page = client.get("/m/koto/").content.decode()
         assert 'name="email"' in page and 'name="consent"' in page and "csrfmiddlewaretoken" in page
+
+
+def test_the_settings_fields_keep_the_choices_but_never_the_nickname(municipality):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from subscribers.forms import SettingsForm
+
+    def form(**initial):
+        values = {"nickname": "はな", "language": "ja", "channel": "email", **initial}
+        return SettingsForm(initial=values, municipality=municipality)
+
+    with translation.override("ja"):
+        for initial in ({}, {"nickname": "みどり"}, {"language": "en", "channel": "line"}):
+            fresh = render_to_string("subscribers/_fields.html", {"form": form(**initial)})
+            assert form(**initial).fields_html() == form(**initial).fields_html() == fresh
+        assert "みどり" in form(nickname="みどり").fields_html()
+        assert "はな" not in form(nickname="みどり").fields_html()
+        chosen = form(language="en").fields_html()
+        assert '<option value="en" selected>' in chosen
+        assert '<option value="ja" selected>' not in chosen
+    with translation.override("en"):
+        assert form().fields_html() == render_to_string(
+            "subscribers/_fields.html", {"form": form()}
+        )

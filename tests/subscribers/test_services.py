@@ -5,6 +5,8 @@ import datetime
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from delivery.models import Delivery
 from subscribers import services
@@ -48,6 +50,44 @@ def test_signup_creates_an_unconfirmed_reader_and_sends_only_the_confirmation(
     assert len(mail.outbox) == 1
     assert "ご登録の確認" in mail.outbox[0].subject
     assert "/confirm/" in mail.outbox[0].body
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_new_address_is_written_whole_in_one_statement(
+    municipality, django_capture_on_commit_callbacks
+):
+    born = _registration(
+        email="mama@example.jp",
+        due_date=None,
+        birth_date=datetime.date(2026, 10, 1),
+        signup_tag="boshitecho",
+        language="en",
+    )
+    with (
+        CaptureQueriesContext(connection) as captured,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.sign_up(municipality, born)
+    writes = [q["sql"] for q in captured.captured_queries if "INSERT" in q["sql"]]
+    assert len(writes) == 1
+    subscription = Subscription.objects.select_related("subscriber", "child").get()
+    reader, child = subscription.subscriber, subscription.child
+    assert (reader.municipality, reader.email, reader.language) == (
+        municipality,
+        "mama@example.jp",
+        "en",
+    )
+    assert (reader.channel, reader.source, reader.signup_tag) == ("email", "signup", "boshitecho")
+    assert reader.consent_at == reader.created_at == reader.updated_at == TODAY
+    assert reader.confirmed_at is None and reader.line_user_id is None
+    assert (child.municipality, child.status, child.birth_date) == (
+        municipality,
+        Child.Status.BORN,
+        datetime.date(2026, 10, 1),
+    )
+    assert child.status_changed_at == child.created_at == subscription.created_at == TODAY
+    assert subscription.ended_at is None
+    assert "/confirm/" in mail.outbox[-1].body
 
 
 @time_machine.travel(TODAY, tick=False)
