@@ -1,6 +1,6 @@
 """Benchmark: parent and staff pages served as production serves them, beside a bare Django view.
 
-The project runs under gunicorn (sync workers, DEBUG off, production settings, PostgreSQL and
+The project runs under gunicorn (production's 3 sync workers, DEBUG off, production settings, PostgreSQL and
 Redis); a bare Django site (bench/bare_site.py: startproject's middleware, a small form with a
 CSRF token) runs under the same gunicorn in the same run. wrk drives both on loopback: GET and
 POST of the signup page, the confirmation page, the manage page (a reader's session) and a staff
@@ -51,6 +51,8 @@ BARE_PORT, PROJECT_PORT = 8931, 8932
 GOALS_P95 = {"signup GET": 4.0, "signup POST": 8.0, "confirm GET": 6.0, "manage GET": 6.0}
 SIZE_SPREAD = 1.2  # each page's p95 at the largest size within this of the smallest's
 P99_AT_MOST_MS = 250.0  # at the highest client count, with no errors
+# The web app's workers as the Dockerfile and docker-compose.yml start it.
+PRODUCTION_WORKERS = 3
 
 # wrk's Lua: POST bodies made unique per request (a new address each signup), and the
 # figures written as one JSON line at the end.
@@ -381,7 +383,12 @@ def main() -> None:
     parser.add_argument("--readers", type=int, nargs="+", default=[1_000, 100_000])
     parser.add_argument("--clients", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--duration", type=float, default=30, help="seconds per figure")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=PRODUCTION_WORKERS,
+        help="gunicorn sync workers (default: production's, %(default)s)",
+    )
     parser.add_argument("--project", type=Path, default=ROOT, help="the checkout to serve")
     parser.add_argument("--refuse-busy", action="store_true", help="refuse a busy machine")
     arguments = parser.parse_args()
