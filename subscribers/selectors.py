@@ -180,7 +180,7 @@ def family_summaries(subscriber: Subscriber, today: datetime.date) -> list[Child
     return [summarize_child(child, today, upcoming, programme) for child in children]
 
 
-def reader(pk: object, *, related: tuple[str, ...] = ()) -> Subscriber | None:
+def reader(pk: int | str | None, *, related: tuple[str, ...] = ()) -> Subscriber | None:
     """The reader with ``pk`` and their municipality, erased or not (read once per parent page,
     with the ``related`` rows of the first call: the language middleware and the view ask)."""
     if pk is None:

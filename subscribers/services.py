@@ -178,18 +178,18 @@ def _insert_new_registration(
     return True
 
 
-def _insert_row(instance: Model, *, skip: frozenset[str] = frozenset()) -> tuple[list[str], list]:
+def _insert_row(
+    instance: Model, *, skip: frozenset[str] = frozenset()
+) -> tuple[list[str], list[Any]]:
     """The quoted columns of an unsaved ``instance`` and their values as ``save()`` writes them
     (defaults, ``auto_now_add``), but for its primary key and the fields in ``skip``."""
-    fields = [
-        field
-        for field in instance._meta.concrete_fields
-        if not field.primary_key and field.name not in skip
-    ]
-    columns = [connection.ops.quote_name(field.column) for field in fields]
-    values = [
-        field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields
-    ]
+    columns: list[str] = []
+    values: list[Any] = []
+    for field in instance._meta.concrete_fields:
+        if field.primary_key or field.name in skip or not field.column:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        values.append(field.get_db_prep_save(field.pre_save(instance, add=True), connection))
     return columns, values
 
 
