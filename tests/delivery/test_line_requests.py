@@ -5,7 +5,13 @@ import pytest
 from linebot.v3.messaging import MulticastRequest, PushMessageRequest
 
 from delivery import dispatch, planner
-from delivery.senders.line import QuickButton, line_message, line_message_json, request_json
+from delivery.senders.line import (
+    QuickButton,
+    _base_path,
+    line_message,
+    line_message_json,
+    request_json,
+)
 from tests.delivery.conftest import TODAY, due_for, family, line_user
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +72,16 @@ def test_a_channels_requests_share_one_connection_across_batches(
     assert report.batches == 3 and report.outcomes == {"sent": 12}
     assert line.requests["/v2/bot/message/push"] == 12
     assert line.connections == 1
+
+
+@pytest.mark.parametrize(
+    ("base_url", "prefix"),
+    [
+        ("https://api.line.me", ""),
+        ("http://127.0.0.1:8080/", ""),
+        ("https://gateway.example.lg.jp/line/", "/line"),
+    ],
+)
+def test_requests_keep_the_path_of_line_api_base_url(base_url, prefix):
+    # Behind a municipality's gateway the API lives under a path, as the SDK would reach it.
+    assert _base_path(base_url) + "/v2/bot/message/push" == f"{prefix}/v2/bot/message/push"
