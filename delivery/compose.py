@@ -173,7 +173,8 @@ def outgoing(
             if delivery.channel == Channel.EMAIL
             else {}
         ),
-        message_id=message_id(delivery),
+        # A Message-ID is a mail header: a LINE message has none to sign.
+        message_id=message_id(delivery) if delivery.channel == Channel.EMAIL else "",
         retry_key=str(delivery.retry_key or ""),
         line_header=(
             line_flex.stage_header(delivery.message_key) if delivery.channel == Channel.LINE else ""
